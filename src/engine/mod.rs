@@ -1,0 +1,10 @@
+//! Model-agnostic simulation machinery: integer virtual time, the event queue and the seeded
+//! random streams. Nothing here knows about ENIs, nodes or pods.
+
+pub mod queue;
+pub mod rng;
+pub mod time;
+
+pub use queue::{EventKey, EventQueue};
+pub use rng::{RngStreams, Stream};
+pub use time::SimTime;

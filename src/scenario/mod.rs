@@ -1,0 +1,3 @@
+//! Scenario files: the TOML schema, defaults, validation and `--set` overrides.
+
+pub mod model;

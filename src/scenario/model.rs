@@ -1,0 +1,207 @@
+//! The validated scenario: what the simulator runs. Built from the TOML file by
+//! [`crate::scenario::load`]; every value here has passed validation, every reference
+//! (subnet zone, node group name, instance type) is resolved.
+
+use crate::cloud::instance::InstanceType;
+use crate::engine::SimTime;
+use ipnet::Ipv4Net;
+
+/// A complete, validated scenario. Owned, with no global state, so several can run at once.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name used for the default output directory and in summary.json.
+    pub name: String,
+    /// Master seed of every random stream.
+    pub seed: u64,
+    /// Virtual time the run covers.
+    pub duration: SimTime,
+    /// Resolution of timeseries.csv.
+    pub sample_interval: SimTime,
+    /// The allocation policy's settings.
+    pub policy: PolicyConfig,
+    /// The fake VPC's behaviour.
+    pub vpc: VpcConfig,
+    /// Container subnets, in file order (the order breaks ties between subnets).
+    pub subnets: Vec<SubnetConfig>,
+    /// Node groups, in file order.
+    pub node_groups: Vec<NodeGroupConfig>,
+    /// Workloads, in file order.
+    pub workloads: Vec<WorkloadConfig>,
+    /// Scheduled cluster events, in file order (same-time events run in this order).
+    pub events: Vec<EventConfig>,
+}
+
+/// Which of TKE's exclusive-ENI modes runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyMode {
+    /// Non-static IP mode: each node keeps an auto-scaling pool of pre-bound ENIs.
+    Pool,
+}
+
+/// How surplus ENIs above `P + max_warm` are released.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseMode {
+    /// One idle ENI per `release_interval`.
+    Slow,
+    /// All surplus at each `release_interval`.
+    Quick,
+}
+
+/// `[policy]`.
+#[derive(Clone, Debug)]
+pub struct PolicyConfig {
+    /// Pool or static.
+    pub mode: PolicyMode,
+    /// Idle ENIs a node keeps bound above its pods (default 1).
+    pub min_warm: u32,
+    /// Idle ENIs a node may keep before releasing (default 1).
+    pub max_warm: u32,
+    /// Slow or quick release.
+    pub release: ReleaseMode,
+    /// Pacing of releases (default 2m).
+    pub release_interval: SimTime,
+    /// A pod waiting longer than this for its ENI counts as an ENI timeout (default 2m).
+    pub eni_timeout: SimTime,
+}
+
+/// Latency of one fake VPC API.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LatencyModel {
+    /// Always the same.
+    Fixed(SimTime),
+    /// Lognormal with the given median and 99th percentile.
+    LogNormal {
+        /// Median latency.
+        median: SimTime,
+        /// 99th percentile latency (at least the median).
+        p99: SimTime,
+    },
+}
+
+/// `[vpc.latency]`: one model per API.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ApiLatencies {
+    /// CreateNetworkInterface (default 300ms).
+    pub create: LatencyModel,
+    /// AttachNetworkInterface (default 2s).
+    pub attach: LatencyModel,
+    /// DetachNetworkInterface (default 1s).
+    pub detach: LatencyModel,
+    /// DeleteNetworkInterface (default 300ms).
+    pub delete: LatencyModel,
+}
+
+/// `[vpc]`.
+#[derive(Clone, Debug)]
+pub struct VpcConfig {
+    /// Per-API latency models.
+    pub latency: ApiLatencies,
+}
+
+/// `[[subnets]]`.
+#[derive(Clone, Debug)]
+pub struct SubnetConfig {
+    /// Subnet id, unique.
+    pub id: String,
+    /// Availability zone.
+    pub zone: String,
+    /// Address range.
+    pub cidr: Ipv4Net,
+    /// Addresses of the range the VPC keeps for itself (default 3).
+    pub reserved_ips: u32,
+}
+
+/// `[[node_groups]]`.
+#[derive(Clone, Debug)]
+pub struct NodeGroupConfig {
+    /// Group name, unique.
+    pub name: String,
+    /// Resolved instance type.
+    pub instance_type: InstanceType,
+    /// Availability zone of every node of the group.
+    pub zone: String,
+    /// Nodes at the start.
+    pub count: u32,
+    /// The `direct-eni-max-attach` annotation: lowers the ENIs a node may bind for pods.
+    pub max_attach: Option<u32>,
+    /// Per-node override of `policy.min_warm`.
+    pub min_warm: Option<u32>,
+    /// Per-node override of `policy.max_warm`.
+    pub max_warm: Option<u32>,
+}
+
+/// `[[workloads]]`.
+#[derive(Clone, Debug)]
+pub struct WorkloadConfig {
+    /// Workload name, unique; pods are named after it.
+    pub name: String,
+    /// What generates the pods.
+    pub kind: WorkloadKind,
+}
+
+/// The kinds of workload.
+#[derive(Clone, Debug)]
+pub enum WorkloadKind {
+    /// A Deployment: a replica count over time; lost pods are recreated with new names.
+    Deployment {
+        /// Replicas from `start`.
+        replicas: u32,
+        /// When the deployment is created.
+        start: SimTime,
+        /// Replica changes, sorted by time.
+        scale: Vec<ScaleStep>,
+    },
+}
+
+/// One `scale` entry: at `at`, set the replica count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScaleStep {
+    /// When.
+    pub at: SimTime,
+    /// New replica count.
+    pub replicas: u32,
+}
+
+/// `[[events]]`.
+#[derive(Clone, Debug)]
+pub struct EventConfig {
+    /// When the event happens.
+    pub at: SimTime,
+    /// What happens.
+    pub action: EventAction,
+}
+
+/// What a scheduled event does. Node groups are indices into [`Scenario::node_groups`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventAction {
+    /// Add `count` nodes to the group.
+    AddNodes {
+        /// Node group index.
+        group: usize,
+        /// Nodes to add.
+        count: u32,
+    },
+    /// Delete `count` nodes of the group (newest first), with their ENIs.
+    DeleteNodes {
+        /// Node group index.
+        group: usize,
+        /// Nodes to delete.
+        count: u32,
+    },
+    /// Set the `direct-eni-max-attach` value of every node of the group.
+    SetMaxAttach {
+        /// Node group index.
+        group: usize,
+        /// New value.
+        max_attach: u32,
+    },
+    /// Change min/max warm of one group, or of every group when `group` is `None`.
+    SetWarm {
+        /// Node group index, or all.
+        group: Option<usize>,
+        /// New min_warm, if given.
+        min_warm: Option<u32>,
+        /// New max_warm, if given.
+        max_warm: Option<u32>,
+    },
+}
