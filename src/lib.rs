@@ -6,8 +6,17 @@
 //! - [`engine`]: model-agnostic machinery (integer virtual time, event queue, seeded streams).
 //! - [`scenario`]: the TOML schema, defaults, validation and `--set` overrides.
 //! - [`cloud`]: the fake VPC: instance types, subnets, ENIs and the asynchronous API.
+//! - [`cluster`]: nodes, pods, the scheduler and the workload controllers.
+//! - [`policy`]: THE allocation policy: pure decisions behind a trait.
+//! - [`sim`]: the world and the event loop that drives it.
+//! - [`report`]: metrics, summary.json, the CSV files and the human summary.
 
 pub mod cloud;
 pub mod engine;
 pub mod error;
+pub mod output;
 pub mod scenario;
+pub mod cluster;
+pub mod policy;
+pub mod report;
+pub mod sim;

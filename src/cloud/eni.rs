@@ -1,0 +1,72 @@
+//! Elastic network interfaces as the VPC sees them.
+
+use super::subnet::SubnetId;
+use crate::engine::SimTime;
+
+/// Dense index of an ENI, in creation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EniId(pub u32);
+
+/// Where an ENI is in its create -> attach -> detach -> delete lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EniState {
+    /// CreateNetworkInterface in flight.
+    Creating,
+    /// AttachNetworkInterface in flight.
+    Attaching,
+    /// Attached to its node (idle in the pool, or in a pod).
+    Attached,
+    /// DetachNetworkInterface in flight.
+    Detaching,
+    /// DeleteNetworkInterface in flight.
+    Deleting,
+    /// Gone from the VPC; its address is free again.
+    Deleted,
+}
+
+impl EniState {
+    /// The state as written in enis.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            EniState::Creating => "creating",
+            EniState::Attaching => "attaching",
+            EniState::Attached => "attached",
+            EniState::Detaching => "detaching",
+            EniState::Deleting => "deleting",
+            EniState::Deleted => "deleted",
+        }
+    }
+
+    /// True while an API call on the ENI is in flight.
+    pub fn in_flight(self) -> bool {
+        matches!(
+            self,
+            EniState::Creating | EniState::Attaching | EniState::Detaching | EniState::Deleting
+        )
+    }
+}
+
+/// One ENI: its address, where it is bound and its lifecycle timestamps.
+#[derive(Clone, Debug)]
+pub struct Eni {
+    /// The subnet its address comes from.
+    pub subnet: SubnetId,
+    /// Offset of its address in the subnet.
+    pub ip_offset: u32,
+    /// The node it was created for (dense node index).
+    pub node: u32,
+    /// Lifecycle state.
+    pub state: EniState,
+    /// When creation was requested.
+    pub created_at: SimTime,
+    /// When it was first attached.
+    pub attached_at: Option<SimTime>,
+    /// When the policy released it (or its node went away).
+    pub released_at: Option<SimTime>,
+    /// When it was deleted.
+    pub deleted_at: Option<SimTime>,
+    /// Pods that used it.
+    pub pods_served: u32,
+    /// The pod using it now (dense pod index).
+    pub pod: Option<u32>,
+}

@@ -1,0 +1,80 @@
+//! Nodes and their exclusive-ENI pool.
+
+use crate::cloud::eni::EniId;
+use crate::engine::SimTime;
+use crate::policy::NodeView;
+use std::collections::VecDeque;
+
+/// One node of a node group.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Index of its node group.
+    pub group: usize,
+    /// Position within the group, for its name `<group>-<ordinal>`.
+    pub ordinal: u32,
+    /// Dense index of its zone.
+    pub zone: usize,
+    /// Pods with exclusive ENI its instance type allows.
+    pub eni_pods: u32,
+    /// The `direct-eni-max-attach` annotation, if set.
+    pub max_attach: Option<u32>,
+    /// Idle ENIs to keep bound above the pods.
+    pub min_warm: u32,
+    /// Idle ENIs allowed before releasing.
+    pub max_warm: u32,
+    /// False once deleted.
+    pub alive: bool,
+    /// When it joined.
+    pub created_at: SimTime,
+    /// Pods placed on it that hold or await an ENI (P), in placement order.
+    pub pods: Vec<u32>,
+    /// ENIs bound for pods: being created for it, attaching or attached (B).
+    pub bound: u32,
+    /// Attached ENIs no pod uses.
+    pub idle: Vec<EniId>,
+    /// Pods placed here still waiting for an ENI, first come first served.
+    pub waiting: VecDeque<u32>,
+    /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
+    pub surplus_since: VecDeque<SimTime>,
+}
+
+impl Node {
+    /// M: the ENIs this node may bind for pods.
+    pub fn max_enis(&self) -> u32 {
+        self.max_attach
+            .map_or(self.eni_pods, |m| m.min(self.eni_pods))
+    }
+
+    /// Exclusive-ENI pod slots still free.
+    pub fn free_slots(&self) -> u32 {
+        self.max_enis().saturating_sub(self.pods.len() as u32)
+    }
+
+    /// What the allocation policy sees of this node.
+    pub fn view(&self) -> NodeView {
+        NodeView {
+            pods: self.pods.len() as u32,
+            bound: self.bound,
+            idle: self.idle.len() as u32,
+            max: self.max_enis(),
+            min_warm: self.min_warm,
+            max_warm: self.max_warm,
+        }
+    }
+
+    /// ENIs above `P + max_warm`.
+    pub fn surplus(&self) -> u32 {
+        self.bound
+            .saturating_sub(self.pods.len() as u32 + self.max_warm)
+    }
+
+    /// Forgets a pod that left the node (it held or awaited an ENI here).
+    pub fn remove_pod(&mut self, pod: u32) {
+        if let Some(i) = self.pods.iter().position(|&p| p == pod) {
+            self.pods.remove(i);
+        }
+        if let Some(i) = self.waiting.iter().position(|&p| p == pod) {
+            self.waiting.remove(i);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Pods and why they could not run.
+
+use crate::cloud::eni::EniId;
+use crate::engine::SimTime;
+
+/// Where a pod is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PodState {
+    /// Not yet placed on a node.
+    Pending,
+    /// Placed on a node, waiting for its ENI.
+    WaitingEni,
+    /// Has its ENI.
+    Running,
+    /// Deleted.
+    Terminated,
+}
+
+/// Why the scheduler could not place a pod, as written in pods.csv and counted in
+/// summary.json.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SchedulingFailure {
+    /// No node exists.
+    NoNodes,
+    /// Every node with room is in a zone without a container subnet.
+    NoSubnetInZone,
+    /// Every node in a zone with a subnet has all its exclusive-ENI slots taken.
+    NoFreeEniSlot,
+}
+
+impl SchedulingFailure {
+    /// The reason as written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchedulingFailure::NoNodes => "no_nodes",
+            SchedulingFailure::NoSubnetInZone => "no_subnet_in_zone",
+            SchedulingFailure::NoFreeEniSlot => "no_free_eni_slot",
+        }
+    }
+}
+
+/// Why a pod ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodEnd {
+    /// Its controller deleted it.
+    Deleted,
+    /// Its node was deleted under it.
+    NodeDeleted,
+}
+
+impl PodEnd {
+    /// The reason as written in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            PodEnd::Deleted => "deleted",
+            PodEnd::NodeDeleted => "node_deleted",
+        }
+    }
+}
+
+/// One incarnation of a pod.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Index of its workload.
+    pub workload: u32,
+    /// Serial number within the workload, for its name `<workload>-<serial>`.
+    pub serial: u32,
+    /// Lifecycle state.
+    pub state: PodState,
+    /// The node it was placed on.
+    pub node: Option<u32>,
+    /// Its ENI, once it has one.
+    pub eni: Option<EniId>,
+    /// When the controller created it.
+    pub created_at: SimTime,
+    /// When the scheduler placed it.
+    pub scheduled_at: Option<SimTime>,
+    /// When it got its ENI.
+    pub ready_at: Option<SimTime>,
+    /// When it was deleted.
+    pub deleted_at: Option<SimTime>,
+    /// True if an idle ENI of the pool was waiting for it.
+    pub from_pool: bool,
+    /// Why the scheduler could not place it when it first tried, if it could not.
+    pub failure: Option<SchedulingFailure>,
+    /// Why it ended.
+    pub end: Option<PodEnd>,
+}
+
+impl Pod {
+    /// A new pending pod.
+    pub fn new(workload: u32, serial: u32, now: SimTime) -> Self {
+        Pod {
+            workload,
+            serial,
+            state: PodState::Pending,
+            node: None,
+            eni: None,
+            created_at: now,
+            scheduled_at: None,
+            ready_at: None,
+            deleted_at: None,
+            from_pool: false,
+            failure: None,
+            end: None,
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! THE allocation policy: pure decisions on a node's counts. The policy decides, the
+//! simulator executes: a policy never touches the event queue, the fake VPC or another part's
+//! random stream, so it can be tested alone and swapped for a variant behind this boundary.
+
+pub mod pool;
+
+use crate::engine::SimTime;
+
+/// What the policy sees of one node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeView {
+    /// P: pods on the node that hold or await an exclusive ENI.
+    pub pods: u32,
+    /// B: ENIs bound to the node for pods (being created for it, attaching, or attached).
+    pub bound: u32,
+    /// Attached ENIs that no pod uses.
+    pub idle: u32,
+    /// M: ENIs the node may bind for pods (instance limit, lowered by `max_attach`).
+    pub max: u32,
+    /// The node's min_warm.
+    pub min_warm: u32,
+    /// The node's max_warm.
+    pub max_warm: u32,
+}
+
+/// What the policy wants done on a node now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeDecision {
+    /// ENIs to create and attach.
+    pub bind: u32,
+    /// Idle ENIs to release (detach, then delete).
+    pub release: u32,
+    /// When the policy wants to be asked again (its release pacing), if at all.
+    pub wake_at: Option<SimTime>,
+}
+
+/// A candidate subnet for a new ENI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubnetView {
+    /// Free addresses.
+    pub free_ips: u32,
+}
+
+/// An allocation policy behind the boundary the simulator drives.
+pub trait AllocationPolicy {
+    /// Decides binds and releases for `node` at `now`. Called whenever the node's counts
+    /// change and when a wake-up it asked for comes due.
+    fn decide(&mut self, node: usize, view: &NodeView, now: SimTime) -> NodeDecision;
+
+    /// Picks which of `idle` idle ENIs a new pod gets (an index below `idle`, which is > 0).
+    fn pick_idle(&mut self, idle: usize) -> usize;
+
+    /// Picks the subnet (an index into `candidates`, the node zone's subnets in file order) for
+    /// a new ENI, or `None` if none can take one.
+    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize>;
+}

@@ -1,0 +1,187 @@
+//! TKE's non-static IP mode: each node keeps an auto-scaling pool of pre-bound ENIs.
+//!
+//! With P pods, B bound ENIs and M the node's bindable maximum:
+//! - B < min(P + min_warm, M): bind the difference;
+//! - B > M: release surplus idle ENIs at once;
+//! - B > P + max_warm: once the surplus has lasted `release_interval`, release one idle ENI
+//!   (slow) or all surplus idle ENIs (quick), and again every interval while surplus remains.
+
+use super::{AllocationPolicy, NodeDecision, NodeView, SubnetView};
+use crate::engine::SimTime;
+use crate::scenario::model::ReleaseMode;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// The pool policy with its per-node release pacing state.
+pub struct PoolPolicy {
+    release: ReleaseMode,
+    interval: SimTime,
+    /// Per node: when the next paced release is due, while the node has surplus.
+    release_due: Vec<Option<SimTime>>,
+    rng: ChaCha8Rng,
+}
+
+impl PoolPolicy {
+    /// A pool policy drawing its random choices from `rng`.
+    pub fn new(release: ReleaseMode, interval: SimTime, rng: ChaCha8Rng) -> Self {
+        PoolPolicy {
+            release,
+            interval,
+            release_due: Vec::new(),
+            rng,
+        }
+    }
+
+    fn due_slot(&mut self, node: usize) -> &mut Option<SimTime> {
+        if node >= self.release_due.len() {
+            self.release_due.resize(node + 1, None);
+        }
+        &mut self.release_due[node]
+    }
+}
+
+impl AllocationPolicy for PoolPolicy {
+    fn decide(&mut self, node: usize, v: &NodeView, now: SimTime) -> NodeDecision {
+        let target = (v.pods + v.min_warm).min(v.max);
+        let bind = target.saturating_sub(v.bound);
+        let mut release = v.bound.saturating_sub(v.max).min(v.idle);
+        let surplus = (v.bound - release).saturating_sub(v.pods + v.max_warm);
+        let idle_left = v.idle - release;
+        let (mode, interval) = (self.release, self.interval);
+        let due = self.due_slot(node);
+        if surplus == 0 {
+            *due = None;
+        } else {
+            match *due {
+                None => *due = Some(now.plus(interval)),
+                Some(at) if now >= at => {
+                    let paced = match mode {
+                        ReleaseMode::Slow => 1,
+                        ReleaseMode::Quick => surplus,
+                    };
+                    let n = paced.min(idle_left);
+                    release += n;
+                    *due = (surplus > n).then(|| now.plus(interval));
+                }
+                Some(_) => {}
+            }
+        }
+        NodeDecision {
+            bind,
+            release,
+            wake_at: *due,
+        }
+    }
+
+    fn pick_idle(&mut self, idle: usize) -> usize {
+        self.rng.random_range(0..idle)
+    }
+
+    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
+        // The most free addresses; ties go to the first in the file.
+        candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.free_ips > 0)
+            .fold(None, |best: Option<(usize, u32)>, (i, s)| match best {
+                Some((_, free)) if free >= s.free_ips => best,
+                _ => Some((i, s.free_ips)),
+            })
+            .map(|(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{RngStreams, Stream};
+
+    const MIN: SimTime = SimTime(60_000);
+
+    fn policy(release: ReleaseMode) -> PoolPolicy {
+        PoolPolicy::new(release, SimTime(120_000), RngStreams::new(1).stream(Stream::Policy))
+    }
+
+    fn view(pods: u32, bound: u32, idle: u32) -> NodeView {
+        NodeView {
+            pods,
+            bound,
+            idle,
+            max: 39,
+            min_warm: 1,
+            max_warm: 3,
+        }
+    }
+
+    #[test]
+    fn binds_up_to_pods_plus_min_warm_capped_at_max() {
+        let mut p = policy(ReleaseMode::Slow);
+        assert_eq!(p.decide(0, &view(0, 0, 0), SimTime(0)).bind, 1);
+        assert_eq!(p.decide(0, &view(10, 4, 0), SimTime(0)).bind, 7);
+        let capped = NodeView { max: 5, ..view(10, 4, 0) };
+        assert_eq!(p.decide(0, &capped, SimTime(0)).bind, 1);
+    }
+
+    #[test]
+    fn slow_release_paces_one_per_interval() {
+        let mut p = policy(ReleaseMode::Slow);
+        // 2 pods, 8 bound, 6 idle: surplus 3 over P + max_warm = 5.
+        let d = p.decide(0, &view(2, 8, 6), SimTime(0));
+        assert_eq!((d.release, d.wake_at), (0, Some(SimTime(120_000))));
+        // Asked again before due: nothing.
+        assert_eq!(p.decide(0, &view(2, 8, 6), MIN).release, 0);
+        let d = p.decide(0, &view(2, 8, 6), SimTime(120_000));
+        assert_eq!((d.release, d.wake_at), (1, Some(SimTime(240_000))));
+        let d = p.decide(0, &view(2, 7, 5), SimTime(240_000));
+        assert_eq!((d.release, d.wake_at), (1, Some(SimTime(360_000))));
+        let d = p.decide(0, &view(2, 6, 4), SimTime(360_000));
+        assert_eq!((d.release, d.wake_at), (1, None));
+    }
+
+    #[test]
+    fn quick_release_frees_all_surplus_at_the_interval() {
+        let mut p = policy(ReleaseMode::Quick);
+        p.decide(0, &view(2, 8, 6), SimTime(0));
+        let d = p.decide(0, &view(2, 8, 6), SimTime(120_000));
+        assert_eq!((d.release, d.wake_at), (3, None));
+    }
+
+    #[test]
+    fn surplus_that_vanishes_disarms_pacing() {
+        let mut p = policy(ReleaseMode::Slow);
+        p.decide(0, &view(2, 8, 6), SimTime(0));
+        assert_eq!(p.decide(0, &view(5, 8, 3), MIN).wake_at, None);
+        // New surplus later starts a fresh interval.
+        let d = p.decide(0, &view(2, 8, 6), SimTime(100_000));
+        assert_eq!(d.wake_at, Some(SimTime(220_000)));
+    }
+
+    #[test]
+    fn surplus_over_max_goes_at_once() {
+        let mut p = policy(ReleaseMode::Slow);
+        let v = NodeView { max: 4, ..view(2, 8, 6) };
+        let d = p.decide(0, &v, SimTime(0));
+        assert_eq!(d.release, 4);
+        assert_eq!(d.wake_at, None, "B after release = 4 <= P + max_warm");
+    }
+
+    #[test]
+    fn subnet_with_most_free_ips_wins_ties_to_the_first() {
+        let p = policy(ReleaseMode::Slow);
+        let s = |free_ips| SubnetView { free_ips };
+        assert_eq!(p.choose_subnet(&[s(5), s(9), s(9)]), Some(1));
+        assert_eq!(p.choose_subnet(&[s(0), s(0)]), None);
+        assert_eq!(p.choose_subnet(&[]), None);
+    }
+
+    #[test]
+    fn idle_pick_is_seeded_and_in_range() {
+        let mut a = policy(ReleaseMode::Slow);
+        let mut b = policy(ReleaseMode::Slow);
+        let xs: Vec<usize> = (0..50).map(|_| a.pick_idle(7)).collect();
+        let ys: Vec<usize> = (0..50).map(|_| b.pick_idle(7)).collect();
+        assert_eq!(xs, ys);
+        assert!(xs.iter().all(|&i| i < 7));
+        assert!(xs.iter().any(|&i| i != xs[0]), "not a constant choice");
+    }
+}

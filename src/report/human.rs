@@ -1,0 +1,72 @@
+//! The readable summary printed on stdout after a run, with the wall-clock figures that
+//! summary.json must not hold.
+
+use super::summary::Summary;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Formats the summary for a person, with the run's wall time and event rate.
+pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
+    let secs = wall.as_secs_f64();
+    let rate = if secs > 0.0 {
+        s.events_processed as f64 / secs
+    } else {
+        0.0
+    };
+    let p = &s.pods;
+    let l = &s.startup_latency_s;
+    let c = &s.churn;
+    let r = &s.release;
+    let calls: Vec<String> = s.api.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{} (seed {}): {} s of virtual time in {:.3} s wall, {} events ({:.0} events/s)",
+        s.scenario, s.seed, s.duration_s, secs, s.events_processed, rate
+    );
+    let _ = writeln!(
+        o,
+        "  pods        created {}  started {}  failed scheduling {}  pending at end {}  ENI timeouts {}",
+        p.created, p.started, p.failed_scheduling, p.pending_at_end, p.eni_timeouts
+    );
+    let _ = writeln!(
+        o,
+        "  start-up    p50 {:.3}s  p90 {:.3}s  p99 {:.3}s  max {:.3}s  mean {:.3}s",
+        l.p50, l.p90, l.p99, l.max, l.mean
+    );
+    let _ = writeln!(
+        o,
+        "  pool        hit rate {:.1}%  idle ENI-hours {:.2}  peak bound {}  peak idle {}",
+        s.pool.hit_rate * 100.0,
+        s.pool.idle_eni_hours,
+        s.pool.peak_bound_enis,
+        s.pool.peak_idle_enis
+    );
+    let _ = writeln!(
+        o,
+        "  churn       created {}  attached {}  detached {}  deleted {}",
+        c.enis_created, c.enis_attached, c.enis_detached, c.enis_deleted
+    );
+    let _ = writeln!(
+        o,
+        "  release     {} released  delay p50 {:.1}s  p99 {:.1}s  max {:.1}s",
+        r.count, r.delay_s.p50, r.delay_s.p99, r.delay_s.max
+    );
+    let _ = writeln!(o, "  api calls   {}", calls.join("  "));
+    let inv = &s.invariants;
+    if inv.violations == 0 {
+        let _ = writeln!(o, "  invariants  all hold");
+    } else {
+        let _ = writeln!(
+            o,
+            "  invariants  {} BROKEN ({} leaked ENIs)",
+            inv.violations, inv.leaked_enis
+        );
+        for d in inv.details.iter().take(10) {
+            let _ = writeln!(o, "    - {d}");
+        }
+    }
+    let _ = writeln!(o, "  fingerprint {}", s.fingerprint);
+    let _ = writeln!(o, "  outputs     {out_dir}");
+    o
+}

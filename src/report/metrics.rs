@@ -1,0 +1,87 @@
+//! Figures aggregated as the run goes: counters, exact samples for percentiles, and
+//! time integrals. Nothing here is derived from the CSV rows, so a run without files
+//! (a sweep) reports the same summary.
+
+use crate::cloud::vpc::Api;
+use crate::engine::SimTime;
+use std::collections::BTreeMap;
+
+/// A level that changes over time (idle ENIs, bound ENIs): its current value, its peak and
+/// its integral over time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Level {
+    value: u64,
+    peak: u64,
+    since: SimTime,
+    integral_ms: u128,
+}
+
+impl Level {
+    /// Changes the level by `delta` at `now`.
+    pub fn add(&mut self, delta: i64, now: SimTime) {
+        self.integral_ms += u128::from(self.value) * u128::from(now.since(self.since).as_millis());
+        self.since = now;
+        self.value = self.value.saturating_add_signed(delta);
+        self.peak = self.peak.max(self.value);
+    }
+
+    /// The current value.
+    pub fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// The highest value seen.
+    pub fn peak(&self) -> u64 {
+        self.peak
+    }
+
+    /// The integral up to `now`, in value-hours.
+    pub fn hours(&self, now: SimTime) -> f64 {
+        let ms = self.integral_ms
+            + u128::from(self.value) * u128::from(now.since(self.since).as_millis());
+        ms as f64 / 3_600_000.0
+    }
+}
+
+/// Everything the summary needs, accumulated during the run.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    /// Events popped from the queue.
+    pub events: u64,
+    /// Pods the controllers created.
+    pub pods_created: u64,
+    /// Pods that got their ENI.
+    pub pods_started: u64,
+    /// Pods that could not be placed when they were created.
+    pub failed_scheduling: u64,
+    /// Scheduling failures by reason.
+    pub failures_by_reason: BTreeMap<&'static str, u64>,
+    /// Pods that waited longer than `policy.eni_timeout` for their ENI.
+    pub eni_timeouts: u64,
+    /// Start-up latencies (scheduled -> ENI ready), ms.
+    pub startup_ms: Vec<u64>,
+    /// Pods that found an idle ENI waiting.
+    pub pool_hits: u64,
+    /// Attached ENIs no pod uses.
+    pub idle: Level,
+    /// ENIs bound to nodes for pods (the policy's B, summed).
+    pub bound: Level,
+    /// ENIs created (CreateNetworkInterface succeeded).
+    pub enis_created: u64,
+    /// ENIs attached.
+    pub enis_attached: u64,
+    /// ENIs detached (by a call, or with their deleted node).
+    pub enis_detached: u64,
+    /// ENIs deleted.
+    pub enis_deleted: u64,
+    /// ENIs released as surplus.
+    pub releases: u64,
+    /// Surplus -> release delays, ms.
+    pub release_delay_ms: Vec<u64>,
+    /// Calls issued per API.
+    pub api_calls: BTreeMap<Api, u64>,
+    /// Failed calls per error code.
+    pub api_errors: BTreeMap<&'static str, u64>,
+    /// Calls refused by a rate limit.
+    pub throttled: u64,
+}

@@ -1,0 +1,9 @@
+//! What a run reports: metrics aggregated as the run goes, the row streams behind the CSV
+//! files, summary.json and the human summary.
+
+pub mod files;
+pub mod human;
+pub mod metrics;
+pub mod rows;
+pub mod stats;
+pub mod summary;

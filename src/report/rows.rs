@@ -1,0 +1,120 @@
+//! The row streams a run produces, and the sink that receives them. Rows are streamed as
+//! the run goes rather than buffered whole; a sweep uses [`NullSink`] to skip them.
+
+use crate::engine::SimTime;
+use std::net::Ipv4Addr;
+
+/// One pod incarnation (a row of pods.csv).
+pub struct PodRow<'a> {
+    /// Workload name; the pod is `<workload>-<serial>`.
+    pub workload: &'a str,
+    /// Serial within the workload.
+    pub serial: u32,
+    /// Node name, if placed.
+    pub node: Option<(&'a str, u32)>,
+    /// Zone, if placed.
+    pub zone: Option<&'a str>,
+    /// ENI address, if it got one.
+    pub ip: Option<Ipv4Addr>,
+    /// Lifecycle times.
+    pub created: SimTime,
+    /// When placed.
+    pub scheduled: Option<SimTime>,
+    /// When its ENI was ready.
+    pub ready: Option<SimTime>,
+    /// When deleted.
+    pub deleted: Option<SimTime>,
+    /// Took an idle pooled ENI.
+    pub from_pool: bool,
+    /// Scheduling failure reason.
+    pub failure: Option<&'static str>,
+    /// Why it ended (empty while alive at the end of the run).
+    pub end: Option<&'static str>,
+}
+
+/// One ENI lifecycle (a row of enis.csv).
+pub struct EniRow<'a> {
+    /// Dense ENI id.
+    pub eni: u32,
+    /// Subnet id.
+    pub subnet: &'a str,
+    /// Its address.
+    pub ip: Ipv4Addr,
+    /// The node it was created for: group name and ordinal.
+    pub node: (&'a str, u32),
+    /// When creation was requested.
+    pub created: SimTime,
+    /// When first attached.
+    pub attached: Option<SimTime>,
+    /// When released.
+    pub released: Option<SimTime>,
+    /// When deleted.
+    pub deleted: Option<SimTime>,
+    /// Pods it served.
+    pub pods_served: u32,
+    /// State at the time of the row.
+    pub state: &'static str,
+}
+
+/// One VPC API call (a row of api_calls.csv).
+pub struct ApiCallRow<'a> {
+    /// When issued.
+    pub issued: SimTime,
+    /// API name.
+    pub api: &'static str,
+    /// Node the call was for.
+    pub node: (&'a str, u32),
+    /// ENI it was about.
+    pub eni: u32,
+    /// Time to completion (or to the end of the run while in flight).
+    pub latency: SimTime,
+    /// "ok", an error code, or "in_flight".
+    pub result: &'static str,
+}
+
+/// One timeseries sample (a row of timeseries.csv).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SampleRow {
+    /// Sample time.
+    pub time: SimTime,
+    /// Pods with their ENI.
+    pub pods_running: u32,
+    /// Pods not yet placed.
+    pub pods_pending: u32,
+    /// Pods placed and waiting for their ENI.
+    pub pods_waiting_eni: u32,
+    /// ENIs bound to nodes for pods (the policy's B, summed).
+    pub enis_bound: u32,
+    /// Attached ENIs no pod uses.
+    pub enis_idle: u32,
+    /// ENIs with an API call in flight.
+    pub enis_in_flight: u32,
+    /// ENIs that exist in the VPC.
+    pub enis_total: u32,
+    /// Free addresses over all subnets.
+    pub subnet_free_ips: u64,
+    /// API calls issued since the previous sample.
+    pub api_calls: u64,
+}
+
+/// Receives rows as the run produces them.
+pub trait Sink {
+    /// A pod incarnation ended, or the run ended with it alive.
+    fn pod(&mut self, row: &PodRow);
+    /// An ENI was deleted, or the run ended with it alive.
+    fn eni(&mut self, row: &EniRow);
+    /// An API call completed, or the run ended with it in flight.
+    fn api_call(&mut self, row: &ApiCallRow);
+    /// A timeseries sample.
+    fn sample(&mut self, row: &SampleRow);
+}
+
+/// Discards every row, for runs that only need the summary.
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn pod(&mut self, _: &PodRow) {}
+    fn eni(&mut self, _: &EniRow) {}
+    fn api_call(&mut self, _: &ApiCallRow) {}
+    fn sample(&mut self, _: &SampleRow) {}
+}

@@ -1,0 +1,145 @@
+//! summary.json: the run's figures, a contract with users' CI. Keys may be added, never
+//! renamed. Wall-clock figures never go here, so the file is byte-identical across runs.
+
+use super::stats::Percentiles;
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The whole summary, in the key order SPEC lists.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Virtual time covered, seconds.
+    pub duration_s: f64,
+    /// Events processed.
+    pub events_processed: u64,
+    /// Hash of the ordered event log: equal fingerprints mean the runs behaved the same.
+    pub fingerprint: String,
+    /// Pod counts.
+    pub pods: PodsSummary,
+    /// Scheduled -> ENI ready, seconds.
+    pub startup_latency_s: Percentiles,
+    /// Pool effectiveness.
+    pub pool: PoolSummary,
+    /// ENI lifecycle counts.
+    pub churn: ChurnSummary,
+    /// Surplus releases.
+    pub release: ReleaseSummary,
+    /// VPC API traffic.
+    pub api: ApiSummary,
+    /// Per subnet, in file order.
+    pub subnets: IndexMap<String, SubnetSummary>,
+    /// End-of-run checks.
+    pub invariants: InvariantsSummary,
+}
+
+/// `pods`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PodsSummary {
+    /// Pods created by controllers.
+    pub created: u64,
+    /// Pods that got their ENI.
+    pub started: u64,
+    /// Pods that could not be placed when created.
+    pub failed_scheduling: u64,
+    /// Pods still not placed at the end.
+    pub pending_at_end: u64,
+    /// Pods that waited longer than `policy.eni_timeout` for their ENI.
+    pub eni_timeouts: u64,
+    /// Pods running at the end.
+    pub running_at_end: u64,
+    /// Pods placed but still waiting for their ENI at the end.
+    pub waiting_eni_at_end: u64,
+    /// Scheduling failures by reason.
+    pub failed_scheduling_by_reason: BTreeMap<String, u64>,
+}
+
+/// `pool`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PoolSummary {
+    /// Share of started pods that found an idle ENI waiting.
+    pub hit_rate: f64,
+    /// Idle attached ENIs integrated over time.
+    pub idle_eni_hours: f64,
+    /// Most ENIs bound to nodes at once.
+    pub peak_bound_enis: u64,
+    /// Most idle ENIs at once.
+    pub peak_idle_enis: u64,
+}
+
+/// `churn`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ChurnSummary {
+    /// ENIs created.
+    pub enis_created: u64,
+    /// ENIs attached.
+    pub enis_attached: u64,
+    /// ENIs detached.
+    pub enis_detached: u64,
+    /// ENIs deleted.
+    pub enis_deleted: u64,
+}
+
+/// `release`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ReleaseSummary {
+    /// Surplus ENIs released.
+    pub count: u64,
+    /// Surplus -> release delays, seconds.
+    pub delay_s: DelaySummary,
+}
+
+/// `release.delay_s`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DelaySummary {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// `api`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ApiSummary {
+    /// Calls per API.
+    pub calls: BTreeMap<String, u64>,
+    /// Failed calls per error code.
+    pub errors: BTreeMap<String, u64>,
+    /// Calls refused by a rate limit.
+    pub throttled: u64,
+}
+
+/// One subnet's figures.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SubnetSummary {
+    /// Most addresses held at once.
+    pub peak_used_ips: u64,
+    /// Seconds with no free address.
+    pub exhausted_s: f64,
+}
+
+/// `invariants`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InvariantsSummary {
+    /// Broken invariants found.
+    pub violations: u64,
+    /// ENIs that exist in the VPC but belong to nothing.
+    pub leaked_enis: u64,
+    /// What was broken, one line each (empty when all holds).
+    pub details: Vec<String>,
+}
+
+impl Summary {
+    /// The summary as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}

@@ -1,0 +1,131 @@
+//! The end of a run: rows for what is still alive, the invariant checks and the summary.
+
+use super::Simulation;
+use crate::cloud::eni::{EniId, EniState};
+use crate::cloud::vpc::Api;
+use crate::cluster::pod::PodState;
+use crate::engine::SimTime;
+use crate::report::stats::Percentiles;
+use crate::report::summary::{
+    ApiSummary, ChurnSummary, DelaySummary, InvariantsSummary, PodsSummary, PoolSummary,
+    ReleaseSummary, SubnetSummary, Summary,
+};
+
+impl Simulation<'_> {
+    /// Writes the rows of live pods, ENIs and calls, checks invariants and builds the summary.
+    pub(super) fn finish(mut self, end: SimTime) -> Summary {
+        for pod in 0..self.pods.len() as u32 {
+            if self.pods[pod as usize].state != PodState::Terminated {
+                self.write_pod_row(pod);
+            }
+        }
+        for eni in 0..self.enis.len() as u32 {
+            if self.enis[eni as usize].state != EniState::Deleted {
+                self.write_eni_row(EniId(eni));
+            }
+        }
+        let mut in_flight: Vec<_> = self.calls.iter().flatten().copied().collect();
+        in_flight.sort_by_key(|c| c.seq);
+        for call in &in_flight {
+            self.write_call_row(call, end.since(call.issued), "in_flight");
+        }
+        let findings = self.check_invariants();
+        self.summary(end, findings)
+    }
+
+    fn summary(mut self, end: SimTime, findings: super::invariants::Findings) -> Summary {
+        let count = |state| self.pods.iter().filter(|p| p.state == state).count() as u64;
+        let (pending, running, waiting) = (
+            count(PodState::Pending),
+            count(PodState::Running),
+            count(PodState::WaitingEni),
+        );
+        let late_waiters = self.still_waiting_too_long(end);
+        let m = &mut self.metrics;
+        let pods = PodsSummary {
+            created: m.pods_created,
+            started: m.pods_started,
+            failed_scheduling: m.failed_scheduling,
+            pending_at_end: pending,
+            eni_timeouts: m.eni_timeouts + late_waiters,
+            running_at_end: running,
+            waiting_eni_at_end: waiting,
+            failed_scheduling_by_reason: m
+                .failures_by_reason
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+        };
+        let release = Percentiles::of(&mut m.release_delay_ms);
+        Summary {
+            scenario: self.sc.name.clone(),
+            seed: self.sc.seed,
+            duration_s: end.as_secs_f64(),
+            events_processed: m.events,
+            fingerprint: format!("{:016x}", self.fingerprint),
+            pods,
+            startup_latency_s: Percentiles::of(&mut m.startup_ms),
+            pool: PoolSummary {
+                hit_rate: if m.pods_started == 0 {
+                    0.0
+                } else {
+                    (m.pool_hits as f64 / m.pods_started as f64 * 1e4).round() / 1e4
+                },
+                idle_eni_hours: (m.idle.hours(end) * 1e3).round() / 1e3,
+                peak_bound_enis: m.bound.peak(),
+                peak_idle_enis: m.idle.peak(),
+            },
+            churn: ChurnSummary {
+                enis_created: m.enis_created,
+                enis_attached: m.enis_attached,
+                enis_detached: m.enis_detached,
+                enis_deleted: m.enis_deleted,
+            },
+            release: ReleaseSummary {
+                count: m.releases,
+                delay_s: DelaySummary {
+                    p50: release.p50,
+                    p99: release.p99,
+                    max: release.max,
+                },
+            },
+            api: ApiSummary {
+                calls: Api::ALL
+                    .iter()
+                    .map(|a| (a.name().to_string(), m.api_calls.get(a).copied().unwrap_or(0)))
+                    .collect(),
+                errors: m
+                    .api_errors
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+                throttled: m.throttled,
+            },
+            subnets: self
+                .subnets
+                .iter()
+                .map(|s| {
+                    let figures = SubnetSummary {
+                        peak_used_ips: u64::from(s.peak_used_ips()),
+                        exhausted_s: s.exhausted_ms(end) as f64 / 1000.0,
+                    };
+                    (s.id.clone(), figures)
+                })
+                .collect(),
+            invariants: InvariantsSummary {
+                violations: findings.details.len() as u64,
+                leaked_enis: findings.leaked,
+                details: findings.details,
+            },
+        }
+    }
+
+    /// Pods still waiting for their ENI at the end, longer than the ENI timeout.
+    fn still_waiting_too_long(&self, end: SimTime) -> u64 {
+        self.pods
+            .iter()
+            .filter(|p| p.state == PodState::WaitingEni)
+            .filter(|p| end.since(p.scheduled_at.unwrap_or(end)) > self.sc.policy.eni_timeout)
+            .count() as u64
+    }
+}

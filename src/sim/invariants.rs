@@ -1,0 +1,130 @@
+//! End-of-run checks that the books balance: every ENI is where the world thinks it is.
+
+use super::Simulation;
+use crate::cloud::eni::EniState;
+use crate::cluster::pod::PodState;
+
+/// What the checks found.
+#[derive(Debug, Default)]
+pub(super) struct Findings {
+    /// One line per broken invariant.
+    pub details: Vec<String>,
+    /// ENIs that exist in the VPC but belong to nothing.
+    pub leaked: u64,
+}
+
+impl Simulation<'_> {
+    /// Checks every invariant against the world as it stands.
+    pub(super) fn check_invariants(&self) -> Findings {
+        let mut f = Findings::default();
+        self.check_pods(&mut f);
+        self.check_nodes(&mut f);
+        self.check_subnets(&mut f);
+        self.check_leaks(&mut f);
+        f
+    }
+
+    /// Every running pod holds an attached ENI of its node that names it back.
+    fn check_pods(&self, f: &mut Findings) {
+        for (id, p) in self.pods.iter().enumerate() {
+            if p.state != PodState::Running {
+                continue;
+            }
+            let ok = p.eni.is_some_and(|e| {
+                let eni = &self.enis[e.0 as usize];
+                eni.pod == Some(id as u32)
+                    && eni.state == EniState::Attached
+                    && Some(eni.node) == p.node
+            });
+            if !ok {
+                f.details.push(format!(
+                    "pod {id} runs without an attached ENI of its own on its node"
+                ));
+            }
+        }
+        for (id, e) in self.enis.iter().enumerate() {
+            if let Some(pod) = e.pod {
+                if self.pods[pod as usize].eni.map(|x| x.0) != Some(id as u32) {
+                    f.details.push(format!("ENI {id} names pod {pod}, which does not hold it"));
+                }
+            }
+        }
+    }
+
+    /// Each live node's counts match its ENIs, and it runs no more pods than it may.
+    fn check_nodes(&self, f: &mut Findings) {
+        let mut bound = vec![0u32; self.nodes.len()];
+        let mut attached = vec![0u32; self.nodes.len()];
+        for e in &self.enis {
+            let n = e.node as usize;
+            if !self.nodes[n].alive {
+                continue;
+            }
+            match e.state {
+                EniState::Creating | EniState::Attaching => bound[n] += 1,
+                EniState::Attached => {
+                    bound[n] += 1;
+                    attached[n] += 1;
+                }
+                _ => {}
+            }
+        }
+        for (id, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.alive) {
+            if n.bound != bound[id] {
+                f.details.push(format!(
+                    "node {id} counts {} bound ENIs but has {}",
+                    n.bound, bound[id]
+                ));
+            }
+            let running = n
+                .pods
+                .iter()
+                .filter(|&&p| self.pods[p as usize].state == PodState::Running)
+                .count() as u32;
+            if running + n.idle.len() as u32 != attached[id] {
+                f.details.push(format!(
+                    "node {id}: {running} running pods + {} idle != {} attached ENIs",
+                    n.idle.len(),
+                    attached[id]
+                ));
+            }
+            if n.pods.len() as u32 > n.eni_pods {
+                f.details.push(format!(
+                    "node {id} has {} exclusive-ENI pods, over its limit {}",
+                    n.pods.len(),
+                    n.eni_pods
+                ));
+            }
+        }
+    }
+
+    /// Each subnet's used addresses equal the ENIs that exist in it.
+    fn check_subnets(&self, f: &mut Findings) {
+        let mut used = vec![0u32; self.subnets.len()];
+        for e in self.enis.iter().filter(|e| e.state != EniState::Deleted) {
+            used[e.subnet.0 as usize] += 1;
+        }
+        for (s, u) in self.subnets.iter().zip(used) {
+            if s.used_ips() != u {
+                f.details.push(format!(
+                    "subnet {} counts {} used addresses but {} ENIs exist in it",
+                    s.id,
+                    s.used_ips(),
+                    u
+                ));
+            }
+        }
+    }
+
+    /// An ENI that exists must be in flight or attached to a live node.
+    fn check_leaks(&self, f: &mut Findings) {
+        for (id, e) in self.enis.iter().enumerate() {
+            let owned = e.state.in_flight()
+                || (e.state == EniState::Attached && self.nodes[e.node as usize].alive);
+            if e.state != EniState::Deleted && !owned {
+                f.leaked += 1;
+                f.details.push(format!("ENI {id} is leaked ({})", e.state.name()));
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Wires the parts together: the world state, the event loop and its dispatch.
+//!
+//! A run is a library call on an owned [`Scenario`]: no global state, so several runs can go
+//! on at once on different threads. Same-time events run in the order they were scheduled;
+//! a timeseries sample at time T sees every event at or before T.
+
+mod enis;
+mod finish;
+mod invariants;
+mod nodes;
+mod pods;
+
+use crate::cloud::eni::{Eni, EniId};
+use crate::cloud::subnet::{Subnet, SubnetId};
+use crate::cloud::vpc::{Api, VpcApi};
+use crate::cluster::deployment::Deployment;
+use crate::cluster::node::Node;
+use crate::cluster::pod::Pod;
+use crate::cluster::scheduler::Scheduler;
+use crate::engine::{EventKey, EventQueue, RngStreams, SimTime, Stream};
+use crate::policy::pool::PoolPolicy;
+use crate::policy::AllocationPolicy;
+use crate::report::metrics::Metrics;
+use crate::report::rows::{SampleRow, Sink};
+use crate::report::summary::Summary;
+use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
+use std::collections::BTreeSet;
+
+/// What can happen. Small and `Copy`: ids index the world's vectors.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The `i`-th `[[events]]` entry.
+    Cluster(u32),
+    /// A workload is created.
+    WorkloadStart(u32),
+    /// A workload's `step`-th scale entry.
+    Scale { workload: u32, step: u32 },
+    /// A VPC call completes (index into the in-flight call table).
+    ApiDone(u32),
+    /// A node's release pacing wake-up.
+    ReleaseWake(u32),
+}
+
+impl Event {
+    /// A number per variant and its ids, for the fingerprint.
+    fn words(self) -> [u64; 2] {
+        match self {
+            Event::Cluster(i) => [1, u64::from(i)],
+            Event::WorkloadStart(w) => [2, u64::from(w)],
+            Event::Scale { workload, step } => [3, u64::from(workload) << 32 | u64::from(step)],
+            Event::ApiDone(c) => [4, u64::from(c)],
+            Event::ReleaseWake(n) => [5, u64::from(n)],
+        }
+    }
+}
+
+/// A VPC call in flight.
+#[derive(Clone, Copy, Debug)]
+struct Call {
+    api: Api,
+    eni: EniId,
+    node: u32,
+    issued: SimTime,
+    seq: u64,
+}
+
+/// Live counts behind timeseries.csv.
+#[derive(Clone, Copy, Debug, Default)]
+struct Gauges {
+    pods_running: u32,
+    pods_pending: u32,
+    pods_waiting_eni: u32,
+    enis_in_flight: u32,
+    enis_total: u32,
+    free_ips: u64,
+    api_calls_since_sample: u64,
+}
+
+/// The simulated world and its clock.
+pub struct Simulation<'a> {
+    sc: Scenario,
+    queue: EventQueue<Event>,
+    zones: Vec<String>,
+    subnets: Vec<Subnet>,
+    zone_subnets: Vec<Vec<SubnetId>>,
+    vpc: VpcApi,
+    enis: Vec<Eni>,
+    calls: Vec<Option<Call>>,
+    free_call_slots: Vec<u32>,
+    call_seq: u64,
+    nodes: Vec<Node>,
+    group_nodes: Vec<Vec<u32>>,
+    group_warm: Vec<(u32, u32)>,
+    pods: Vec<Pod>,
+    deployments: Vec<Deployment>,
+    scheduler: Scheduler,
+    policy: Box<dyn AllocationPolicy>,
+    release_timers: Vec<Option<(SimTime, EventKey)>>,
+    starved: Vec<BTreeSet<u32>>,
+    metrics: Metrics,
+    gauges: Gauges,
+    fingerprint: u64,
+    sink: &'a mut dyn Sink,
+}
+
+/// Runs `scenario` to its end, streaming rows into `sink`, and returns the summary.
+pub fn run(scenario: Scenario, sink: &mut dyn Sink) -> Summary {
+    Simulation::new(scenario, sink).run()
+}
+
+/// FNV-1a offset basis and prime, folded over 64-bit words.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl<'a> Simulation<'a> {
+    /// Builds the world at time zero: subnets, zones and the policy.
+    pub fn new(sc: Scenario, sink: &'a mut dyn Sink) -> Self {
+        let mut zones: Vec<String> = Vec::new();
+        let mut zone_of = |z: &str| match zones.iter().position(|x| x == z) {
+            Some(i) => i,
+            None => {
+                zones.push(z.to_string());
+                zones.len() - 1
+            }
+        };
+        let subnets: Vec<Subnet> = sc
+            .subnets
+            .iter()
+            .map(|s| Subnet::new(s.id.clone(), zone_of(&s.zone), s.cidr, s.reserved_ips))
+            .collect();
+        for g in &sc.node_groups {
+            zone_of(&g.zone);
+        }
+        let mut zone_subnets = vec![Vec::new(); zones.len()];
+        for (i, s) in subnets.iter().enumerate() {
+            zone_subnets[s.zone].push(SubnetId(i as u32));
+        }
+        let zone_has_subnet = zone_subnets.iter().map(|v| !v.is_empty()).collect();
+        let streams = RngStreams::new(sc.seed);
+        let policy: Box<dyn AllocationPolicy> = match sc.policy.mode {
+            PolicyMode::Pool => Box::new(PoolPolicy::new(
+                sc.policy.release,
+                sc.policy.release_interval,
+                streams.stream(Stream::Policy),
+            )),
+        };
+        let gauges = Gauges {
+            free_ips: subnets.iter().map(|s| u64::from(s.free_ips())).sum(),
+            ..Gauges::default()
+        };
+        let group_warm = sc
+            .node_groups
+            .iter()
+            .map(|g| {
+                (
+                    g.min_warm.unwrap_or(sc.policy.min_warm),
+                    g.max_warm.unwrap_or(sc.policy.max_warm),
+                )
+            })
+            .collect();
+        Simulation {
+            queue: EventQueue::new(),
+            starved: vec![BTreeSet::new(); zones.len()],
+            zones,
+            subnets,
+            zone_subnets,
+            vpc: VpcApi::new(&sc.vpc.latency, streams.stream(Stream::VpcLatency)),
+            enis: Vec::new(),
+            calls: Vec::new(),
+            free_call_slots: Vec::new(),
+            call_seq: 0,
+            nodes: Vec::new(),
+            group_nodes: vec![Vec::new(); sc.node_groups.len()],
+            group_warm,
+            pods: Vec::new(),
+            deployments: vec![Deployment::default(); sc.workloads.len()],
+            scheduler: Scheduler::new(zone_has_subnet),
+            policy,
+            release_timers: Vec::new(),
+            metrics: Metrics::default(),
+            gauges,
+            fingerprint: FNV_OFFSET,
+            sink,
+            sc,
+        }
+    }
+
+    fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Runs every event up to the scenario's duration and returns the summary.
+    pub fn run(mut self) -> Summary {
+        self.start();
+        let end = self.sc.duration;
+        let interval = self.sc.sample_interval;
+        let mut next_sample = SimTime::ZERO;
+        while let Some(t) = self.queue.peek_time() {
+            if t > end {
+                break;
+            }
+            while next_sample < t {
+                self.sample(next_sample);
+                next_sample = next_sample.plus(interval);
+            }
+            let Some((t, event)) = self.queue.pop() else {
+                break;
+            };
+            self.metrics.events += 1;
+            self.fold_fingerprint(t, event);
+            self.dispatch(event);
+        }
+        while next_sample <= end {
+            self.sample(next_sample);
+            next_sample = next_sample.plus(interval);
+        }
+        self.finish(end)
+    }
+
+    /// Nodes present at time zero, and the scheduled workload and cluster events.
+    fn start(&mut self) {
+        for g in 0..self.sc.node_groups.len() {
+            for _ in 0..self.sc.node_groups[g].count {
+                self.add_node(g);
+            }
+        }
+        for (w, wl) in self.sc.workloads.iter().enumerate() {
+            match &wl.kind {
+                WorkloadKind::Deployment { start, scale, .. } => {
+                    self.queue.schedule(*start, Event::WorkloadStart(w as u32));
+                    for (i, step) in scale.iter().enumerate() {
+                        let ev = Event::Scale {
+                            workload: w as u32,
+                            step: i as u32,
+                        };
+                        self.queue.schedule(step.at, ev);
+                    }
+                }
+            }
+        }
+        for (i, e) in self.sc.events.iter().enumerate() {
+            self.queue.schedule(e.at, Event::Cluster(i as u32));
+        }
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Cluster(i) => self.cluster_event(i as usize),
+            Event::WorkloadStart(w) => {
+                let WorkloadKind::Deployment { replicas, .. } = self.sc.workloads[w as usize].kind;
+                self.deployments[w as usize].desired = replicas;
+                self.reconcile_workload(w);
+            }
+            Event::Scale { workload, step } => {
+                let WorkloadKind::Deployment { ref scale, .. } =
+                    self.sc.workloads[workload as usize].kind;
+                self.deployments[workload as usize].desired = scale[step as usize].replicas;
+                self.reconcile_workload(workload);
+            }
+            Event::ApiDone(slot) => self.complete_call(slot),
+            Event::ReleaseWake(node) => {
+                self.release_timers[node as usize] = None;
+                self.reconcile_node(node);
+            }
+        }
+    }
+
+    fn fold_fingerprint(&mut self, t: SimTime, event: Event) {
+        let [tag, id] = event.words();
+        for word in [t.as_millis(), tag, id] {
+            self.fingerprint = (self.fingerprint ^ word).wrapping_mul(FNV_PRIME);
+        }
+    }
+
+    fn sample(&mut self, time: SimTime) {
+        let g = &mut self.gauges;
+        let row = SampleRow {
+            time,
+            pods_running: g.pods_running,
+            pods_pending: g.pods_pending,
+            pods_waiting_eni: g.pods_waiting_eni,
+            enis_bound: self.metrics.bound.value() as u32,
+            enis_idle: self.metrics.idle.value() as u32,
+            enis_in_flight: g.enis_in_flight,
+            enis_total: g.enis_total,
+            subnet_free_ips: g.free_ips,
+            api_calls: std::mem::take(&mut g.api_calls_since_sample),
+        };
+        self.sink.sample(&row);
+    }
+}

@@ -1,0 +1,130 @@
+//! Node lifecycle and the scenario's cluster events.
+
+use super::Simulation;
+use crate::cluster::node::Node;
+use crate::cluster::pod::PodEnd;
+use crate::scenario::model::EventAction;
+use std::collections::{BTreeSet, VecDeque};
+
+impl Simulation<'_> {
+    /// Runs the `i`-th `[[events]]` entry.
+    pub(super) fn cluster_event(&mut self, i: usize) {
+        match self.sc.events[i].action.clone() {
+            EventAction::AddNodes { group, count } => {
+                for _ in 0..count {
+                    self.add_node(group);
+                }
+            }
+            EventAction::DeleteNodes { group, count } => self.delete_nodes(group, count),
+            EventAction::SetMaxAttach { group, max_attach } => {
+                for node in self.group_nodes[group].clone() {
+                    self.nodes[node as usize].max_attach = Some(max_attach);
+                    self.scheduler.refresh(node, &self.nodes[node as usize]);
+                    self.reconcile_node(node);
+                }
+                self.schedule_pending();
+            }
+            EventAction::SetWarm {
+                group,
+                min_warm,
+                max_warm,
+            } => {
+                let groups: Vec<usize> = match group {
+                    Some(g) => vec![g],
+                    None => (0..self.group_warm.len()).collect(),
+                };
+                for g in groups {
+                    let warm = &mut self.group_warm[g];
+                    warm.0 = min_warm.unwrap_or(warm.0);
+                    warm.1 = max_warm.unwrap_or(warm.1);
+                    // A min above max would bind and release in turn; max follows min up.
+                    warm.1 = warm.1.max(warm.0);
+                    let (min, max) = *warm;
+                    for node in self.group_nodes[g].clone() {
+                        let n = &mut self.nodes[node as usize];
+                        (n.min_warm, n.max_warm) = (min, max);
+                        self.reconcile_node(node);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds a node to a group; it binds its warm ENIs at once and takes pending pods.
+    pub(super) fn add_node(&mut self, group: usize) {
+        let now = self.now();
+        let g = &self.sc.node_groups[group];
+        let zone = self
+            .zones
+            .iter()
+            .position(|z| *z == g.zone)
+            .expect("every node group zone is known");
+        let (min_warm, max_warm) = self.group_warm[group];
+        let id = self.nodes.len() as u32;
+        let ordinal = self.group_nodes[group]
+            .last()
+            .map_or(0, |&n| self.nodes[n as usize].ordinal + 1);
+        self.nodes.push(Node {
+            group,
+            ordinal,
+            zone,
+            eni_pods: g.instance_type.eni_pods,
+            max_attach: g.max_attach,
+            min_warm,
+            max_warm,
+            alive: true,
+            created_at: now,
+            pods: Vec::new(),
+            bound: 0,
+            idle: Vec::new(),
+            waiting: VecDeque::new(),
+            surplus_since: VecDeque::new(),
+        });
+        self.group_nodes[group].push(id);
+        self.scheduler.refresh(id, &self.nodes[id as usize]);
+        self.reconcile_node(id);
+        self.schedule_pending();
+    }
+
+    /// Deletes the `count` newest nodes of a group.
+    fn delete_nodes(&mut self, group: usize, count: u32) {
+        let keep = self.group_nodes[group].len().saturating_sub(count as usize);
+        let doomed = self.group_nodes[group].split_off(keep);
+        let mut workloads = BTreeSet::new();
+        for node in doomed.into_iter().rev() {
+            workloads.extend(self.delete_node(node));
+        }
+        for w in workloads {
+            self.reconcile_workload(w);
+        }
+        self.schedule_pending();
+    }
+
+    /// Deletes a node: its pods end, and every ENI still bound to it is deleted in the VPC.
+    /// Returns the workloads that lost pods.
+    fn delete_node(&mut self, node: u32) -> Vec<u32> {
+        let now = self.now();
+        self.nodes[node as usize].alive = false;
+        self.scheduler.refresh(node, &self.nodes[node as usize]);
+        self.set_release_timer(node, None);
+        let pods = self.nodes[node as usize].pods.clone();
+        let mut workloads = Vec::with_capacity(pods.len());
+        for pod in pods {
+            workloads.push(self.pods[pod as usize].workload);
+            self.delete_pod(pod, PodEnd::NodeDeleted);
+        }
+        let n = &mut self.nodes[node as usize];
+        let idle = std::mem::take(&mut n.idle);
+        let bound = std::mem::take(&mut n.bound);
+        n.surplus_since.clear();
+        self.metrics.idle.add(-(idle.len() as i64), now);
+        self.metrics.bound.add(-i64::from(bound), now);
+        for eni in idle {
+            // The instance's termination detaches its ENIs; the controller deletes them.
+            self.metrics.enis_detached += 1;
+            self.gauges.enis_in_flight += 1;
+            self.start_delete(eni);
+        }
+        workloads
+    }
+}
