@@ -1,0 +1,132 @@
+//! Helpers shared by the behaviour tests: run a scenario written inline and keep every row.
+
+#![allow(dead_code)]
+
+use enisim::engine::SimTime;
+use enisim::report::rows::{ApiCallRow, EniRow, PodRow, SampleRow, Sink};
+use enisim::report::summary::Summary;
+
+/// An ENI row, owned.
+#[derive(Clone, Debug)]
+pub struct Eni {
+    pub eni: u32,
+    pub subnet: String,
+    pub ip: String,
+    pub node: String,
+    pub created: SimTime,
+    pub attached: Option<SimTime>,
+    pub released: Option<SimTime>,
+    pub deleted: Option<SimTime>,
+    pub state: &'static str,
+}
+
+/// A pod row, owned.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    pub name: String,
+    pub node: Option<String>,
+    pub scheduled: Option<SimTime>,
+    pub ready: Option<SimTime>,
+    pub deleted: Option<SimTime>,
+    pub from_pool: bool,
+    pub failure: Option<&'static str>,
+    pub end: Option<&'static str>,
+}
+
+/// An API call row, owned.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub issued: SimTime,
+    pub api: &'static str,
+    pub node: String,
+    pub latency: SimTime,
+}
+
+/// Keeps every row a run streams.
+#[derive(Default)]
+pub struct Recorder {
+    pub pods: Vec<Pod>,
+    pub enis: Vec<Eni>,
+    pub calls: Vec<Call>,
+    pub samples: Vec<SampleRow>,
+}
+
+impl Sink for Recorder {
+    fn pod(&mut self, r: &PodRow) {
+        self.pods.push(Pod {
+            name: format!("{}-{}", r.workload, r.serial),
+            node: r.node.map(|(g, o)| format!("{g}-{o}")),
+            scheduled: r.scheduled,
+            ready: r.ready,
+            deleted: r.deleted,
+            from_pool: r.from_pool,
+            failure: r.failure,
+            end: r.end,
+        });
+    }
+    fn eni(&mut self, r: &EniRow) {
+        self.enis.push(Eni {
+            eni: r.eni,
+            subnet: r.subnet.to_string(),
+            ip: r.ip.to_string(),
+            node: format!("{}-{}", r.node.0, r.node.1),
+            created: r.created,
+            attached: r.attached,
+            released: r.released,
+            deleted: r.deleted,
+            state: r.state,
+        });
+    }
+    fn api_call(&mut self, r: &ApiCallRow) {
+        self.calls.push(Call {
+            issued: r.issued,
+            api: r.api,
+            node: format!("{}-{}", r.node.0, r.node.1),
+            latency: r.latency,
+        });
+    }
+    fn sample(&mut self, r: &SampleRow) {
+        self.samples.push(*r);
+    }
+}
+
+impl Recorder {
+    /// The sample taken at `secs` seconds.
+    pub fn at(&self, secs: u64) -> SampleRow {
+        *self
+            .samples
+            .iter()
+            .find(|s| s.time == SimTime::from_secs(secs))
+            .unwrap_or_else(|| panic!("no sample at {secs}s"))
+    }
+}
+
+/// Runs a scenario given as TOML text and returns its summary and every row.
+pub fn run(toml: &str) -> (Summary, Recorder) {
+    run_with(toml, &[])
+}
+
+/// As [`run`], with `--set` overrides.
+pub fn run_with(toml: &str, overrides: &[&str]) -> (Summary, Recorder) {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let sc = enisim::scenario::load_str(toml, "test.toml", "test", &overrides)
+        .unwrap_or_else(|e| panic!("scenario does not load: {e}"));
+    let mut rec = Recorder::default();
+    let summary = enisim::sim::run(sc, &mut rec);
+    assert_eq!(
+        summary.invariants.violations, 0,
+        "invariants broken: {:?}",
+        summary.invariants.details
+    );
+    (summary, rec)
+}
+
+/// Seconds as virtual time.
+pub fn s(secs: u64) -> SimTime {
+    SimTime::from_secs(secs)
+}
+
+/// Milliseconds as virtual time.
+pub fn ms(ms: u64) -> SimTime {
+    SimTime::from_millis(ms)
+}

@@ -1,0 +1,267 @@
+//! Each rule of the pool policy (SPEC, non-static IP mode) on a small scenario whose outcome
+//! is computed by hand. Latencies are the defaults: create 300 ms, attach 2 s, detach 1 s,
+//! delete 300 ms, so an ENI bound at t is ready at t + 2.3 s.
+
+mod common;
+use common::{ms, run, s};
+
+/// One zone, one /24 subnet, and a node group of `count` nodes of `itype`.
+fn cluster(policy: &str, itype: &str, count: u32, rest: &str) -> String {
+    format!(
+        r#"
+duration = "2h"
+[policy]
+{policy}
+[[subnets]]
+id = "a"
+zone = "z"
+cidr = "10.0.0.0/24"
+[[node_groups]]
+name = "w"
+instance_type = "{itype}"
+zone = "z"
+count = {count}
+{rest}
+"#
+    )
+}
+
+#[test]
+fn warm_floor_binds_min_warm_per_node_with_no_pods() {
+    let (sum, rec) = run(&cluster("min_warm = 2\nmax_warm = 3", "S5.2XLARGE16", 3, ""));
+    // At t=0 each of 3 nodes creates 2 ENIs: bound at once, in flight until 2.3 s.
+    let t0 = rec.at(0);
+    assert_eq!((t0.enis_bound, t0.enis_idle, t0.enis_in_flight), (6, 0, 6));
+    let t10 = rec.at(10);
+    assert_eq!((t10.enis_bound, t10.enis_idle, t10.enis_in_flight), (6, 6, 0));
+    assert_eq!(t10.enis_total, 6);
+    assert_eq!(sum.churn.enis_created, 6);
+    assert_eq!(sum.churn.enis_attached, 6);
+    assert_eq!(sum.api.calls["create"], 6);
+    assert_eq!(sum.api.calls["attach"], 6);
+    assert_eq!(sum.release.count, 0, "idle ENIs within max_warm stay");
+    assert_eq!(sum.pool.peak_idle_enis, 6);
+    // 6 idle ENIs from 2.3 s to 7200 s: 6 * 7197.7 s = 11.996 h (rounded to 3 decimals).
+    assert_eq!(sum.pool.idle_eni_hours, 11.996);
+}
+
+#[test]
+fn scale_up_binds_pods_plus_min_warm() {
+    let rest = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 0
+scale = [ { at = "60s", replicas = 10 } ]
+"#;
+    let (sum, rec) = run(&cluster("min_warm = 1\nmax_warm = 3", "S5.2XLARGE16", 1, rest));
+    // The warm ENI serves the first pod at once; each placement raises the target by one,
+    // so 10 more ENIs are bound at 60 s and ready at 62.3 s: 9 go to waiting pods, 1 stays idle.
+    let t = rec.at(120);
+    assert_eq!((t.pods_running, t.enis_bound, t.enis_idle), (10, 11, 1));
+    assert_eq!(sum.churn.enis_created, 11);
+    assert_eq!(sum.pods.started, 10);
+    assert_eq!(sum.pool.hit_rate, 0.1);
+    let l = &sum.startup_latency_s;
+    assert_eq!((l.p50, l.p99, l.max, l.mean), (2.3, 2.3, 2.3, 2.07));
+    let from_pool: Vec<_> = rec.pods.iter().filter(|p| p.from_pool).collect();
+    assert_eq!(from_pool.len(), 1);
+    assert_eq!(from_pool[0].ready, Some(s(60)));
+    assert!(rec
+        .pods
+        .iter()
+        .filter(|p| !p.from_pool)
+        .all(|p| p.ready == Some(ms(62_300))));
+}
+
+#[test]
+fn bound_enis_cap_at_max_attach_and_excess_pods_stay_pending() {
+    let rest = r#"
+max_attach = 5
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 8
+"#;
+    // SA2.MEDIUM4 allows 9 exclusive-ENI pods; max_attach lowers M to 5.
+    let (sum, rec) = run(&cluster("min_warm = 1\nmax_warm = 1", "SA2.MEDIUM4", 1, rest));
+    assert_eq!(sum.pods.running_at_end, 5);
+    assert_eq!(sum.pods.pending_at_end, 3);
+    assert_eq!(sum.pods.failed_scheduling, 3);
+    assert_eq!(sum.pods.failed_scheduling_by_reason["no_free_eni_slot"], 3);
+    assert_eq!(sum.pool.peak_bound_enis, 5, "min(P + min_warm, M) = min(6, 5)");
+    assert_eq!(sum.churn.enis_created, 5);
+    let failed: Vec<_> = rec.pods.iter().filter(|p| p.failure.is_some()).collect();
+    assert_eq!(failed.len(), 3);
+    assert!(failed.iter().all(|p| p.scheduled.is_none()));
+}
+
+#[test]
+fn pending_pods_run_once_capacity_appears() {
+    let rest = r#"
+max_attach = 5
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 8
+[[events]]
+at = "10m"
+action = "add_nodes"
+node_group = "w"
+count = 1
+"#;
+    let (sum, rec) = run(&cluster("min_warm = 1\nmax_warm = 1", "SA2.MEDIUM4", 1, rest));
+    assert_eq!(sum.pods.running_at_end, 8);
+    assert_eq!(sum.pods.pending_at_end, 0);
+    assert_eq!(sum.pods.failed_scheduling, 3);
+    let late: Vec<_> = rec.pods.iter().filter(|p| p.failure.is_some()).collect();
+    assert!(late.iter().all(|p| p.scheduled == Some(s(600))));
+    assert!(late.iter().all(|p| p.node.as_deref() == Some("w-1")));
+}
+
+fn scale_down(release: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    let rest = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 10
+scale = [ { at = "1h", replicas = 2 } ]
+"#;
+    let policy = format!("min_warm = 0\nmax_warm = 1\nrelease = \"{release}\"");
+    run(&cluster(&policy, "S5.2XLARGE16", 1, rest))
+}
+
+#[test]
+fn slow_release_frees_one_surplus_eni_per_interval() {
+    let (sum, rec) = scale_down("slow");
+    // At 1 h: P = 2, B = 10, P + max_warm = 3, so 7 surplus; one goes every 2 minutes from
+    // 1h2m to 1h14m.
+    assert_eq!(sum.release.count, 7);
+    let mut released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    released.sort();
+    let expected: Vec<_> = (1..=7).map(|k| s(3600 + 120 * k)).collect();
+    assert_eq!(released, expected);
+    assert_eq!(sum.release.delay_s.p50, 480.0);
+    assert_eq!(sum.release.delay_s.p99, 840.0);
+    assert_eq!(sum.release.delay_s.max, 840.0);
+    assert_eq!(rec.at(4430).enis_bound, 4);
+    assert_eq!(rec.at(4440).enis_bound, 3);
+    assert_eq!(rec.at(4450).enis_total, 3, "released ENIs are deleted in the VPC");
+    assert_eq!(sum.churn.enis_deleted, 7);
+    assert_eq!(sum.api.calls["detach"], 7);
+}
+
+#[test]
+fn quick_release_frees_all_surplus_at_the_interval() {
+    let (sum, rec) = scale_down("quick");
+    assert_eq!(sum.release.count, 7);
+    assert!(rec
+        .enis
+        .iter()
+        .filter_map(|e| e.released)
+        .all(|t| t == s(3720)));
+    assert_eq!(sum.release.delay_s.max, 120.0);
+    assert_eq!(rec.at(3710).enis_bound, 10);
+    assert_eq!(rec.at(3720).enis_bound, 3);
+}
+
+#[test]
+fn set_max_attach_releases_surplus_over_m_at_once() {
+    let rest = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 3
+start = "2m"
+[[events]]
+at = "60s"
+action = "set_max_attach"
+node_group = "w"
+max_attach = 2
+"#;
+    let (sum, rec) = run(&cluster("min_warm = 6\nmax_warm = 6", "S5.2XLARGE16", 1, rest));
+    // 6 warm ENIs; M drops to 2 at 60 s: 4 released at once, not paced.
+    let released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    assert_eq!(released, vec![s(60); 4]);
+    assert_eq!(sum.release.delay_s.max, 0.0);
+    assert_eq!(rec.at(70).enis_bound, 2);
+    // Two slots left for three pods.
+    assert_eq!(sum.pods.running_at_end, 2);
+    assert_eq!(sum.pods.pending_at_end, 1);
+    assert_eq!(sum.pool.hit_rate, 1.0, "both pods found a warm ENI");
+}
+
+fn delete_all_nodes_at(at: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    let rest = format!(
+        r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 10
+[[events]]
+at = "{at}"
+action = "delete_nodes"
+node_group = "w"
+count = 2
+"#
+    );
+    run(&cluster("min_warm = 2\nmax_warm = 2", "S5.2XLARGE16", 2, &rest))
+}
+
+#[test]
+fn deleting_nodes_deletes_every_eni_and_recreates_their_pods() {
+    // At 10 min every ENI is attached; at 1 s they are still being created or attached.
+    for at in ["10m", "1s"] {
+        let (sum, rec) = delete_all_nodes_at(at);
+        assert_eq!(sum.churn.enis_created, sum.churn.enis_deleted, "at {at}");
+        assert_eq!(rec.samples.last().unwrap().enis_total, 0, "at {at}");
+        assert_eq!(sum.invariants.leaked_enis, 0);
+        assert!(rec.enis.iter().all(|e| e.state == "deleted"));
+        // The 10 pods ended with their nodes; the deployment made 10 more, with no node to go to.
+        assert_eq!(sum.pods.created, 20);
+        assert_eq!(sum.pods.pending_at_end, 10);
+        assert_eq!(sum.pods.failed_scheduling_by_reason["no_nodes"], 10);
+        assert_eq!(
+            rec.pods.iter().filter(|p| p.end == Some("node_deleted")).count(),
+            10
+        );
+    }
+}
+
+#[test]
+fn new_enis_go_to_the_subnet_with_most_free_ips_ties_to_the_first() {
+    let toml = r#"
+duration = "10m"
+[policy]
+min_warm = 3
+max_warm = 3
+[[subnets]]
+id = "a"
+zone = "z"
+cidr = "10.0.0.0/28"
+[[subnets]]
+id = "elsewhere"
+zone = "y"
+cidr = "10.0.1.0/24"
+[[subnets]]
+id = "b"
+zone = "z"
+cidr = "10.0.0.16/28"
+[[node_groups]]
+name = "w"
+instance_type = "S5.2XLARGE16"
+zone = "z"
+count = 1
+"#;
+    // a and b have 13 free each: a (tie, first in file), then b (13 > 12), then a (tie).
+    let (_, rec) = run(toml);
+    let placed: Vec<(&str, &str)> = rec
+        .enis
+        .iter()
+        .map(|e| (e.subnet.as_str(), e.ip.as_str()))
+        .collect();
+    assert_eq!(
+        placed,
+        vec![("a", "10.0.0.2"), ("b", "10.0.0.18"), ("a", "10.0.0.3")]
+    );
+}
