@@ -33,33 +33,75 @@ pub fn load_str(
         .iter()
         .map(|arg| Override::parse(arg))
         .collect::<Result<Vec<_>, _>>()?;
-    let raw = deserialize(text, file_label, &overrides)?;
-    validate::build(raw, default_name)
-        .map_err(|invalid| locate(invalid, &SpanIndex::new(text), text, file_label, &overrides))
+    let source = Source {
+        text,
+        label: file_label,
+        spans: SpanIndex::new(text),
+    };
+    let raw = deserialize(&source, &overrides)?;
+    validate::build(raw, default_name).map_err(|invalid| source.locate(invalid, &overrides))
+}
+
+/// The scenario file's text, its label for errors and where its keys are.
+struct Source<'a> {
+    text: &'a str,
+    label: &'a str,
+    spans: SpanIndex,
+}
+
+impl Source<'_> {
+    /// A `toml` error at its position in the file.
+    fn toml_error(&self, err: toml::de::Error) -> InputError {
+        let located = InputError::new(self.label, one_line(err.message()));
+        match err.span() {
+            Some(span) => located.at_offset(self.text, span.start),
+            None => located,
+        }
+    }
+
+    /// A validation error at its value in the file, or blamed on the last `--set` flag that
+    /// set one of the values involved.
+    fn locate(&self, invalid: Invalid, overrides: &[Override]) -> InputError {
+        let culprit = overrides
+            .iter()
+            .rev()
+            .find(|o| invalid.paths.iter().any(|p| o.covers(p)));
+        let err = match culprit {
+            Some(o) => o.error(invalid.message),
+            None => {
+                let err = InputError::new(self.label, invalid.message);
+                match invalid.paths.first().and_then(|p| self.spans.find(p)) {
+                    Some(span) => err.at_offset(self.text, span.start),
+                    None => err,
+                }
+            }
+        };
+        match invalid.hint {
+            Some(hint) => err.with_hint(hint),
+            None => err,
+        }
+    }
 }
 
 /// The file as raw structs with the overrides applied. The file is checked alone first, so
 /// that its errors point at its lines; then each override in turn, so that an error it
 /// introduces blames its flag. A file that is only valid thanks to the overrides (e.g.
 /// `duration` given by `--set`) is accepted.
-fn deserialize(
-    text: &str,
-    file_label: &str,
-    overrides: &[Override],
-) -> Result<RawScenario, InputError> {
-    let file_error = |e: toml::de::Error| toml_error(e, text, file_label);
-    let from_file = toml::from_str::<RawScenario>(text);
-    if overrides.is_empty() {
-        return from_file.map_err(file_error);
-    }
-    let mut doc = toml::Value::Table(toml::from_str(text).map_err(file_error)?);
-    let mut raw = match from_file {
+fn deserialize(source: &Source, overrides: &[Override]) -> Result<RawScenario, InputError> {
+    let table = toml::from_str(source.text).map_err(|e| source.toml_error(e))?;
+    let mut doc = toml::Value::Table(table);
+    let mut raw = match toml::from_str::<RawScenario>(source.text) {
         Ok(raw) => raw,
         Err(e) => {
+            // An unsupported workload kind explains unknown keys better than they do.
+            let file_error = match validate::workload_kinds(&doc) {
+                Err(invalid) => source.locate(invalid, &[]),
+                Ok(()) => source.toml_error(e),
+            };
             for o in overrides {
                 o.apply(&mut doc)?;
             }
-            return doc.try_into().map_err(|_| file_error(e));
+            return doc.try_into().map_err(|_| file_error);
         }
     };
     for o in overrides {
@@ -72,15 +114,6 @@ fn deserialize(
     Ok(raw)
 }
 
-/// A `toml` error at its position in the file.
-fn toml_error(err: toml::de::Error, text: &str, file_label: &str) -> InputError {
-    let located = InputError::new(file_label, one_line(err.message()));
-    match err.span() {
-        Some(span) => located.at_offset(text, span.start),
-        None => located,
-    }
-}
-
 /// `toml` messages can span lines ("invalid key\nexpected ..."); errors are one line.
 fn one_line(message: &str) -> String {
     let lines: Vec<&str> = message
@@ -89,33 +122,4 @@ fn one_line(message: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     lines.join("; ")
-}
-
-/// A validation error at its value in the file, or blamed on the last `--set` flag that set
-/// one of the values involved.
-fn locate(
-    invalid: Invalid,
-    spans: &SpanIndex,
-    text: &str,
-    file_label: &str,
-    overrides: &[Override],
-) -> InputError {
-    let culprit = overrides
-        .iter()
-        .rev()
-        .find(|o| invalid.paths.iter().any(|p| o.covers(p)));
-    let err = match culprit {
-        Some(o) => o.error(invalid.message),
-        None => {
-            let err = InputError::new(file_label, invalid.message);
-            match invalid.paths.first().and_then(|p| spans.find(p)) {
-                Some(span) => err.at_offset(text, span.start),
-                None => err,
-            }
-        }
-    };
-    match invalid.hint {
-        Some(hint) => err.with_hint(hint),
-        None => err,
-    }
 }

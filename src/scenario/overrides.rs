@@ -109,10 +109,8 @@ fn parse_index(index: &str, key: &str) -> Result<usize, String> {
 /// A TOML scalar, or the raw text as a string when it is not valid TOML.
 fn parse_value(text: &str) -> Result<Value, String> {
     match Value::deserialize(toml::de::ValueDeserializer::new(text)) {
-        Ok(v) if v.is_table() || v.is_array() => Err(format!(
-            "only scalar values can be set, not a {}",
-            v.type_str()
-        )),
+        Ok(Value::Table(_)) => Err("only scalar values can be set, not a table".to_string()),
+        Ok(Value::Array(_)) => Err("only scalar values can be set, not an array".to_string()),
         Ok(v) => Ok(v),
         Err(_) => Ok(Value::String(text.to_string())),
     }

@@ -168,7 +168,7 @@ fn warm_order(context: &str, min: (u32, KeyPath), max: (u32, KeyPath)) -> Check<
         ),
     )
     .also(max.1)
-    .hint("min_warm must be at most max_warm"))
+    .hint("lower min_warm or raise max_warm"))
 }
 
 fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
@@ -331,14 +331,31 @@ type KindBuilder = fn(&RawWorkload, &KeyPath) -> Check<WorkloadKind>;
 /// Workload kinds this version implements.
 const KINDS: [(&str, KindBuilder); 1] = [("deployment", deployment)];
 
+/// The builder of workload kind `kind`, for the workload at `at`.
+fn kind_builder(kind: &str, at: &KeyPath) -> Check<KindBuilder> {
+    let later = ["statefulset", "poisson", "trace"];
+    choice(kind, "workload kind", at.key("kind"), &KINDS, &later)
+}
+
+/// Checks the workload kinds of the bare TOML document, for when it does not fit the schema:
+/// a kind this version lacks is the real problem, not the keys that belong to that kind.
+pub fn workload_kinds(doc: &toml::Value) -> Check<()> {
+    let workloads = doc.get("workloads").and_then(toml::Value::as_array);
+    for (i, workload) in workloads.into_iter().flatten().enumerate() {
+        if let Some(kind) = workload.get("kind").and_then(toml::Value::as_str) {
+            kind_builder(kind, &KeyPath::entry("workloads", i))?;
+        }
+    }
+    Ok(())
+}
+
 fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
     unique(raw.iter().map(|w| w.name.as_str()), "workloads", "name")?;
     raw.iter()
         .enumerate()
         .map(|(i, w)| {
             let at = KeyPath::entry("workloads", i);
-            let later = ["statefulset", "poisson", "trace"];
-            let build = choice(&w.kind, "workload kind", at.key("kind"), &KINDS, &later)?;
+            let build = kind_builder(&w.kind, &at)?;
             Ok(WorkloadConfig {
                 name: w.name.clone(),
                 kind: build(w, &at)?,
