@@ -520,3 +520,36 @@ fn file_errors_still_point_at_the_file_with_overrides() {
     let e = err_with("duration = \"1h\"\nseed = \"x\"\n", &["policy.max_warm=3"]);
     assert_at(&e, 2, 8, "invalid type: string \"x\"");
 }
+
+#[test]
+fn no_panic_on_damaged_files_or_odd_flags() {
+    for (i, _) in FULL.char_indices() {
+        let _ = load_str(&FULL[..i], "t.toml", "stem", &[]);
+        let without_char: String = FULL
+            .char_indices()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, c)| c)
+            .collect();
+        let _ = load_str(&without_char, "t.toml", "stem", &[]);
+    }
+    let flags = [
+        "",
+        "=",
+        "a.=1",
+        ".a=1",
+        "[0]=1",
+        "a[]=1",
+        "a[99999999999999999999]=1",
+        "node_groups.0=1",
+        "node_groups.0.name.x=1",
+        "events[0][1]=2",
+        "seed=1e400",
+        "seed=-1",
+        "policy=",
+        "x=\"",
+        "vpc.latency.attach.median=1s",
+    ];
+    for flag in flags {
+        let _ = load_str(FULL, "t.toml", "stem", &[flag.to_string()]);
+    }
+}

@@ -365,12 +365,8 @@ fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
 }
 
 fn deployment(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
-    let replicas = raw.replicas.ok_or_else(|| {
-        Invalid::at(
-            at.key("replicas"),
-            format!("deployment \"{}\" needs \"replicas\"", raw.name),
-        )
-    })?;
+    let owner = format!("deployment \"{}\"", raw.name);
+    let replicas = required(raw.replicas, at, "replicas", &owner)?;
     let mut scale: Vec<ScaleStep> = raw
         .scale
         .iter()
@@ -387,11 +383,17 @@ fn deployment(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
     })
 }
 
+/// A key that `owner` (the workload or event at `at`) cannot do without.
+fn required<T>(value: Option<T>, at: &KeyPath, key: &str, owner: &str) -> Check<T> {
+    value.ok_or_else(|| Invalid::at(at.key(key), format!("{owner} needs \"{key}\"")))
+}
+
 /// What one event action accepts and how it is built once its keys are checked.
 #[derive(Clone, Copy)]
 struct ActionSpec {
     /// Keys besides `at` and `action` that the action accepts.
     keys: &'static [&'static str],
+    /// Builds the action, failing on a missing required key.
     build: fn(&EventInput) -> Check<EventAction>,
 }
 
@@ -405,12 +407,8 @@ struct EventInput<'a> {
 impl EventInput<'_> {
     /// A key the action requires.
     fn need<T>(&self, value: Option<T>, key: &str) -> Check<T> {
-        value.ok_or_else(|| {
-            Invalid::at(
-                self.at.key(key),
-                format!("action \"{}\" needs \"{key}\"", self.raw.action),
-            )
-        })
+        let owner = format!("action \"{}\"", self.raw.action);
+        required(value, &self.at, key, &owner)
     }
 
     fn group(&self) -> Check<usize> {
