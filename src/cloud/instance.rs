@@ -91,7 +91,12 @@ pub fn builtin_table() -> Vec<(&'static str, &'static str, u32, u32)> {
         .iter()
         .flat_map(|family| {
             SIZES.iter().map(move |(size, cores)| {
-                (*family, *size, *cores, eni_pods_for(family, *cores).unwrap_or(0))
+                (
+                    *family,
+                    *size,
+                    *cores,
+                    eni_pods_for(family, *cores).unwrap_or(0),
+                )
             })
         })
         .collect()

@@ -88,7 +88,11 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
             "s" => (3, 1_000),
             "ms" => (4, 1),
             "" => return Err(format!("duration \"{text}\" is missing a unit; {HINT}")),
-            other => return Err(format!("unknown unit \"{other}\" in duration \"{text}\"; {HINT}")),
+            other => {
+                return Err(format!(
+                    "unknown unit \"{other}\" in duration \"{text}\"; {HINT}"
+                ))
+            }
         };
         if last_rank != usize::MAX && rank <= last_rank {
             return Err(format!(
@@ -125,7 +129,9 @@ mod tests {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains("duration"), "{bad}: {err}");
         }
-        assert!(parse_duration("99999999999999999999d").unwrap_err().contains("too large"));
+        assert!(parse_duration("99999999999999999999d")
+            .unwrap_err()
+            .contains("too large"));
     }
 
     #[test]

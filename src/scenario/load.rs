@@ -1,0 +1,125 @@
+//! Reading a scenario: file -> TOML -> raw structs (+ `--set` overrides) -> validated model,
+//! with every error located in the file or blamed on the `--set` flag that caused it.
+
+use crate::error::InputError;
+use crate::scenario::model::Scenario;
+use crate::scenario::overrides::Override;
+use crate::scenario::path::SpanIndex;
+use crate::scenario::raw::RawScenario;
+use crate::scenario::validate::{self, Invalid};
+use std::path::Path;
+
+/// Loads and validates the scenario file at `path`, applying `--set KEY=VALUE` overrides.
+/// The scenario's default name is the file stem.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, InputError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(&label, format!("cannot read scenario file: {e}")))?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    load_str(&text, &label, &stem, overrides)
+}
+
+/// Like [`load`], from the file's contents: `file_label` names it in errors and
+/// `default_name` is the scenario name when the file has none. Lets tests skip the disk.
+pub fn load_str(
+    text: &str,
+    file_label: &str,
+    default_name: &str,
+    overrides: &[String],
+) -> Result<Scenario, InputError> {
+    let overrides = overrides
+        .iter()
+        .map(|arg| Override::parse(arg))
+        .collect::<Result<Vec<_>, _>>()?;
+    let source = Source {
+        text,
+        label: file_label,
+        spans: SpanIndex::new(text),
+    };
+    let raw = deserialize(&source, &overrides)?;
+    validate::build(raw, default_name).map_err(|invalid| source.locate(invalid, &overrides))
+}
+
+/// The scenario file's text, its label for errors and where its keys are.
+struct Source<'a> {
+    text: &'a str,
+    label: &'a str,
+    spans: SpanIndex,
+}
+
+impl Source<'_> {
+    /// A `toml` error at its position in the file.
+    fn toml_error(&self, err: toml::de::Error) -> InputError {
+        let located = InputError::new(self.label, one_line(err.message()));
+        match err.span() {
+            Some(span) => located.at_offset(self.text, span.start),
+            None => located,
+        }
+    }
+
+    /// A validation error at its value in the file, or blamed on the last `--set` flag that
+    /// set one of the values involved.
+    fn locate(&self, invalid: Invalid, overrides: &[Override]) -> InputError {
+        let culprit = overrides
+            .iter()
+            .rev()
+            .find(|o| invalid.paths.iter().any(|p| o.covers(p)));
+        let err = match culprit {
+            Some(o) => o.error(invalid.message),
+            None => {
+                let err = InputError::new(self.label, invalid.message);
+                match invalid.paths.first().and_then(|p| self.spans.find(p)) {
+                    Some(span) => err.at_offset(self.text, span.start),
+                    None => err,
+                }
+            }
+        };
+        match invalid.hint {
+            Some(hint) => err.with_hint(hint),
+            None => err,
+        }
+    }
+}
+
+/// The file as raw structs with the overrides applied. The file is checked alone first, so
+/// that its errors point at its lines; then each override in turn, so that an error it
+/// introduces blames its flag. A file that is only valid thanks to the overrides (e.g.
+/// `duration` given by `--set`) is accepted.
+fn deserialize(source: &Source, overrides: &[Override]) -> Result<RawScenario, InputError> {
+    let table = toml::from_str(source.text).map_err(|e| source.toml_error(e))?;
+    let mut doc = toml::Value::Table(table);
+    let mut raw = match toml::from_str::<RawScenario>(source.text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            // An unsupported workload kind explains unknown keys better than they do.
+            let file_error = match validate::workload_kinds(&doc) {
+                Err(invalid) => source.locate(invalid, &[]),
+                Ok(()) => source.toml_error(e),
+            };
+            for o in overrides {
+                o.apply(&mut doc)?;
+            }
+            return doc.try_into().map_err(|_| file_error);
+        }
+    };
+    for o in overrides {
+        o.apply(&mut doc)?;
+        raw = doc
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| o.error(one_line(e.message())))?;
+    }
+    Ok(raw)
+}
+
+/// `toml` messages can span lines ("invalid key\nexpected ..."); errors are one line.
+fn one_line(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("; ")
+}

@@ -1,0 +1,192 @@
+//! The scenario file exactly as written: serde structs mirroring the TOML, before defaults and
+//! cross-checks. Every struct denies unknown keys, so a typo or a key this version does not
+//! implement yet is an error rather than silently ignored. Workloads and events are flat
+//! structs (validated per kind/action later) because serde's tagged enums lose spans.
+
+use crate::scenario::values::{Cidr, Duration, Latency};
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Default: the file stem.
+    pub name: Option<String>,
+    /// Default: 1.
+    pub seed: Option<u64>,
+    /// Required.
+    pub duration: Duration,
+    /// Default: 10s.
+    pub sample_interval: Option<Duration>,
+    /// Default: every policy default.
+    #[serde(default)]
+    pub policy: RawPolicy,
+    /// Default: every VPC default.
+    #[serde(default)]
+    pub vpc: RawVpc,
+    /// Added or overridden instance types.
+    #[serde(default)]
+    pub instance_types: Vec<RawInstanceType>,
+    /// Container subnets.
+    #[serde(default)]
+    pub subnets: Vec<RawSubnet>,
+    /// Node groups.
+    #[serde(default)]
+    pub node_groups: Vec<RawNodeGroup>,
+    /// Workloads.
+    #[serde(default)]
+    pub workloads: Vec<RawWorkload>,
+    /// Scheduled events.
+    #[serde(default)]
+    pub events: Vec<RawEvent>,
+}
+
+/// `[policy]`; defaults are applied in validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    /// "pool" (default) or "static".
+    pub mode: Option<String>,
+    /// Default 1.
+    pub min_warm: Option<u32>,
+    /// Default 1.
+    pub max_warm: Option<u32>,
+    /// "slow" (default) or "quick".
+    pub release: Option<String>,
+    /// Default 2m.
+    pub release_interval: Option<Duration>,
+    /// Default 2m.
+    pub eni_timeout: Option<Duration>,
+}
+
+/// `[vpc]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVpc {
+    /// Per-API latencies.
+    #[serde(default)]
+    pub latency: RawLatencies,
+}
+
+/// `[vpc.latency]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatencies {
+    /// Default 300ms.
+    pub create: Option<Latency>,
+    /// Default 2s.
+    pub attach: Option<Latency>,
+    /// Default 1s.
+    pub detach: Option<Latency>,
+    /// Default 300ms.
+    pub delete: Option<Latency>,
+}
+
+/// `[[instance_types]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstanceType {
+    /// Type name that node groups refer to.
+    pub name: String,
+    /// Exclusive-ENI pods per node.
+    pub eni_pods: u32,
+    /// Default: the cores of the name's size part (`LARGE` -> 4), else 0.
+    pub cores: Option<u32>,
+}
+
+/// `[[subnets]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSubnet {
+    /// Unique id.
+    pub id: String,
+    /// Availability zone.
+    pub zone: String,
+    /// Address range.
+    pub cidr: Cidr,
+    /// Default 3.
+    pub reserved_ips: Option<u32>,
+}
+
+/// `[[node_groups]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNodeGroup {
+    /// Unique name.
+    pub name: String,
+    /// Instance type name.
+    pub instance_type: String,
+    /// Availability zone.
+    pub zone: String,
+    /// Nodes at the start (may be 0).
+    pub count: u32,
+    /// Optional `direct-eni-max-attach`.
+    pub max_attach: Option<u32>,
+    /// Optional per-node override of the policy's value.
+    pub min_warm: Option<u32>,
+    /// Optional per-node override of the policy's value.
+    pub max_warm: Option<u32>,
+}
+
+/// `[[workloads]]`: the union of every kind's keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// Unique name.
+    pub name: String,
+    /// Only "deployment" in this version.
+    pub kind: String,
+    /// Deployment: required.
+    pub replicas: Option<u32>,
+    /// Deployment: default 0s.
+    pub start: Option<Duration>,
+    /// Deployment: default none.
+    #[serde(default)]
+    pub scale: Vec<RawScaleStep>,
+}
+
+/// One `scale` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleStep {
+    /// When.
+    pub at: Duration,
+    /// New replica count.
+    pub replicas: u32,
+}
+
+/// `[[events]]`: the union of every action's keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    /// When.
+    pub at: Duration,
+    /// What happens.
+    pub action: String,
+    /// Target group (optional for set_warm).
+    pub node_group: Option<String>,
+    /// add_nodes / delete_nodes.
+    pub count: Option<u32>,
+    /// set_max_attach.
+    pub max_attach: Option<u32>,
+    /// set_warm.
+    pub min_warm: Option<u32>,
+    /// set_warm.
+    pub max_warm: Option<u32>,
+}
+
+impl RawEvent {
+    /// The optional keys the event sets, by name, for checking them against its action.
+    pub fn given_keys(&self) -> Vec<&'static str> {
+        [
+            ("node_group", self.node_group.is_some()),
+            ("count", self.count.is_some()),
+            ("max_attach", self.max_attach.is_some()),
+            ("min_warm", self.min_warm.is_some()),
+            ("max_warm", self.max_warm.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, given)| given.then_some(key))
+        .collect()
+    }
+}

@@ -1,0 +1,539 @@
+//! From the file as written ([`RawScenario`]) to the validated [`Scenario`]: defaults,
+//! cross-references and every rule that a single value's type cannot express. Errors carry
+//! key paths, which the loader turns into a line and column (or a `--set` flag).
+
+use crate::cloud::instance::{self, InstanceType};
+use crate::engine::SimTime;
+use crate::scenario::model::{
+    ApiLatencies, EventAction, EventConfig, LatencyModel, NodeGroupConfig, PolicyConfig,
+    PolicyMode, ReleaseMode, ScaleStep, Scenario, SubnetConfig, VpcConfig, WorkloadConfig,
+    WorkloadKind,
+};
+use crate::scenario::path::KeyPath;
+use crate::scenario::raw::{
+    RawEvent, RawInstanceType, RawLatencies, RawNodeGroup, RawPolicy, RawScenario, RawSubnet,
+    RawWorkload,
+};
+use crate::scenario::values::{Duration, Latency};
+use std::collections::HashMap;
+
+/// Seed when the file gives none.
+pub const DEFAULT_SEED: u64 = 1;
+/// `sample_interval` when the file gives none.
+pub const DEFAULT_SAMPLE_INTERVAL: SimTime = SimTime::from_secs(10);
+/// `policy.min_warm` and `policy.max_warm` when not given: TKE's defaults.
+pub const DEFAULT_WARM: u32 = 1;
+/// `policy.release_interval` when not given.
+pub const DEFAULT_RELEASE_INTERVAL: SimTime = SimTime::from_secs(120);
+/// `policy.eni_timeout` when not given.
+pub const DEFAULT_ENI_TIMEOUT: SimTime = SimTime::from_secs(120);
+/// `[vpc.latency]` when not given: create 300ms, attach 2s, detach 1s, delete 300ms.
+pub const DEFAULT_LATENCIES: ApiLatencies = ApiLatencies {
+    create: LatencyModel::Fixed(SimTime::from_millis(300)),
+    attach: LatencyModel::Fixed(SimTime::from_secs(2)),
+    detach: LatencyModel::Fixed(SimTime::from_secs(1)),
+    delete: LatencyModel::Fixed(SimTime::from_millis(300)),
+};
+/// `reserved_ips` of a subnet when not given: the VPC keeps 3 addresses of every subnet.
+pub const DEFAULT_RESERVED_IPS: u32 = 3;
+
+/// A rule the scenario breaks.
+#[derive(Debug)]
+pub struct Invalid {
+    /// Where: the first path is reported; any of them being set by `--set` blames that flag.
+    pub paths: Vec<KeyPath>,
+    /// What is wrong.
+    pub message: String,
+    /// What would be valid, if not in the message.
+    pub hint: Option<String>,
+}
+
+impl Invalid {
+    fn at(path: KeyPath, message: impl Into<String>) -> Invalid {
+        Invalid {
+            paths: vec![path],
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn also(mut self, path: KeyPath) -> Invalid {
+        self.paths.push(path);
+        self
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Invalid {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+type Check<T> = Result<T, Invalid>;
+
+/// Applies defaults and checks every rule; `default_name` is used when the file has no name.
+pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
+    let name = raw.name.unwrap_or_else(|| default_name.to_string());
+    if name.trim().is_empty() {
+        return Err(Invalid::at(
+            KeyPath::keys(&["name"]),
+            "name must not be empty",
+        ));
+    }
+    let policy = policy(&raw.policy)?;
+    let types = instance_types(&raw.instance_types)?;
+    let node_groups = node_groups(&raw.node_groups, &types, &policy)?;
+    Ok(Scenario {
+        name,
+        seed: raw.seed.unwrap_or(DEFAULT_SEED),
+        duration: positive(raw.duration.0, KeyPath::keys(&["duration"]))?,
+        sample_interval: positive(
+            or(raw.sample_interval, DEFAULT_SAMPLE_INTERVAL),
+            KeyPath::keys(&["sample_interval"]),
+        )?,
+        vpc: VpcConfig {
+            latency: latencies(&raw.vpc.latency),
+        },
+        subnets: subnets(&raw.subnets)?,
+        workloads: workloads(&raw.workloads)?,
+        events: events(&raw.events, &node_groups)?,
+        node_groups,
+        policy,
+    })
+}
+
+/// The duration given, or `default`.
+fn or(given: Option<Duration>, default: SimTime) -> SimTime {
+    given.map_or(default, |d| d.0)
+}
+
+fn positive(time: SimTime, path: KeyPath) -> Check<SimTime> {
+    if time == SimTime::ZERO {
+        let key = path.to_string();
+        return Err(Invalid::at(
+            path,
+            format!("{key} must be greater than zero"),
+        ));
+    }
+    Ok(time)
+}
+
+/// Maps a string setting to its meaning. `later` lists values that SPEC defines but this
+/// version does not implement, which get a clearer message than a typo does.
+fn choice<T: Copy>(
+    given: &str,
+    what: &str,
+    path: KeyPath,
+    options: &[(&str, T)],
+    later: &[&str],
+) -> Check<T> {
+    if let Some((_, value)) = options.iter().find(|(name, _)| *name == given) {
+        return Ok(*value);
+    }
+    let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let hint = format!("supported: {}", names.join(", "));
+    let message = if later.contains(&given) {
+        format!("{what} \"{given}\" is not supported yet in this version")
+    } else {
+        format!("unknown {what} \"{given}\"")
+    };
+    Err(Invalid::at(path, message).hint(hint))
+}
+
+/// Fails when names repeat; `array` and `key` locate them (`node_groups`, `name`).
+fn unique<'a>(names: impl Iterator<Item = &'a str>, array: &str, key: &str) -> Check<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if let Some(&first) = seen.get(name) {
+            return Err(Invalid::at(
+                KeyPath::entry(array, i).key(key),
+                format!("duplicate {key} \"{name}\" in [[{array}]]: each entry needs its own"),
+            )
+            .also(KeyPath::entry(array, first).key(key)));
+        }
+        seen.insert(name, i);
+    }
+    Ok(())
+}
+
+/// Fails when `min_warm > max_warm`; each value comes with the path it was read from.
+fn warm_order(context: &str, min: (u32, KeyPath), max: (u32, KeyPath)) -> Check<()> {
+    if min.0 <= max.0 {
+        return Ok(());
+    }
+    Err(Invalid::at(
+        min.1.clone(),
+        format!(
+            "{context}min_warm ({}, from {}) is greater than max_warm ({}, from {})",
+            min.0, min.1, max.0, max.1
+        ),
+    )
+    .also(max.1)
+    .hint("lower min_warm or raise max_warm"))
+}
+
+fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
+    let at = |key: &str| KeyPath::keys(&["policy", key]);
+    let mode = choice(
+        raw.mode.as_deref().unwrap_or("pool"),
+        "policy mode",
+        at("mode"),
+        &[("pool", PolicyMode::Pool)],
+        &["static"],
+    )?;
+    let release = choice(
+        raw.release.as_deref().unwrap_or("slow"),
+        "release mode",
+        at("release"),
+        &[("slow", ReleaseMode::Slow), ("quick", ReleaseMode::Quick)],
+        &[],
+    )?;
+    let min_warm = raw.min_warm.unwrap_or(DEFAULT_WARM);
+    let max_warm = raw.max_warm.unwrap_or(DEFAULT_WARM);
+    warm_order("", (min_warm, at("min_warm")), (max_warm, at("max_warm")))?;
+    Ok(PolicyConfig {
+        mode,
+        min_warm,
+        max_warm,
+        release,
+        release_interval: positive(
+            or(raw.release_interval, DEFAULT_RELEASE_INTERVAL),
+            at("release_interval"),
+        )?,
+        eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
+    })
+}
+
+fn latencies(raw: &RawLatencies) -> ApiLatencies {
+    let pick = |given: Option<Latency>, default| given.map_or(default, |l| l.0);
+    ApiLatencies {
+        create: pick(raw.create, DEFAULT_LATENCIES.create),
+        attach: pick(raw.attach, DEFAULT_LATENCIES.attach),
+        detach: pick(raw.detach, DEFAULT_LATENCIES.detach),
+        delete: pick(raw.delete, DEFAULT_LATENCIES.delete),
+    }
+}
+
+/// `[[instance_types]]` by name. `cores` defaults to the built-in type's when the entry
+/// overrides one, else 0 (unknown).
+fn instance_types(raw: &[RawInstanceType]) -> Check<HashMap<String, InstanceType>> {
+    unique(
+        raw.iter().map(|t| t.name.as_str()),
+        "instance_types",
+        "name",
+    )?;
+    Ok(raw
+        .iter()
+        .map(|t| {
+            let builtin_cores = instance::resolve(&t.name).map_or(0, |b| b.cores);
+            let resolved = InstanceType {
+                name: t.name.clone(),
+                cores: t.cores.unwrap_or(builtin_cores),
+                eni_pods: t.eni_pods,
+            };
+            (t.name.clone(), resolved)
+        })
+        .collect())
+}
+
+fn subnets(raw: &[RawSubnet]) -> Check<Vec<SubnetConfig>> {
+    unique(raw.iter().map(|s| s.id.as_str()), "subnets", "id")?;
+    for (j, b) in raw.iter().enumerate() {
+        for (i, a) in raw[..j].iter().enumerate() {
+            let (a_net, b_net) = (a.cidr.0, b.cidr.0);
+            if a_net.contains(&b_net.network()) || b_net.contains(&a_net.network()) {
+                return Err(Invalid::at(
+                    KeyPath::entry("subnets", j).key("cidr"),
+                    format!(
+                        "subnet \"{}\" ({b_net}) overlaps subnet \"{}\" ({a_net})",
+                        b.id, a.id
+                    ),
+                )
+                .also(KeyPath::entry("subnets", i).key("cidr")));
+            }
+        }
+    }
+    raw.iter().enumerate().map(|(i, s)| subnet(s, i)).collect()
+}
+
+fn subnet(raw: &RawSubnet, index: usize) -> Check<SubnetConfig> {
+    let reserved_ips = raw.reserved_ips.unwrap_or(DEFAULT_RESERVED_IPS);
+    let size = 1u64 << (32 - u32::from(raw.cidr.0.prefix_len()));
+    if u64::from(reserved_ips) >= size {
+        return Err(Invalid::at(
+            KeyPath::entry("subnets", index).key("reserved_ips"),
+            format!(
+                "reserved_ips ({reserved_ips}) leaves no usable IP in {} ({size} addresses)",
+                raw.cidr.0
+            ),
+        )
+        .also(KeyPath::entry("subnets", index).key("cidr")));
+    }
+    Ok(SubnetConfig {
+        id: raw.id.clone(),
+        zone: raw.zone.clone(),
+        cidr: raw.cidr.0,
+        reserved_ips,
+    })
+}
+
+fn node_groups(
+    raw: &[RawNodeGroup],
+    types: &HashMap<String, InstanceType>,
+    policy: &PolicyConfig,
+) -> Check<Vec<NodeGroupConfig>> {
+    unique(raw.iter().map(|g| g.name.as_str()), "node_groups", "name")?;
+    raw.iter()
+        .enumerate()
+        .map(|(i, g)| node_group(g, &KeyPath::entry("node_groups", i), types, policy))
+        .collect()
+}
+
+fn node_group(
+    raw: &RawNodeGroup,
+    at: &KeyPath,
+    types: &HashMap<String, InstanceType>,
+    policy: &PolicyConfig,
+) -> Check<NodeGroupConfig> {
+    let instance_type = match types.get(&raw.instance_type) {
+        Some(custom) => custom.clone(),
+        None => instance::resolve(&raw.instance_type)
+            .map_err(|e| Invalid::at(at.key("instance_type"), e.0))?,
+    };
+    // Each value with where it comes from: the group's own key, or the policy's.
+    let effective = |own: Option<u32>, key: &str, policy_value: u32| match own {
+        Some(v) => (v, at.key(key)),
+        None => (policy_value, KeyPath::keys(&["policy", key])),
+    };
+    warm_order(
+        &format!("node group \"{}\": ", raw.name),
+        effective(raw.min_warm, "min_warm", policy.min_warm),
+        effective(raw.max_warm, "max_warm", policy.max_warm),
+    )
+    .map_err(|mut e| {
+        // Point at the group's own key rather than at [policy].
+        e.paths.sort_by_key(|p| !p.starts_with(at));
+        e
+    })?;
+    Ok(NodeGroupConfig {
+        name: raw.name.clone(),
+        instance_type,
+        zone: raw.zone.clone(),
+        count: raw.count,
+        max_attach: raw.max_attach,
+        min_warm: raw.min_warm,
+        max_warm: raw.max_warm,
+    })
+}
+
+/// How one workload kind is built from its keys.
+type KindBuilder = fn(&RawWorkload, &KeyPath) -> Check<WorkloadKind>;
+
+/// Workload kinds this version implements.
+const KINDS: [(&str, KindBuilder); 1] = [("deployment", deployment)];
+
+/// The builder of workload kind `kind`, for the workload at `at`.
+fn kind_builder(kind: &str, at: &KeyPath) -> Check<KindBuilder> {
+    let later = ["statefulset", "poisson", "trace"];
+    choice(kind, "workload kind", at.key("kind"), &KINDS, &later)
+}
+
+/// Checks the workload kinds of the bare TOML document, for when it does not fit the schema:
+/// a kind this version lacks is the real problem, not the keys that belong to that kind.
+pub fn workload_kinds(doc: &toml::Value) -> Check<()> {
+    let workloads = doc.get("workloads").and_then(toml::Value::as_array);
+    for (i, workload) in workloads.into_iter().flatten().enumerate() {
+        if let Some(kind) = workload.get("kind").and_then(toml::Value::as_str) {
+            kind_builder(kind, &KeyPath::entry("workloads", i))?;
+        }
+    }
+    Ok(())
+}
+
+fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
+    unique(raw.iter().map(|w| w.name.as_str()), "workloads", "name")?;
+    raw.iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let at = KeyPath::entry("workloads", i);
+            let build = kind_builder(&w.kind, &at)?;
+            Ok(WorkloadConfig {
+                name: w.name.clone(),
+                kind: build(w, &at)?,
+            })
+        })
+        .collect()
+}
+
+fn deployment(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+    let owner = format!("deployment \"{}\"", raw.name);
+    let replicas = required(raw.replicas, at, "replicas", &owner)?;
+    let mut scale: Vec<ScaleStep> = raw
+        .scale
+        .iter()
+        .map(|s| ScaleStep {
+            at: s.at.0,
+            replicas: s.replicas,
+        })
+        .collect();
+    scale.sort_by_key(|s| s.at);
+    Ok(WorkloadKind::Deployment {
+        replicas,
+        start: or(raw.start, SimTime::ZERO),
+        scale,
+    })
+}
+
+/// A key that `owner` (the workload or event at `at`) cannot do without.
+fn required<T>(value: Option<T>, at: &KeyPath, key: &str, owner: &str) -> Check<T> {
+    value.ok_or_else(|| Invalid::at(at.key(key), format!("{owner} needs \"{key}\"")))
+}
+
+/// What one event action accepts and how it is built once its keys are checked.
+#[derive(Clone, Copy)]
+struct ActionSpec {
+    /// Keys besides `at` and `action` that the action accepts.
+    keys: &'static [&'static str],
+    /// Builds the action, failing on a missing required key.
+    build: fn(&EventInput) -> Check<EventAction>,
+}
+
+/// An event being validated, with its node group already resolved.
+struct EventInput<'a> {
+    raw: &'a RawEvent,
+    at: KeyPath,
+    group: Option<usize>,
+}
+
+impl EventInput<'_> {
+    /// A key the action requires.
+    fn need<T>(&self, value: Option<T>, key: &str) -> Check<T> {
+        let owner = format!("action \"{}\"", self.raw.action);
+        required(value, &self.at, key, &owner)
+    }
+
+    fn group(&self) -> Check<usize> {
+        self.need(self.group, "node_group")
+    }
+}
+
+/// Event actions this version implements.
+const ACTIONS: [(&str, ActionSpec); 4] = [
+    (
+        "add_nodes",
+        ActionSpec {
+            keys: &["node_group", "count"],
+            build: |e| {
+                Ok(EventAction::AddNodes {
+                    group: e.group()?,
+                    count: e.need(e.raw.count, "count")?,
+                })
+            },
+        },
+    ),
+    (
+        "delete_nodes",
+        ActionSpec {
+            keys: &["node_group", "count"],
+            build: |e| {
+                Ok(EventAction::DeleteNodes {
+                    group: e.group()?,
+                    count: e.need(e.raw.count, "count")?,
+                })
+            },
+        },
+    ),
+    (
+        "set_max_attach",
+        ActionSpec {
+            keys: &["node_group", "max_attach"],
+            build: |e| {
+                Ok(EventAction::SetMaxAttach {
+                    group: e.group()?,
+                    max_attach: e.need(e.raw.max_attach, "max_attach")?,
+                })
+            },
+        },
+    ),
+    (
+        "set_warm",
+        ActionSpec {
+            keys: &["node_group", "min_warm", "max_warm"],
+            build: set_warm,
+        },
+    ),
+];
+
+fn set_warm(e: &EventInput) -> Check<EventAction> {
+    let (min_warm, max_warm) = (e.raw.min_warm, e.raw.max_warm);
+    match (min_warm, max_warm) {
+        (None, None) => {
+            return Err(Invalid::at(
+                e.at.clone(),
+                "action \"set_warm\" needs \"min_warm\", \"max_warm\" or both",
+            ))
+        }
+        (Some(min), Some(max)) => {
+            warm_order("", (min, e.at.key("min_warm")), (max, e.at.key("max_warm")))?
+        }
+        _ => {}
+    }
+    Ok(EventAction::SetWarm {
+        group: e.group,
+        min_warm,
+        max_warm,
+    })
+}
+
+fn events(raw: &[RawEvent], groups: &[NodeGroupConfig]) -> Check<Vec<EventConfig>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, e)| event(e, KeyPath::entry("events", i), groups))
+        .collect()
+}
+
+fn event(raw: &RawEvent, at: KeyPath, groups: &[NodeGroupConfig]) -> Check<EventConfig> {
+    let later = ["drain_nodes", "crash_nodes"];
+    let spec = choice(
+        &raw.action,
+        "event action",
+        at.key("action"),
+        &ACTIONS,
+        &later,
+    )?;
+    if let Some(key) = raw
+        .given_keys()
+        .into_iter()
+        .find(|k| !spec.keys.contains(k))
+    {
+        return Err(Invalid::at(
+            at.key(key),
+            format!("\"{key}\" does not apply to action \"{}\"", raw.action),
+        )
+        .hint(format!(
+            "action \"{}\" takes: at, action, {}",
+            raw.action,
+            spec.keys.join(", ")
+        )));
+    }
+    let group = match &raw.node_group {
+        Some(name) => Some(group_index(name, groups, at.key("node_group"))?),
+        None => None,
+    };
+    let action = (spec.build)(&EventInput { raw, at, group })?;
+    Ok(EventConfig {
+        at: raw.at.0,
+        action,
+    })
+}
+
+fn group_index(name: &str, groups: &[NodeGroupConfig], path: KeyPath) -> Check<usize> {
+    groups.iter().position(|g| g.name == name).ok_or_else(|| {
+        let names: Vec<String> = groups.iter().map(|g| format!("\"{}\"", g.name)).collect();
+        let hint = if names.is_empty() {
+            "the scenario defines no [[node_groups]]".to_string()
+        } else {
+            format!("node groups: {}", names.join(", "))
+        };
+        Invalid::at(path, format!("unknown node group \"{name}\"")).hint(hint)
+    })
+}

@@ -1,0 +1,127 @@
+//! Typed scalar values of the scenario file (durations, CIDRs, latency models), parsed while
+//! deserializing so that `toml` reports a bad value at the value's own line and column.
+
+use crate::engine::time::parse_duration;
+use crate::engine::SimTime;
+use crate::scenario::model::LatencyModel;
+use ipnet::Ipv4Net;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// A duration string such as `"2m"` or `"1h30m"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Duration(pub SimTime);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_duration(&text)
+            .map(Duration)
+            .map_err(de::Error::custom)
+    }
+}
+
+/// Shortest and longest prefixes a subnet may have: TKE's VPC accepts /8 to /29 (IPv4).
+const PREFIX_RANGE: std::ops::RangeInclusive<u8> = 8..=29;
+
+/// An IPv4 subnet range: a network address with a prefix length from /8 to /29.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr(pub Ipv4Net);
+
+impl<'de> Deserialize<'de> for Cidr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_cidr(&text).map(Cidr).map_err(de::Error::custom)
+    }
+}
+
+/// Parses and checks a subnet CIDR; the message says what would be valid.
+fn parse_cidr(text: &str) -> Result<Ipv4Net, String> {
+    let net: Ipv4Net = text.trim().parse().map_err(|_| {
+        format!("invalid CIDR \"{text}\": expected an IPv4 network such as \"10.0.0.0/24\"")
+    })?;
+    if net.network() != net.addr() {
+        return Err(format!(
+            "CIDR \"{text}\" is not a network address (host bits are set); did you mean \"{}\"?",
+            net.trunc()
+        ));
+    }
+    if !PREFIX_RANGE.contains(&net.prefix_len()) {
+        return Err(format!(
+            "CIDR \"{text}\": prefix length must be between /{} and /{}",
+            PREFIX_RANGE.start(),
+            PREFIX_RANGE.end()
+        ));
+    }
+    Ok(net)
+}
+
+/// A latency: `"300ms"` (fixed) or `{ median = "2s", p99 = "8s" }` (lognormal, p99 >= median).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Latency(pub LatencyModel);
+
+impl<'de> Deserialize<'de> for Latency {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LatencyVisitor)
+    }
+}
+
+/// Accepts both forms of [`Latency`] so that errors in either keep the value's span.
+struct LatencyVisitor;
+
+impl<'de> Visitor<'de> for LatencyVisitor {
+    type Value = Latency;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a duration such as \"300ms\" or a table { median = \"2s\", p99 = \"8s\" }")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Latency, E> {
+        parse_duration(text)
+            .map(|d| Latency(LatencyModel::Fixed(d)))
+            .map_err(E::custom)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Latency, A::Error> {
+        let LogNormal { median, p99 } =
+            LogNormal::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        if p99.0 < median.0 {
+            return Err(de::Error::custom(format!(
+                "latency p99 ({}s) must not be below the median ({}s)",
+                p99.0, median.0
+            )));
+        }
+        Ok(Latency(LatencyModel::LogNormal {
+            median: median.0,
+            p99: p99.0,
+        }))
+    }
+}
+
+/// The table form of [`Latency`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogNormal {
+    median: Duration,
+    p99: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs_must_be_network_addresses_within_prefix_limits() {
+        assert_eq!(parse_cidr("10.0.0.0/24").unwrap().prefix_len(), 24);
+        let err = parse_cidr("10.0.0.1/24").unwrap_err();
+        assert!(err.contains("did you mean \"10.0.0.0/24\""), "{err}");
+        assert!(parse_cidr("10.0.0.0/30")
+            .unwrap_err()
+            .contains("/8 and /29"));
+        assert!(parse_cidr("10.0.0.0/7").is_err());
+        assert!(parse_cidr("10.0.0/24")
+            .unwrap_err()
+            .contains("invalid CIDR"));
+    }
+}

@@ -1,0 +1,555 @@
+//! The scenario loader through the library's public API: values and defaults of valid files,
+//! and the exact location and message of errors in invalid ones.
+
+use enisim::engine::SimTime;
+use enisim::error::InputError;
+use enisim::scenario::model::{EventAction, LatencyModel, PolicyMode, ReleaseMode, WorkloadKind};
+use enisim::scenario::{load, load_str};
+
+const FULL: &str = r#"
+name = "quickstart"
+seed = 42
+duration = "6h"
+sample_interval = "5s"
+
+[policy]
+mode = "pool"
+min_warm = 0
+max_warm = 2
+release = "quick"
+release_interval = "1m"
+eni_timeout = "30s"
+
+[vpc.latency]
+create = "200ms"
+attach = { median = "2s", p99 = "8s" }
+
+[[instance_types]]
+name = "X9.LARGE8"
+eni_pods = 12
+
+[[subnets]]
+id = "subnet-a"
+zone = "ap-guangzhou-3"
+cidr = "10.0.0.0/24"
+
+[[subnets]]
+id = "subnet-b"
+zone = "ap-guangzhou-4"
+cidr = "10.0.1.0/26"
+reserved_ips = 5
+
+[[node_groups]]
+name = "workers"
+instance_type = "S5.2XLARGE16"
+zone = "ap-guangzhou-3"
+count = 10
+max_attach = 20
+min_warm = 1
+max_warm = 3
+
+[[node_groups]]
+name = "custom"
+instance_type = "X9.LARGE8"
+zone = "ap-guangzhou-6"
+count = 0
+
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 20
+scale = [ { at = "3h", replicas = 10 }, { at = "1h", replicas = 80 } ]
+
+[[events]]
+at = "3h"
+action = "delete_nodes"
+node_group = "workers"
+count = 2
+
+[[events]]
+at = "4h"
+action = "set_warm"
+max_warm = 4
+"#;
+
+const MINIMAL: &str = "duration = \"1h\"\n";
+
+fn ok(text: &str, overrides: &[&str]) -> enisim::scenario::model::Scenario {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    load_str(text, "t.toml", "stem", &overrides).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn err_with(text: &str, overrides: &[&str]) -> InputError {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    match load_str(text, "t.toml", "stem", &overrides) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+fn err(text: &str) -> InputError {
+    err_with(text, &[])
+}
+
+/// Asserts the error's location and that its message (and hint) contain `needle`.
+#[track_caller]
+fn assert_at(e: &InputError, line: usize, column: usize, needle: &str) {
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("t.toml", Some(line), Some(column)),
+        "{e}"
+    );
+    assert!(e.to_string().contains(needle), "{e:?} lacks {needle:?}");
+}
+
+#[test]
+fn full_scenario_loads_with_its_values() {
+    let s = ok(FULL, &[]);
+    assert_eq!((s.name.as_str(), s.seed), ("quickstart", 42));
+    assert_eq!(s.duration, SimTime::from_secs(6 * 3600));
+    assert_eq!(s.sample_interval, SimTime::from_secs(5));
+    let p = &s.policy;
+    assert_eq!((p.mode, p.min_warm, p.max_warm), (PolicyMode::Pool, 0, 2));
+    assert_eq!(p.release, ReleaseMode::Quick);
+    assert_eq!(p.release_interval, SimTime::from_secs(60));
+    assert_eq!(p.eni_timeout, SimTime::from_secs(30));
+    let lat = s.vpc.latency;
+    assert_eq!(lat.create, LatencyModel::Fixed(SimTime::from_millis(200)));
+    let (median, p99) = (SimTime::from_secs(2), SimTime::from_secs(8));
+    assert_eq!(lat.attach, LatencyModel::LogNormal { median, p99 });
+    assert_eq!(lat.detach, LatencyModel::Fixed(SimTime::from_secs(1)));
+
+    assert_eq!(s.subnets.len(), 2);
+    assert_eq!(s.subnets[0].cidr.to_string(), "10.0.0.0/24");
+    assert_eq!(
+        (s.subnets[0].reserved_ips, s.subnets[1].reserved_ips),
+        (3, 5)
+    );
+
+    let workers = &s.node_groups[0];
+    assert_eq!(
+        (workers.instance_type.cores, workers.instance_type.eni_pods),
+        (8, 39)
+    );
+    assert_eq!(workers.max_attach, Some(20));
+    assert_eq!((workers.min_warm, workers.max_warm), (Some(1), Some(3)));
+    let custom = &s.node_groups[1];
+    assert_eq!((custom.instance_type.eni_pods, custom.count), (12, 0));
+    assert_eq!(
+        custom.zone, "ap-guangzhou-6",
+        "a zone without subnet is allowed"
+    );
+
+    let WorkloadKind::Deployment {
+        replicas,
+        start,
+        scale,
+    } = &s.workloads[0].kind;
+    assert_eq!((*replicas, *start), (20, SimTime::ZERO));
+    let steps: Vec<(u64, u32)> = scale
+        .iter()
+        .map(|st| (st.at.as_millis() / 3_600_000, st.replicas))
+        .collect();
+    assert_eq!(steps, [(1, 80), (3, 10)], "scale steps are sorted by time");
+
+    assert_eq!(
+        s.events[0].action,
+        EventAction::DeleteNodes { group: 0, count: 2 }
+    );
+    let all_groups = EventAction::SetWarm {
+        group: None,
+        min_warm: None,
+        max_warm: Some(4),
+    };
+    assert_eq!(s.events[1].action, all_groups);
+}
+
+#[test]
+fn minimal_scenario_gets_the_documented_defaults() {
+    let s = ok(MINIMAL, &[]);
+    assert_eq!((s.name.as_str(), s.seed), ("stem", 1));
+    assert_eq!(s.sample_interval, SimTime::from_secs(10));
+    let p = &s.policy;
+    assert_eq!(
+        (p.mode, p.min_warm, p.max_warm, p.release),
+        (PolicyMode::Pool, 1, 1, ReleaseMode::Slow)
+    );
+    assert_eq!(
+        (p.release_interval, p.eni_timeout),
+        (SimTime::from_secs(120), SimTime::from_secs(120))
+    );
+    let lat = s.vpc.latency;
+    assert_eq!(lat.create, LatencyModel::Fixed(SimTime::from_millis(300)));
+    assert_eq!(lat.attach, LatencyModel::Fixed(SimTime::from_secs(2)));
+    assert_eq!(lat.detach, LatencyModel::Fixed(SimTime::from_secs(1)));
+    assert_eq!(lat.delete, LatencyModel::Fixed(SimTime::from_millis(300)));
+    assert!(
+        s.subnets.is_empty()
+            && s.node_groups.is_empty()
+            && s.workloads.is_empty()
+            && s.events.is_empty()
+    );
+}
+
+#[test]
+fn load_reads_files_and_names_the_scenario_after_the_stem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("burst.toml");
+    std::fs::write(&path, MINIMAL).unwrap();
+    assert_eq!(load(&path, &[]).unwrap().name, "burst");
+
+    let missing = dir.path().join("nope.toml");
+    let e = load(&missing, &[]).unwrap_err();
+    assert_eq!(e.file, missing.display().to_string());
+    assert_eq!(e.line, None);
+    assert!(e.message.contains("cannot read scenario file"), "{e}");
+}
+
+#[test]
+fn toml_syntax_error() {
+    let e = err("duration = \"1h\"\n[policy\nmin_warm = 1\n");
+    assert_at(&e, 2, 8, "invalid table header");
+    assert!(!e.message.contains('\n'), "{e:?}");
+}
+
+#[test]
+fn unknown_key_lists_the_valid_ones() {
+    let e = err("duration = \"1h\"\n[policy]\nmin_wram = 1\n");
+    assert_at(
+        &e,
+        3,
+        1,
+        "unknown field `min_wram`, expected one of `mode`, `min_warm`",
+    );
+}
+
+#[test]
+fn keys_of_later_versions_are_unknown_not_ignored() {
+    let e = err("duration = \"1h\"\n[vpc.rate_limit]\nattach = 100\n");
+    assert_at(&e, 2, 6, "unknown field `rate_limit`");
+    let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"never\"\n");
+    assert_at(&e, 3, 1, "unknown field `static_ip_retention`");
+}
+
+#[test]
+fn missing_required_key() {
+    let e = err("seed = 1\n");
+    assert!(e.message.contains("missing field `duration`"), "{e}");
+}
+
+#[test]
+fn bad_duration_points_at_the_value() {
+    let e = err("duration = \"1h\"\n[policy]\nrelease_interval = \"2 min\"\n");
+    assert_at(&e, 3, 20, "duration \"2 min\" is missing a unit");
+}
+
+#[test]
+fn zero_durations_are_rejected() {
+    let e = err("duration = \"0s\"\n");
+    assert_at(&e, 1, 12, "duration must be greater than zero");
+    let e = err("duration = \"1h\"\nsample_interval = \"0ms\"\n");
+    assert_at(&e, 2, 19, "sample_interval must be greater than zero");
+}
+
+#[test]
+fn bad_latency_forms() {
+    let text = "duration = \"1h\"\n[vpc.latency]\nattach = { median = \"8s\", p99 = \"2s\" }\n";
+    assert_at(&err(text), 3, 10, "must not be below the median");
+    let text = "duration = \"1h\"\n[vpc.latency]\nattach = { median = \"8s\" }\n";
+    assert_at(&err(text), 3, 10, "missing field `p99`");
+    let text = "duration = \"1h\"\n[vpc.latency]\ndetach = 5\n";
+    assert_at(&err(text), 3, 10, "expected a duration");
+}
+
+const SUBNET: &str = "duration = \"1h\"\n[[subnets]]\nid = \"a\"\nzone = \"z\"\n";
+
+#[test]
+fn bad_cidr_suggests_the_network_address() {
+    let e = err(&format!("{SUBNET}cidr = \"10.0.0.1/24\"\n"));
+    assert_at(&e, 5, 8, "did you mean \"10.0.0.0/24\"");
+    let e = err(&format!("{SUBNET}cidr = \"10.0.0.0/30\"\n"));
+    assert_at(&e, 5, 8, "between /8 and /29");
+}
+
+#[test]
+fn overlapping_and_duplicate_subnets() {
+    let two = format!("{SUBNET}cidr = \"10.0.0.0/16\"\n[[subnets]]\nid = \"b\"\nzone = \"z\"\ncidr = \"10.0.4.0/24\"\n");
+    assert_at(
+        &err(&two),
+        9,
+        8,
+        "subnet \"b\" (10.0.4.0/24) overlaps subnet \"a\" (10.0.0.0/16)",
+    );
+    let dup = two
+        .replace("id = \"b\"", "id = \"a\"")
+        .replace("10.0.4.0/24", "10.1.0.0/24");
+    assert_at(&err(&dup), 7, 6, "duplicate id \"a\"");
+}
+
+#[test]
+fn reserved_ips_must_leave_a_usable_ip() {
+    let e = err(&format!(
+        "{SUBNET}cidr = \"10.0.0.0/29\"\nreserved_ips = 8\n"
+    ));
+    assert_at(&e, 6, 16, "leaves no usable IP");
+}
+
+const GROUP: &str = "duration = \"1h\"\n[[node_groups]]\nname = \"w\"\nzone = \"z\"\ncount = 1\n";
+
+#[test]
+fn unknown_instance_family_lists_the_supported_ones() {
+    let e = err(&format!("{GROUP}instance_type = \"C5.LARGE8\"\n"));
+    assert_at(&e, 6, 17, "instance family \"C5\"");
+    assert!(e.message.contains("S5, SA2, IT5, SA3"), "{e}");
+    let e = err(&format!("{GROUP}instance_type = \"S5.HUGE8\"\n"));
+    assert_at(&e, 6, 17, "unknown size \"HUGE\"");
+}
+
+#[test]
+fn zone_must_be_a_string() {
+    let e = err("duration = \"1h\"\n[[node_groups]]\nname = \"w\"\nzone = 3\ncount = 1\ninstance_type = \"S5.LARGE8\"\n");
+    assert_at(&e, 4, 8, "invalid type: integer `3`, expected a string");
+}
+
+#[test]
+fn min_warm_above_max_warm_in_policy() {
+    let e = err("duration = \"1h\"\n[policy]\nmax_warm = 1\nmin_warm = 4\n");
+    assert_at(
+        &e,
+        4,
+        12,
+        "min_warm (4, from policy.min_warm) is greater than max_warm (1, from policy.max_warm)",
+    );
+}
+
+#[test]
+fn min_warm_above_max_warm_in_a_node_group() {
+    let typed = format!("{GROUP}instance_type = \"S5.LARGE8\"\n");
+    let e = err(&format!("{typed}min_warm = 3\nmax_warm = 2\n"));
+    assert_at(
+        &e,
+        7,
+        12,
+        "node group \"w\": min_warm (3, from node_groups.0.min_warm)",
+    );
+    // The group's max_warm against the policy's min_warm: reported at the group's key.
+    let text = typed.replace(
+        "[[node_groups]]",
+        "[policy]\nmin_warm = 2\nmax_warm = 5\n[[node_groups]]",
+    );
+    let e = err(&format!("{text}max_warm = 1\n"));
+    assert_at(&e, 10, 12, "min_warm (2, from policy.min_warm) is greater than max_warm (1, from node_groups.0.max_warm)");
+}
+
+#[test]
+fn duplicate_node_group_names() {
+    let typed = format!("{GROUP}instance_type = \"S5.LARGE8\"\n");
+    let e = err(&format!(
+        "{typed}{}",
+        typed.replace("duration = \"1h\"\n", "")
+    ));
+    assert_at(&e, 8, 8, "duplicate name \"w\" in [[node_groups]]");
+}
+
+const EVENT: &str = "duration = \"1h\"\n[[node_groups]]\nname = \"w\"\nzone = \"z\"\ncount = 1\ninstance_type = \"S5.LARGE8\"\n[[events]]\nat = \"10m\"\n";
+
+#[test]
+fn event_with_unknown_node_group_lists_the_groups() {
+    let e = err(&format!(
+        "{EVENT}action = \"add_nodes\"\nnode_group = \"x\"\ncount = 1\n"
+    ));
+    assert_at(&e, 10, 14, "unknown node group \"x\"");
+    assert_eq!(e.hint.as_deref(), Some("node groups: \"w\""));
+}
+
+#[test]
+fn event_actions_check_their_keys() {
+    let e = err(&format!(
+        "{EVENT}action = \"add_nodes\"\nnode_group = \"w\"\n"
+    ));
+    assert_at(&e, 7, 1, "action \"add_nodes\" needs \"count\"");
+    let e = err(&format!(
+        "{EVENT}action = \"set_max_attach\"\nnode_group = \"w\"\ncount = 1\n"
+    ));
+    assert_at(
+        &e,
+        11,
+        9,
+        "\"count\" does not apply to action \"set_max_attach\"",
+    );
+    let e = err(&format!("{EVENT}action = \"set_warm\"\n"));
+    assert_at(&e, 7, 1, "needs \"min_warm\", \"max_warm\" or both");
+    let e = err(&format!("{EVENT}action = \"drain_nodes\"\n"));
+    assert_at(
+        &e,
+        9,
+        10,
+        "event action \"drain_nodes\" is not supported yet",
+    );
+    assert!(
+        e.to_string().contains(
+            "hint: supported: \"add_nodes\", \"delete_nodes\", \"set_max_attach\", \"set_warm\""
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn event_actions_build_the_model() {
+    let s = ok(
+        &format!("{EVENT}action = \"set_max_attach\"\nnode_group = \"w\"\nmax_attach = 3\n"),
+        &[],
+    );
+    assert_eq!(
+        s.events[0].action,
+        EventAction::SetMaxAttach {
+            group: 0,
+            max_attach: 3
+        }
+    );
+    assert_eq!(s.events[0].at, SimTime::from_secs(600));
+}
+
+const WORKLOAD: &str = "duration = \"1h\"\n[[workloads]]\nname = \"web\"\n";
+
+#[test]
+fn unsupported_workload_kind() {
+    let e = err(&format!("{WORKLOAD}kind = \"statefulset\"\nreplicas = 3\n"));
+    assert_at(
+        &e,
+        4,
+        8,
+        "workload kind \"statefulset\" is not supported yet in this version",
+    );
+    assert_eq!(e.hint.as_deref(), Some("supported: \"deployment\""));
+    // The kind is the problem, not the keys that belong to it.
+    let e = err(&format!(
+        "{WORKLOAD}kind = \"trace\"\npath = \"day1.csv\"\n"
+    ));
+    assert_at(
+        &e,
+        4,
+        8,
+        "workload kind \"trace\" is not supported yet in this version",
+    );
+    let e = err(&format!("{WORKLOAD}kind = \"deploymnet\"\n"));
+    assert_at(&e, 4, 8, "unknown workload kind \"deploymnet\"");
+    let e = err(&format!(
+        "{WORKLOAD}kind = \"deployment\"\nreplicas = 1\nstatic_ip = true\n"
+    ));
+    assert_at(&e, 6, 1, "unknown field `static_ip`");
+}
+
+#[test]
+fn deployment_needs_replicas() {
+    let e = err(&format!("{WORKLOAD}kind = \"deployment\"\n"));
+    assert_at(&e, 2, 1, "deployment \"web\" needs \"replicas\"");
+}
+
+#[test]
+fn unsupported_policy_mode_and_bad_release() {
+    let e = err("duration = \"1h\"\npolicy.mode = \"static\"\n");
+    assert_at(&e, 2, 15, "policy mode \"static\" is not supported yet");
+    let e = err("duration = \"1h\"\n[policy]\nrelease = \"fast\"\n");
+    assert_at(&e, 3, 11, "unknown release mode \"fast\"");
+}
+
+#[test]
+fn overrides_set_scalars() {
+    let text = format!("{GROUP}instance_type = \"S5.LARGE8\"\n");
+    let s = ok(
+        &text,
+        &[
+            "policy.max_warm=3",
+            "seed=7",
+            "duration=2h",
+            "node_groups[0].count=5",
+            "node_groups.0.max_attach=4",
+            "name=\"run\"",
+        ],
+    );
+    assert_eq!(
+        (s.policy.max_warm, s.seed, s.duration),
+        (3, 7, SimTime::from_secs(7200))
+    );
+    assert_eq!(
+        (s.node_groups[0].count, s.node_groups[0].max_attach),
+        (5, Some(4))
+    );
+    assert_eq!(s.name, "run");
+    // An override may also complete a file that lacks a required key.
+    assert_eq!(
+        ok("", &["duration=\"3h\""]).duration,
+        SimTime::from_secs(3 * 3600)
+    );
+}
+
+#[test]
+fn bad_overrides_name_the_flag() {
+    let typed = format!("{GROUP}instance_type = \"S5.LARGE8\"\n");
+    let cases: [(&str, &str); 6] = [
+        (
+            "policy.max_warm=abc",
+            "invalid type: string \"abc\", expected u32",
+        ),
+        ("policy.max_wram=3", "unknown field `max_wram`"),
+        ("node_groups.2.count=1", "index 2 is out of range"),
+        (
+            "policy.min_warm=5",
+            "min_warm (5, from policy.min_warm) is greater than max_warm",
+        ),
+        (
+            "node_groups.0.instance_type=C5.LARGE8",
+            "instance family \"C5\"",
+        ),
+        ("duration=0s", "duration must be greater than zero"),
+    ];
+    for (flag, needle) in cases {
+        let e = err_with(&typed, &[flag]);
+        assert_eq!(
+            (e.file.clone(), e.line),
+            (format!("--set {flag}"), None),
+            "{e}"
+        );
+        assert!(e.message.contains(needle), "{flag}: {e}");
+    }
+}
+
+#[test]
+fn file_errors_still_point_at_the_file_with_overrides() {
+    let e = err_with("duration = \"1h\"\nseed = \"x\"\n", &["policy.max_warm=3"]);
+    assert_at(&e, 2, 8, "invalid type: string \"x\"");
+}
+
+#[test]
+fn no_panic_on_damaged_files_or_odd_flags() {
+    for (i, _) in FULL.char_indices() {
+        let _ = load_str(&FULL[..i], "t.toml", "stem", &[]);
+        let without_char: String = FULL
+            .char_indices()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, c)| c)
+            .collect();
+        let _ = load_str(&without_char, "t.toml", "stem", &[]);
+    }
+    let flags = [
+        "",
+        "=",
+        "a.=1",
+        ".a=1",
+        "[0]=1",
+        "a[]=1",
+        "a[99999999999999999999]=1",
+        "node_groups.0=1",
+        "node_groups.0.name.x=1",
+        "events[0][1]=2",
+        "seed=1e400",
+        "seed=-1",
+        "policy=",
+        "x=\"",
+        "vpc.latency.attach.median=1s",
+    ];
+    for flag in flags {
+        let _ = load_str(FULL, "t.toml", "stem", &[flag.to_string()]);
+    }
+}
