@@ -12,11 +12,11 @@
 //! - [`report`]: metrics, summary.json, the CSV files and the human summary.
 
 pub mod cloud;
+pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod output;
-pub mod scenario;
-pub mod cluster;
 pub mod policy;
 pub mod report;
+pub mod scenario;
 pub mod sim;

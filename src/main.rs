@@ -79,7 +79,7 @@ fn main() -> ExitCode {
         } => match scenario::load(&scenario, &overrides) {
             Ok(sc) => {
                 println!(
-                    "{}: ok ({} node groups, {} subnets, {} workloads, {} events, {} virtual)",
+                    "{}: ok ({} node groups, {} subnets, {} workloads, {} events, {} s of virtual time)",
                     scenario.display(),
                     sc.node_groups.len(),
                     sc.subnets.len(),
@@ -92,7 +92,10 @@ fn main() -> ExitCode {
             Err(e) => bad_input(&e),
         },
         Command::InstanceTypes => {
-            println!("{:<8} {:<10} {:>6} {:>9}", "family", "size", "cores", "eni_pods");
+            println!(
+                "{:<8} {:<10} {:>6} {:>9}",
+                "family", "size", "cores", "eni_pods"
+            );
             for (family, size, cores, pods) in instance::builtin_table() {
                 println!("{family:<8} {size:<10} {cores:>6} {pods:>9}");
             }
@@ -126,7 +129,10 @@ fn run(
     if json {
         print!("{}", summary.to_json());
     } else if !quiet {
-        print!("{}", human::render(&summary, wall, &out.display().to_string()));
+        print!(
+            "{}",
+            human::render(&summary, wall, &out.display().to_string())
+        );
     }
     if summary.invariants.violations > 0 {
         eprintln!(

@@ -28,12 +28,20 @@ count = {count}
 
 #[test]
 fn warm_floor_binds_min_warm_per_node_with_no_pods() {
-    let (sum, rec) = run(&cluster("min_warm = 2\nmax_warm = 3", "S5.2XLARGE16", 3, ""));
+    let (sum, rec) = run(&cluster(
+        "min_warm = 2\nmax_warm = 3",
+        "S5.2XLARGE16",
+        3,
+        "",
+    ));
     // At t=0 each of 3 nodes creates 2 ENIs: bound at once, in flight until 2.3 s.
     let t0 = rec.at(0);
     assert_eq!((t0.enis_bound, t0.enis_idle, t0.enis_in_flight), (6, 0, 6));
     let t10 = rec.at(10);
-    assert_eq!((t10.enis_bound, t10.enis_idle, t10.enis_in_flight), (6, 6, 0));
+    assert_eq!(
+        (t10.enis_bound, t10.enis_idle, t10.enis_in_flight),
+        (6, 6, 0)
+    );
     assert_eq!(t10.enis_total, 6);
     assert_eq!(sum.churn.enis_created, 6);
     assert_eq!(sum.churn.enis_attached, 6);
@@ -54,7 +62,12 @@ kind = "deployment"
 replicas = 0
 scale = [ { at = "60s", replicas = 10 } ]
 "#;
-    let (sum, rec) = run(&cluster("min_warm = 1\nmax_warm = 3", "S5.2XLARGE16", 1, rest));
+    let (sum, rec) = run(&cluster(
+        "min_warm = 1\nmax_warm = 3",
+        "S5.2XLARGE16",
+        1,
+        rest,
+    ));
     // The warm ENI serves the first pod at once; each placement raises the target by one,
     // so 10 more ENIs are bound at 60 s and ready at 62.3 s: 9 go to waiting pods, 1 stays idle.
     let t = rec.at(120);
@@ -84,12 +97,20 @@ kind = "deployment"
 replicas = 8
 "#;
     // SA2.MEDIUM4 allows 9 exclusive-ENI pods; max_attach lowers M to 5.
-    let (sum, rec) = run(&cluster("min_warm = 1\nmax_warm = 1", "SA2.MEDIUM4", 1, rest));
+    let (sum, rec) = run(&cluster(
+        "min_warm = 1\nmax_warm = 1",
+        "SA2.MEDIUM4",
+        1,
+        rest,
+    ));
     assert_eq!(sum.pods.running_at_end, 5);
     assert_eq!(sum.pods.pending_at_end, 3);
     assert_eq!(sum.pods.failed_scheduling, 3);
     assert_eq!(sum.pods.failed_scheduling_by_reason["no_free_eni_slot"], 3);
-    assert_eq!(sum.pool.peak_bound_enis, 5, "min(P + min_warm, M) = min(6, 5)");
+    assert_eq!(
+        sum.pool.peak_bound_enis, 5,
+        "min(P + min_warm, M) = min(6, 5)"
+    );
     assert_eq!(sum.churn.enis_created, 5);
     let failed: Vec<_> = rec.pods.iter().filter(|p| p.failure.is_some()).collect();
     assert_eq!(failed.len(), 3);
@@ -110,7 +131,12 @@ action = "add_nodes"
 node_group = "w"
 count = 1
 "#;
-    let (sum, rec) = run(&cluster("min_warm = 1\nmax_warm = 1", "SA2.MEDIUM4", 1, rest));
+    let (sum, rec) = run(&cluster(
+        "min_warm = 1\nmax_warm = 1",
+        "SA2.MEDIUM4",
+        1,
+        rest,
+    ));
     assert_eq!(sum.pods.running_at_end, 8);
     assert_eq!(sum.pods.pending_at_end, 0);
     assert_eq!(sum.pods.failed_scheduling, 3);
@@ -146,7 +172,11 @@ fn slow_release_frees_one_surplus_eni_per_interval() {
     assert_eq!(sum.release.delay_s.max, 840.0);
     assert_eq!(rec.at(4430).enis_bound, 4);
     assert_eq!(rec.at(4440).enis_bound, 3);
-    assert_eq!(rec.at(4450).enis_total, 3, "released ENIs are deleted in the VPC");
+    assert_eq!(
+        rec.at(4450).enis_total,
+        3,
+        "released ENIs are deleted in the VPC"
+    );
     assert_eq!(sum.churn.enis_deleted, 7);
     assert_eq!(sum.api.calls["detach"], 7);
 }
@@ -179,7 +209,12 @@ action = "set_max_attach"
 node_group = "w"
 max_attach = 2
 "#;
-    let (sum, rec) = run(&cluster("min_warm = 6\nmax_warm = 6", "S5.2XLARGE16", 1, rest));
+    let (sum, rec) = run(&cluster(
+        "min_warm = 6\nmax_warm = 6",
+        "S5.2XLARGE16",
+        1,
+        rest,
+    ));
     // 6 warm ENIs; M drops to 2 at 60 s: 4 released at once, not paced.
     let released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
     assert_eq!(released, vec![s(60); 4]);
@@ -205,7 +240,12 @@ node_group = "w"
 count = 2
 "#
     );
-    run(&cluster("min_warm = 2\nmax_warm = 2", "S5.2XLARGE16", 2, &rest))
+    run(&cluster(
+        "min_warm = 2\nmax_warm = 2",
+        "S5.2XLARGE16",
+        2,
+        &rest,
+    ))
 }
 
 #[test]
@@ -222,7 +262,10 @@ fn deleting_nodes_deletes_every_eni_and_recreates_their_pods() {
         assert_eq!(sum.pods.pending_at_end, 10);
         assert_eq!(sum.pods.failed_scheduling_by_reason["no_nodes"], 10);
         assert_eq!(
-            rec.pods.iter().filter(|p| p.end == Some("node_deleted")).count(),
+            rec.pods
+                .iter()
+                .filter(|p| p.end == Some("node_deleted"))
+                .count(),
             10
         );
     }

@@ -33,7 +33,9 @@ impl Subnet {
     /// A subnet with nothing allocated. `reserved` must leave at least one usable address.
     pub fn new(id: String, zone: usize, net: Ipv4Net, reserved: u32) -> Self {
         let size = 1u64 << (32 - net.prefix_len());
-        let usable = size.saturating_sub(u64::from(reserved)).min(u64::from(u32::MAX)) as u32;
+        let usable = size
+            .saturating_sub(u64::from(reserved))
+            .min(u64::from(u32::MAX)) as u32;
         let first_usable = reserved.saturating_sub(1);
         Subnet {
             id,
@@ -124,7 +126,11 @@ mod tests {
         assert_eq!(s.allocate(SimTime(5)), None);
         s.release(first, SimTime(1005));
         assert_eq!(s.exhausted_ms(SimTime(2000)), 1005);
-        assert_eq!(s.allocate(SimTime(2000)), Some(first), "lowest freed address reused");
+        assert_eq!(
+            s.allocate(SimTime(2000)),
+            Some(first),
+            "lowest freed address reused"
+        );
         assert_eq!(s.peak_used_ips(), 29);
     }
 }

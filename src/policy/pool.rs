@@ -99,7 +99,11 @@ mod tests {
     const MIN: SimTime = SimTime(60_000);
 
     fn policy(release: ReleaseMode) -> PoolPolicy {
-        PoolPolicy::new(release, SimTime(120_000), RngStreams::new(1).stream(Stream::Policy))
+        PoolPolicy::new(
+            release,
+            SimTime(120_000),
+            RngStreams::new(1).stream(Stream::Policy),
+        )
     }
 
     fn view(pods: u32, bound: u32, idle: u32) -> NodeView {
@@ -118,7 +122,10 @@ mod tests {
         let mut p = policy(ReleaseMode::Slow);
         assert_eq!(p.decide(0, &view(0, 0, 0), SimTime(0)).bind, 1);
         assert_eq!(p.decide(0, &view(10, 4, 0), SimTime(0)).bind, 7);
-        let capped = NodeView { max: 5, ..view(10, 4, 0) };
+        let capped = NodeView {
+            max: 5,
+            ..view(10, 4, 0)
+        };
         assert_eq!(p.decide(0, &capped, SimTime(0)).bind, 1);
     }
 
@@ -159,7 +166,10 @@ mod tests {
     #[test]
     fn surplus_over_max_goes_at_once() {
         let mut p = policy(ReleaseMode::Slow);
-        let v = NodeView { max: 4, ..view(2, 8, 6) };
+        let v = NodeView {
+            max: 4,
+            ..view(2, 8, 6)
+        };
         let d = p.decide(0, &v, SimTime(0));
         assert_eq!(d.release, 4);
         assert_eq!(d.wake_at, None, "B after release = 4 <= P + max_warm");

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// CSV headers, a contract with users' scripts: columns may be added, never renamed.
 const PODS_HEADER: &str = "pod,workload,node,zone,ip,created_s,scheduled_s,ready_s,deleted_s,startup_latency_s,from_pool,failure,end";
-const ENIS_HEADER: &str = "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
+const ENIS_HEADER: &str =
+    "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
 const API_HEADER: &str = "time_s,api,node,eni,latency_s,result";
 const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls";
 

@@ -17,7 +17,12 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
     let l = &s.startup_latency_s;
     let c = &s.churn;
     let r = &s.release;
-    let calls: Vec<String> = s.api.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let calls: Vec<String> = s
+        .api
+        .calls
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     let mut o = String::new();
     let _ = writeln!(
         o,

@@ -55,7 +55,10 @@ mod tests {
     fn nearest_rank_on_a_hand_checked_set() {
         let mut xs: Vec<u64> = (1..=10).rev().map(|s| s * 1000).collect();
         let p = Percentiles::of(&mut xs);
-        assert_eq!((p.p50, p.p90, p.p99, p.max, p.mean), (5.0, 9.0, 10.0, 10.0, 5.5));
+        assert_eq!(
+            (p.p50, p.p90, p.p99, p.max, p.mean),
+            (5.0, 9.0, 10.0, 10.0, 5.5)
+        );
         assert_eq!(Percentiles::of(&mut []), Percentiles::default());
         assert_eq!(Percentiles::of(&mut [1234]).p50, 1.234);
     }

@@ -3,10 +3,10 @@
 use super::{Call, Event, Simulation};
 use crate::cloud::eni::{Eni, EniId, EniState};
 use crate::cloud::vpc::Api;
-use crate::policy::SubnetView;
-use crate::report::rows::{ApiCallRow, EniRow};
 use crate::cluster::node::Node;
 use crate::engine::SimTime;
+use crate::policy::SubnetView;
+use crate::report::rows::{ApiCallRow, EniRow};
 use crate::scenario::model::Scenario;
 use std::net::Ipv4Addr;
 
@@ -112,7 +112,9 @@ impl Simulation<'_> {
         };
         n.bound -= 1;
         let since = n.surplus_since.pop_front().unwrap_or(now);
-        self.metrics.release_delay_ms.push(now.since(since).as_millis());
+        self.metrics
+            .release_delay_ms
+            .push(now.since(since).as_millis());
         self.metrics.releases += 1;
         self.metrics.idle.add(-1, now);
         self.metrics.bound.add(-1, now);

@@ -92,7 +92,12 @@ impl Simulation<'_> {
             api: ApiSummary {
                 calls: Api::ALL
                     .iter()
-                    .map(|a| (a.name().to_string(), m.api_calls.get(a).copied().unwrap_or(0)))
+                    .map(|a| {
+                        (
+                            a.name().to_string(),
+                            m.api_calls.get(a).copied().unwrap_or(0),
+                        )
+                    })
                     .collect(),
                 errors: m
                     .api_errors

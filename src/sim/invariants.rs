@@ -45,7 +45,8 @@ impl Simulation<'_> {
         for (id, e) in self.enis.iter().enumerate() {
             if let Some(pod) = e.pod {
                 if self.pods[pod as usize].eni.map(|x| x.0) != Some(id as u32) {
-                    f.details.push(format!("ENI {id} names pod {pod}, which does not hold it"));
+                    f.details
+                        .push(format!("ENI {id} names pod {pod}, which does not hold it"));
                 }
             }
         }
@@ -123,7 +124,8 @@ impl Simulation<'_> {
                 || (e.state == EniState::Attached && self.nodes[e.node as usize].alive);
             if e.state != EniState::Deleted && !owned {
                 f.leaked += 1;
-                f.details.push(format!("ENI {id} is leaked ({})", e.state.name()));
+                f.details
+                    .push(format!("ENI {id} is leaked ({})", e.state.name()));
             }
         }
     }

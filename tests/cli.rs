@@ -1,0 +1,265 @@
+//! The command line as users and their CI see it: exit codes, outputs, determinism.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+
+fn enisim() -> Command {
+    Command::cargo_bin("enisim").expect("binary builds")
+}
+
+const QUICKSTART: &str = "scenarios/quickstart.toml";
+const FILES: [&str; 5] = [
+    "summary.json",
+    "timeseries.csv",
+    "pods.csv",
+    "enis.csv",
+    "api_calls.csv",
+];
+
+fn run_to(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    enisim()
+        .args(["run", QUICKSTART, "--quiet", "--out"])
+        .arg(dir)
+        .args(extra)
+        .assert()
+        .success();
+    let text = fs::read_to_string(dir.join("summary.json")).expect("summary.json written");
+    serde_json::from_str(&text).expect("summary.json is JSON")
+}
+
+#[test]
+fn run_writes_every_file_with_every_summary_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q");
+    let s = run_to(&out, &[]);
+    for f in FILES {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    assert!(!tmp.path().join("q.incomplete").exists());
+    for key in [
+        "scenario",
+        "seed",
+        "duration_s",
+        "events_processed",
+        "fingerprint",
+    ] {
+        assert!(s.get(key).is_some(), "{key}");
+    }
+    let nested = [
+        (
+            "pods",
+            &[
+                "created",
+                "started",
+                "failed_scheduling",
+                "pending_at_end",
+                "eni_timeouts",
+            ][..],
+        ),
+        ("startup_latency_s", &["p50", "p90", "p99", "max", "mean"]),
+        (
+            "pool",
+            &[
+                "hit_rate",
+                "idle_eni_hours",
+                "peak_bound_enis",
+                "peak_idle_enis",
+            ],
+        ),
+        (
+            "churn",
+            &[
+                "enis_created",
+                "enis_attached",
+                "enis_detached",
+                "enis_deleted",
+            ],
+        ),
+        ("release", &["count", "delay_s"]),
+        ("api", &["calls", "errors", "throttled"]),
+        ("invariants", &["violations", "leaked_enis"]),
+    ];
+    for (section, keys) in nested {
+        for key in keys {
+            assert!(s[section].get(key).is_some(), "{section}.{key}");
+        }
+    }
+    for key in ["p50", "p99", "max"] {
+        assert!(s["release"]["delay_s"].get(key).is_some());
+    }
+    for id in ["subnet-a", "subnet-b"] {
+        assert!(s["subnets"][id].get("peak_used_ips").is_some());
+        assert!(s["subnets"][id].get("exhausted_s").is_some());
+    }
+    assert_eq!(s["scenario"], "quickstart");
+    assert_eq!(s["invariants"]["violations"], 0);
+    assert!(s["pods"]["started"].as_u64().unwrap() > 0);
+    let header = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(header.starts_with(
+        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls\n"
+    ));
+    // 6 h sampled every 10 s: rows at 0, 10, ..., 21600.
+    assert_eq!(header.lines().count(), 1 + 2161);
+}
+
+#[test]
+fn same_seed_gives_byte_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_to(&tmp.path().join("a"), &[]);
+    run_to(&tmp.path().join("b"), &[]);
+    for f in FILES {
+        let a = fs::read(tmp.path().join("a").join(f)).unwrap();
+        let b = fs::read(tmp.path().join("b").join(f)).unwrap();
+        assert!(a == b, "{f} differs between two runs");
+    }
+}
+
+#[test]
+fn another_seed_changes_the_fingerprint_when_latencies_are_random() {
+    let tmp = tempfile::tempdir().unwrap();
+    // quickstart's attach latency is lognormal.
+    let a = run_to(&tmp.path().join("a"), &[]);
+    let b = run_to(&tmp.path().join("b"), &["--seed", "7"]);
+    assert_eq!(b["seed"], 7);
+    assert_ne!(a["fingerprint"], b["fingerprint"]);
+    assert_ne!(a["startup_latency_s"]["p99"], b["startup_latency_s"]["p99"]);
+}
+
+#[test]
+fn set_overrides_change_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = run_to(&tmp.path().join("a"), &[]);
+    let warm = run_to(
+        &tmp.path().join("b"),
+        &["--set", "policy.min_warm=4", "--set", "policy.max_warm=6"],
+    );
+    let hit = |s: &serde_json::Value| s["pool"]["hit_rate"].as_f64().unwrap();
+    assert!(
+        hit(&warm) > hit(&base),
+        "a larger warm pool serves more pods at once"
+    );
+}
+
+#[test]
+fn json_flag_prints_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = enisim()
+        .args(["run", QUICKSTART, "--json", "--out"])
+        .arg(tmp.path().join("j"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let written = fs::read(tmp.path().join("j/summary.json")).unwrap();
+    assert_eq!(out.stdout, written);
+    assert_eq!(printed["scenario"], "quickstart");
+}
+
+#[test]
+fn readable_summary_reports_wall_time_and_event_rate() {
+    let tmp = tempfile::tempdir().unwrap();
+    enisim()
+        .args(["run", QUICKSTART, "--out"])
+        .arg(tmp.path().join("h"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("s wall"))
+        .stdout(predicate::str::contains("events/s"))
+        .stdout(predicate::str::contains("invariants  all hold"));
+}
+
+/// Writes a scenario file and checks `run` rejects it with exit code 2 and the location.
+fn rejects(text: &str, location: &str, says: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.toml");
+    fs::write(&path, text).unwrap();
+    let out_dir = tmp.path().join("out");
+    enisim()
+        .args(["run"])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out_dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("bad.toml:{location}: ")))
+        .stderr(predicate::str::contains(says));
+    assert!(!out_dir.exists(), "no output for bad input");
+}
+
+const GROUP: &str = "[[node_groups]]\nname = \"w\"\nzone = \"z\"\ncount = 1\n";
+
+#[test]
+fn bad_input_exits_2_naming_line_and_column() {
+    rejects("duration = \"2h\n", "1:15", "");
+    rejects("duration = \"2h\"\nfoo = 1\n", "2:1", "unknown field `foo`");
+    rejects(
+        &format!("duration = \"2h\"\n{GROUP}instance_type = \"C5.LARGE8\"\n"),
+        "6:17",
+        "S5, SA2, IT5, SA3",
+    );
+    rejects(
+        "duration = \"2h\"\n[policy]\nmin_warm = 3\nmax_warm = 1\n",
+        "3:12",
+        "greater than max_warm",
+    );
+    rejects(
+        "duration = \"2h\"\n[[subnets]]\nid = \"a\"\nzone = \"z\"\ncidr = \"10.0.0.1/24\"\n",
+        "5:8",
+        "10.0.0.0/24",
+    );
+    rejects("duration = \"2 hours\"\n", "1:12", "1h30m");
+}
+
+#[test]
+fn missing_file_and_bad_flags_exit_2() {
+    enisim()
+        .args(["run", "no/such/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/scenario.toml"));
+    enisim()
+        .args(["run", QUICKSTART, "--set", "policy.max_warm=lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--set policy.max_warm=lots"));
+    enisim()
+        .args(["run", QUICKSTART, "--seed", "minus-one"])
+        .assert()
+        .code(2);
+    enisim().args(["run"]).assert().code(2);
+}
+
+#[test]
+fn unwritable_output_exits_2_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    enisim()
+        .args(["run", QUICKSTART, "--quiet", "--out"])
+        .arg(file.join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write"));
+}
+
+#[test]
+fn validate_accepts_good_files() {
+    enisim()
+        .args(["validate", QUICKSTART])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok"));
+}
+
+#[test]
+fn instance_types_lists_the_spec_table() {
+    enisim()
+        .args(["instance-types"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"S5\s+2XLARGE\s+8\s+39").unwrap())
+        .stdout(predicate::str::is_match(r"SA3\s+LARGE\s+4\s+15").unwrap())
+        .stdout(predicate::str::is_match(r"IT5\s+32XLARGE\s+128\s+23").unwrap());
+}
