@@ -98,7 +98,7 @@ fn run_writes_every_file_with_every_summary_key() {
     assert!(s["pods"]["started"].as_u64().unwrap() > 0);
     let header = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(header.starts_with(
-        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls\n"
+        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained\n"
     ));
     // 6 h sampled every 10 s: rows at 0, 10, ..., 21600.
     assert_eq!(header.lines().count(), 1 + 2161);

@@ -140,13 +140,13 @@ fn full_scenario_loads_with_its_values() {
         "a zone without subnet is allowed"
     );
 
-    let WorkloadKind::Deployment {
-        replicas,
-        start,
-        scale,
-    } = &s.workloads[0].kind;
-    assert_eq!((*replicas, *start), (20, SimTime::ZERO));
-    let steps: Vec<(u64, u32)> = scale
+    let WorkloadKind::Deployment(spec) = &s.workloads[0].kind else {
+        panic!("web is a deployment");
+    };
+    assert_eq!((spec.replicas, spec.start), (20, SimTime::ZERO));
+    assert!(!spec.static_ip, "deployments have no static IP by default");
+    let steps: Vec<(u64, u32)> = spec
+        .scale
         .iter()
         .map(|st| (st.at.as_millis() / 3_600_000, st.replicas))
         .collect();

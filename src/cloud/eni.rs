@@ -16,6 +16,8 @@ pub enum EniState {
     Attaching,
     /// Attached to its node (idle in the pool, or in a pod).
     Attached,
+    /// Exists unattached: a static-IP pod's ENI kept for its name.
+    Detached,
     /// DetachNetworkInterface in flight.
     Detaching,
     /// DeleteNetworkInterface in flight.
@@ -31,6 +33,7 @@ impl EniState {
             EniState::Creating => "creating",
             EniState::Attaching => "attaching",
             EniState::Attached => "attached",
+            EniState::Detached => "retained",
             EniState::Detaching => "detaching",
             EniState::Deleting => "deleting",
             EniState::Deleted => "deleted",
@@ -53,7 +56,7 @@ pub struct Eni {
     pub subnet: SubnetId,
     /// Offset of its address in the subnet.
     pub ip_offset: u32,
-    /// The node it was created for (dense node index).
+    /// The node it is bound to, or was bound to last (dense node index).
     pub node: u32,
     /// Lifecycle state.
     pub state: EniState,
@@ -67,6 +70,10 @@ pub struct Eni {
     pub deleted_at: Option<SimTime>,
     /// Pods that used it.
     pub pods_served: u32,
-    /// The pod using it now (dense pod index).
+    /// The pod using it now, or the pod it is being attached for (dense pod index).
     pub pod: Option<u32>,
+    /// The static-IP pod name (workload, serial) it is kept for, if any.
+    pub claim: Option<(u32, u32)>,
+    /// Since when it has been kept unattached for its claim.
+    pub retained_since: Option<SimTime>,
 }

@@ -1,6 +1,6 @@
 //! The Kubernetes side: nodes, pods, the scheduler and the workload controllers.
 
-pub mod deployment;
+pub mod controller;
 pub mod node;
 pub mod pod;
 pub mod scheduler;

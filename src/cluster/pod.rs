@@ -10,6 +10,8 @@ pub enum PodState {
     Pending,
     /// Placed on a node, waiting for its ENI.
     WaitingEni,
+    /// Its node crashed; Kubernetes has not noticed yet.
+    Lost,
     /// Has its ENI.
     Running,
     /// Deleted.
@@ -26,6 +28,10 @@ pub enum SchedulingFailure {
     NoSubnetInZone,
     /// Every node in a zone with a subnet has all its exclusive-ENI slots taken.
     NoFreeEniSlot,
+    /// The pod's kept IP is in a zone with no node.
+    NoNodeInIpZone,
+    /// The pod's kept IP is in a zone whose nodes have no free exclusive-ENI slot.
+    IpZoneFull,
 }
 
 impl SchedulingFailure {
@@ -35,6 +41,8 @@ impl SchedulingFailure {
             SchedulingFailure::NoNodes => "no_nodes",
             SchedulingFailure::NoSubnetInZone => "no_subnet_in_zone",
             SchedulingFailure::NoFreeEniSlot => "no_free_eni_slot",
+            SchedulingFailure::NoNodeInIpZone => "no_node_in_ip_zone",
+            SchedulingFailure::IpZoneFull => "ip_zone_full",
         }
     }
 }
@@ -44,8 +52,14 @@ impl SchedulingFailure {
 pub enum PodEnd {
     /// Its controller deleted it.
     Deleted,
+    /// Its node was drained: it was terminated gracefully.
+    NodeDrained,
     /// Its node was deleted under it.
     NodeDeleted,
+    /// Its node crashed.
+    NodeCrashed,
+    /// A rolling restart replaced it.
+    Restarted,
 }
 
 impl PodEnd {
@@ -53,7 +67,10 @@ impl PodEnd {
     pub fn name(self) -> &'static str {
         match self {
             PodEnd::Deleted => "deleted",
+            PodEnd::NodeDrained => "node_drained",
             PodEnd::NodeDeleted => "node_deleted",
+            PodEnd::NodeCrashed => "node_crashed",
+            PodEnd::Restarted => "restarted",
         }
     }
 }
@@ -71,6 +88,8 @@ pub struct Pod {
     pub node: Option<u32>,
     /// Its ENI, once it has one.
     pub eni: Option<EniId>,
+    /// True if it keeps its IP (its ENI) across incarnations.
+    pub static_ip: bool,
     /// When the controller created it.
     pub created_at: SimTime,
     /// When the scheduler placed it.
@@ -89,13 +108,14 @@ pub struct Pod {
 
 impl Pod {
     /// A new pending pod.
-    pub fn new(workload: u32, serial: u32, now: SimTime) -> Self {
+    pub fn new(workload: u32, serial: u32, static_ip: bool, now: SimTime) -> Self {
         Pod {
             workload,
             serial,
             state: PodState::Pending,
             node: None,
             eni: None,
+            static_ip,
             created_at: now,
             scheduled_at: None,
             ready_at: None,

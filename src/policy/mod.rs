@@ -3,6 +3,7 @@
 //! random stream, so it can be tested alone and swapped for a variant behind this boundary.
 
 pub mod pool;
+pub mod static_ip;
 
 use crate::engine::SimTime;
 
@@ -47,10 +48,28 @@ pub trait AllocationPolicy {
     /// change and when a wake-up it asked for comes due.
     fn decide(&mut self, node: usize, view: &NodeView, now: SimTime) -> NodeDecision;
 
+    /// True if a pod's ENI goes back to its node's pool when the pod ends (pool mode); false if
+    /// it is released at once (static mode).
+    fn keeps_freed_enis(&self) -> bool;
+
     /// Picks which of `idle` idle ENIs a new pod gets (an index below `idle`, which is > 0).
     fn pick_idle(&mut self, idle: usize) -> usize;
 
     /// Picks the subnet (an index into `candidates`, the node zone's subnets in file order) for
     /// a new ENI, or `None` if none can take one.
     fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize>;
+}
+
+/// TKE's subnet choice for a new ENI: the subnet with the most free addresses, ties to the
+/// first in the file; `None` if every candidate is full.
+pub fn most_free_subnet(candidates: &[SubnetView]) -> Option<usize> {
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.free_ips > 0)
+        .fold(None, |best: Option<(usize, u32)>, (i, s)| match best {
+            Some((_, free)) if free >= s.free_ips => best,
+            _ => Some((i, s.free_ips)),
+        })
+        .map(|(i, _)| i)
 }

@@ -6,7 +6,7 @@
 //! - B > P + max_warm: once the surplus has lasted `release_interval`, release one idle ENI
 //!   (slow) or all surplus idle ENIs (quick), and again every interval while surplus remains.
 
-use super::{AllocationPolicy, NodeDecision, NodeView, SubnetView};
+use super::{most_free_subnet, AllocationPolicy, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
 use crate::scenario::model::ReleaseMode;
 use rand::Rng;
@@ -73,21 +73,16 @@ impl AllocationPolicy for PoolPolicy {
         }
     }
 
+    fn keeps_freed_enis(&self) -> bool {
+        true
+    }
+
     fn pick_idle(&mut self, idle: usize) -> usize {
         self.rng.random_range(0..idle)
     }
 
     fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
-        // The most free addresses; ties go to the first in the file.
-        candidates
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.free_ips > 0)
-            .fold(None, |best: Option<(usize, u32)>, (i, s)| match best {
-                Some((_, free)) if free >= s.free_ips => best,
-                _ => Some((i, s.free_ips)),
-            })
-            .map(|(i, _)| i)
+        most_free_subnet(candidates)
     }
 }
 

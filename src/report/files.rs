@@ -14,7 +14,7 @@ const PODS_HEADER: &str = "pod,workload,node,zone,ip,created_s,scheduled_s,ready
 const ENIS_HEADER: &str =
     "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
 const API_HEADER: &str = "time_s,api,node,eni,latency_s,result";
-const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls";
+const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained";
 
 /// Quotes a CSV field if it needs it.
 fn field(s: &str) -> Cow<'_, str> {
@@ -158,7 +158,7 @@ impl Sink for CsvFiles {
     fn sample(&mut self, r: &SampleRow) {
         let res = writeln!(
             self.timeseries,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{}",
             r.time,
             r.pods_running,
             r.pods_pending,
@@ -169,6 +169,7 @@ impl Sink for CsvFiles {
             r.enis_total,
             r.subnet_free_ips,
             r.api_calls,
+            r.enis_retained,
         );
         self.keep(res);
     }

@@ -84,4 +84,12 @@ pub struct Metrics {
     pub api_errors: BTreeMap<&'static str, u64>,
     /// Calls refused by a rate limit.
     pub throttled: u64,
+    /// Static-IP ENIs kept for their pod's name when the pod ended.
+    pub static_retained: u64,
+    /// Static-IP pods that got their kept ENI back.
+    pub static_reattached: u64,
+    /// Kept ENIs deleted when `static_ip_retention` ran out.
+    pub static_expired: u64,
+    /// Static-IP ENIs deleted with their node (the pod's IP is lost).
+    pub static_lost: u64,
 }

@@ -91,6 +91,8 @@ pub struct SampleRow {
     pub enis_in_flight: u32,
     /// ENIs that exist in the VPC.
     pub enis_total: u32,
+    /// Static-IP ENIs kept unattached for their pod's name.
+    pub enis_retained: u32,
     /// Free addresses over all subnets.
     pub subnet_free_ips: u64,
     /// API calls issued since the previous sample.

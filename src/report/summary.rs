@@ -33,8 +33,26 @@ pub struct Summary {
     pub api: ApiSummary,
     /// Per subnet, in file order.
     pub subnets: IndexMap<String, SubnetSummary>,
+    /// Static-IP ENIs kept for pod names.
+    #[serde(rename = "static")]
+    pub static_ip: StaticSummary,
     /// End-of-run checks.
     pub invariants: InvariantsSummary,
+}
+
+/// `static`: what keeping static-IP pods' ENIs cost and saved.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StaticSummary {
+    /// ENIs kept for their pod's name when the pod ended.
+    pub retained: u64,
+    /// Pod incarnations that got their kept ENI (and IP) back.
+    pub reattached: u64,
+    /// Kept ENIs deleted when `static_ip_retention` ran out.
+    pub expired: u64,
+    /// Static-IP ENIs deleted with their node: those pods come back with a new IP.
+    pub lost: u64,
+    /// ENIs kept unattached at the end of the run.
+    pub retained_at_end: u64,
 }
 
 /// `pods`.

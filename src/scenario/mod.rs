@@ -9,8 +9,7 @@
 //! `scale` steps (`replicas` and node group `count` are required).
 //!
 //! Keys that SPEC describes but this version does not implement yet (`vpc.rate_limit`,
-//! `vpc.faults`, `vpc.outages`, `vpc.eni_quota`, `policy.static_ip_retention`, `static_ip`,
-//! `restart`, poisson and trace keys) are rejected as unknown rather than ignored.
+//! `vpc.faults`, `vpc.outages`, `vpc.eni_quota`, poisson and trace keys) are rejected as unknown rather than ignored.
 
 mod load;
 pub mod model;

@@ -36,6 +36,9 @@ pub struct Scenario {
 pub enum PolicyMode {
     /// Non-static IP mode: each node keeps an auto-scaling pool of pre-bound ENIs.
     Pool,
+    /// Static IP mode: no pool; an ENI is created for each new pod and deleted (or, for a
+    /// static-IP pod, kept for its name) when the pod ends.
+    Static,
 }
 
 /// How surplus ENIs above `P + max_warm` are released.
@@ -62,6 +65,9 @@ pub struct PolicyConfig {
     pub release_interval: SimTime,
     /// A pod waiting longer than this for its ENI counts as an ENI timeout (default 2m).
     pub eni_timeout: SimTime,
+    /// How long a static-IP pod's unbound ENI is kept for its name; `None` = forever
+    /// ("never", the default).
+    pub static_ip_retention: Option<SimTime>,
 }
 
 /// Latency of one fake VPC API.
@@ -142,15 +148,36 @@ pub struct WorkloadConfig {
 /// The kinds of workload.
 #[derive(Clone, Debug)]
 pub enum WorkloadKind {
-    /// A Deployment: a replica count over time; lost pods are recreated with new names.
-    Deployment {
-        /// Replicas from `start`.
-        replicas: u32,
-        /// When the deployment is created.
-        start: SimTime,
-        /// Replica changes, sorted by time.
-        scale: Vec<ScaleStep>,
-    },
+    /// A Deployment: lost pods are recreated under new names; a restart replaces every pod
+    /// with a new one (new name).
+    Deployment(ReplicaSpec),
+    /// A StatefulSet: pods are `<name>-0 .. <name>-(n-1)` and keep their names when
+    /// recreated or restarted; static IP by default.
+    StatefulSet(ReplicaSpec),
+}
+
+impl WorkloadKind {
+    /// The replica controller's settings, whatever the kind.
+    pub fn spec(&self) -> &ReplicaSpec {
+        match self {
+            WorkloadKind::Deployment(s) | WorkloadKind::StatefulSet(s) => s,
+        }
+    }
+}
+
+/// A replica controller's settings.
+#[derive(Clone, Debug)]
+pub struct ReplicaSpec {
+    /// Replicas from `start`.
+    pub replicas: u32,
+    /// When the workload is created.
+    pub start: SimTime,
+    /// Replica changes, sorted by time.
+    pub scale: Vec<ScaleStep>,
+    /// Rolling restarts, sorted by time.
+    pub restart: Vec<SimTime>,
+    /// Pods keep their IP across restarts and rescheduling.
+    pub static_ip: bool,
 }
 
 /// One `scale` entry: at `at`, set the replica count.
@@ -181,12 +208,31 @@ pub enum EventAction {
         /// Nodes to add.
         count: u32,
     },
-    /// Delete `count` nodes of the group (newest first), with their ENIs.
+    /// Delete `count` nodes of the group (newest first) with their pods and every ENI still
+    /// bound to them, static ones included.
     DeleteNodes {
         /// Node group index.
         group: usize,
         /// Nodes to delete.
         count: u32,
+    },
+    /// Drain `count` nodes of the group (newest first): their pods are terminated first (static
+    /// ENIs are detached and kept), then the nodes are deleted with their remaining ENIs.
+    DrainNodes {
+        /// Node group index.
+        group: usize,
+        /// Nodes to drain.
+        count: u32,
+    },
+    /// Crash `count` nodes of the group (newest first): every ENI still bound is deleted, static
+    /// ones included; Kubernetes notices after `detection` and only then replaces the pods.
+    CrashNodes {
+        /// Node group index.
+        group: usize,
+        /// Nodes to crash.
+        count: u32,
+        /// Time until the pods are declared lost.
+        detection: SimTime,
     },
     /// Set the `direct-eni-max-attach` value of every node of the group.
     SetMaxAttach {

@@ -57,6 +57,8 @@ pub struct RawPolicy {
     pub release_interval: Option<Duration>,
     /// Default 2m.
     pub eni_timeout: Option<Duration>,
+    /// "never" (default) or a duration of at least 5m.
+    pub static_ip_retention: Option<String>,
 }
 
 /// `[vpc]`.
@@ -134,15 +136,20 @@ pub struct RawNodeGroup {
 pub struct RawWorkload {
     /// Unique name.
     pub name: String,
-    /// Only "deployment" in this version.
+    /// "deployment" or "statefulset".
     pub kind: String,
-    /// Deployment: required.
+    /// Required.
     pub replicas: Option<u32>,
-    /// Deployment: default 0s.
+    /// Default 0s.
     pub start: Option<Duration>,
-    /// Deployment: default none.
+    /// Default none.
     #[serde(default)]
     pub scale: Vec<RawScaleStep>,
+    /// Rolling restarts; default none.
+    #[serde(default)]
+    pub restart: Vec<Duration>,
+    /// Default: false for deployments, true for statefulsets.
+    pub static_ip: Option<bool>,
 }
 
 /// One `scale` entry.
@@ -173,6 +180,8 @@ pub struct RawEvent {
     pub min_warm: Option<u32>,
     /// set_warm.
     pub max_warm: Option<u32>,
+    /// crash_nodes: default 5m40s.
+    pub detection: Option<Duration>,
 }
 
 impl RawEvent {
@@ -184,6 +193,7 @@ impl RawEvent {
             ("max_attach", self.max_attach.is_some()),
             ("min_warm", self.min_warm.is_some()),
             ("max_warm", self.max_warm.is_some()),
+            ("detection", self.detection.is_some()),
         ]
         .into_iter()
         .filter_map(|(key, given)| given.then_some(key))

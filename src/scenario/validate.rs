@@ -3,10 +3,11 @@
 //! key paths, which the loader turns into a line and column (or a `--set` flag).
 
 use crate::cloud::instance::{self, InstanceType};
+use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::model::{
     ApiLatencies, EventAction, EventConfig, LatencyModel, NodeGroupConfig, PolicyConfig,
-    PolicyMode, ReleaseMode, ScaleStep, Scenario, SubnetConfig, VpcConfig, WorkloadConfig,
+    PolicyMode, ReleaseMode, ReplicaSpec, ScaleStep, Scenario, SubnetConfig, VpcConfig, WorkloadConfig,
     WorkloadKind,
 };
 use crate::scenario::path::KeyPath;
@@ -36,6 +37,11 @@ pub const DEFAULT_LATENCIES: ApiLatencies = ApiLatencies {
 };
 /// `reserved_ips` of a subnet when not given: the VPC keeps 3 addresses of every subnet.
 pub const DEFAULT_RESERVED_IPS: u32 = 3;
+/// Shortest `policy.static_ip_retention` TKE accepts.
+pub const MIN_STATIC_IP_RETENTION: SimTime = SimTime::from_secs(300);
+/// `detection` of `crash_nodes` when not given: Kubernetes' node-monitor grace period (40s)
+/// plus the default eviction toleration for unreachable nodes (5m).
+pub const DEFAULT_CRASH_DETECTION: SimTime = SimTime::from_secs(340);
 
 /// A rule the scenario breaks.
 #[derive(Debug)]
@@ -177,8 +183,8 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
         raw.mode.as_deref().unwrap_or("pool"),
         "policy mode",
         at("mode"),
-        &[("pool", PolicyMode::Pool)],
-        &["static"],
+        &[("pool", PolicyMode::Pool), ("static", PolicyMode::Static)],
+        &[],
     )?;
     let release = choice(
         raw.release.as_deref().unwrap_or("slow"),
@@ -200,7 +206,27 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
             at("release_interval"),
         )?,
         eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
+        static_ip_retention: retention(raw.static_ip_retention.as_deref(), at)?,
     })
+}
+
+/// `static_ip_retention`: "never" or a duration of at least [`MIN_STATIC_IP_RETENTION`].
+fn retention(given: Option<&str>, at: impl Fn(&str) -> KeyPath) -> Check<Option<SimTime>> {
+    let hint = "\"never\" (the default) or a duration of at least 5m, e.g. \"30m\" or \"24h\"";
+    let text = match given {
+        None | Some("never") => return Ok(None),
+        Some(text) => text,
+    };
+    let path = at("static_ip_retention");
+    let time = parse_duration(text).map_err(|e| Invalid::at(path.clone(), e).hint(hint))?;
+    if time < MIN_STATIC_IP_RETENTION {
+        return Err(Invalid::at(
+            path,
+            format!("static_ip_retention \"{text}\" is shorter than 5m"),
+        )
+        .hint(hint));
+    }
+    Ok(Some(time))
 }
 
 fn latencies(raw: &RawLatencies) -> ApiLatencies {
@@ -329,11 +355,11 @@ fn node_group(
 type KindBuilder = fn(&RawWorkload, &KeyPath) -> Check<WorkloadKind>;
 
 /// Workload kinds this version implements.
-const KINDS: [(&str, KindBuilder); 1] = [("deployment", deployment)];
+const KINDS: [(&str, KindBuilder); 2] = [("deployment", deployment), ("statefulset", statefulset)];
 
 /// The builder of workload kind `kind`, for the workload at `at`.
 fn kind_builder(kind: &str, at: &KeyPath) -> Check<KindBuilder> {
-    let later = ["statefulset", "poisson", "trace"];
+    let later = ["poisson", "trace"];
     choice(kind, "workload kind", at.key("kind"), &KINDS, &later)
 }
 
@@ -365,7 +391,21 @@ fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
 }
 
 fn deployment(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
-    let owner = format!("deployment \"{}\"", raw.name);
+    replica_spec(raw, at, "deployment", false).map(WorkloadKind::Deployment)
+}
+
+fn statefulset(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+    replica_spec(raw, at, "statefulset", true).map(WorkloadKind::StatefulSet)
+}
+
+/// The keys deployments and statefulsets share; `static_ip` defaults per kind.
+fn replica_spec(
+    raw: &RawWorkload,
+    at: &KeyPath,
+    kind: &str,
+    static_by_default: bool,
+) -> Check<ReplicaSpec> {
+    let owner = format!("{kind} \"{}\"", raw.name);
     let replicas = required(raw.replicas, at, "replicas", &owner)?;
     let mut scale: Vec<ScaleStep> = raw
         .scale
@@ -376,10 +416,14 @@ fn deployment(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
         })
         .collect();
     scale.sort_by_key(|s| s.at);
-    Ok(WorkloadKind::Deployment {
+    let mut restart: Vec<SimTime> = raw.restart.iter().map(|d| d.0).collect();
+    restart.sort();
+    Ok(ReplicaSpec {
         replicas,
         start: or(raw.start, SimTime::ZERO),
         scale,
+        restart,
+        static_ip: raw.static_ip.unwrap_or(static_by_default),
     })
 }
 
@@ -417,7 +461,7 @@ impl EventInput<'_> {
 }
 
 /// Event actions this version implements.
-const ACTIONS: [(&str, ActionSpec); 4] = [
+const ACTIONS: [(&str, ActionSpec); 6] = [
     (
         "add_nodes",
         ActionSpec {
@@ -438,6 +482,31 @@ const ACTIONS: [(&str, ActionSpec); 4] = [
                 Ok(EventAction::DeleteNodes {
                     group: e.group()?,
                     count: e.need(e.raw.count, "count")?,
+                })
+            },
+        },
+    ),
+    (
+        "drain_nodes",
+        ActionSpec {
+            keys: &["node_group", "count"],
+            build: |e| {
+                Ok(EventAction::DrainNodes {
+                    group: e.group()?,
+                    count: e.need(e.raw.count, "count")?,
+                })
+            },
+        },
+    ),
+    (
+        "crash_nodes",
+        ActionSpec {
+            keys: &["node_group", "count", "detection"],
+            build: |e| {
+                Ok(EventAction::CrashNodes {
+                    group: e.group()?,
+                    count: e.need(e.raw.count, "count")?,
+                    detection: or(e.raw.detection, DEFAULT_CRASH_DETECTION),
                 })
             },
         },
@@ -492,14 +561,7 @@ fn events(raw: &[RawEvent], groups: &[NodeGroupConfig]) -> Check<Vec<EventConfig
 }
 
 fn event(raw: &RawEvent, at: KeyPath, groups: &[NodeGroupConfig]) -> Check<EventConfig> {
-    let later = ["drain_nodes", "crash_nodes"];
-    let spec = choice(
-        &raw.action,
-        "event action",
-        at.key("action"),
-        &ACTIONS,
-        &later,
-    )?;
+    let spec = choice(&raw.action, "event action", at.key("action"), &ACTIONS, &[])?;
     if let Some(key) = raw
         .given_keys()
         .into_iter()

@@ -1,5 +1,6 @@
 //! ENI lifecycle: carrying out the policy's decisions and the VPC calls that follow.
 
+use super::pods::EniFate;
 use super::{Call, Event, Simulation};
 use crate::cloud::eni::{Eni, EniId, EniState};
 use crate::cloud::vpc::Api;
@@ -94,6 +95,8 @@ impl Simulation<'_> {
             deleted_at: None,
             pods_served: 0,
             pod: None,
+            claim: None,
+            retained_since: None,
         });
         self.nodes[node as usize].bound += 1;
         self.metrics.bound.add(1, now);
@@ -103,26 +106,105 @@ impl Simulation<'_> {
         true
     }
 
-    /// Releases one idle ENI of the node: detach, then delete.
+    /// Releases one idle ENI of the node as surplus: detach, then delete.
     fn release_one(&mut self, node: u32) {
         let now = self.now();
         let n = &mut self.nodes[node as usize];
         let Some(eni) = n.idle.pop() else {
             return;
         };
-        n.bound -= 1;
         let since = n.surplus_since.pop_front().unwrap_or(now);
-        self.metrics
-            .release_delay_ms
-            .push(now.since(since).as_millis());
+        self.metrics.release_delay_ms.push(now.since(since).as_millis());
         self.metrics.releases += 1;
         self.metrics.idle.add(-1, now);
+        self.unbind(eni, node);
+        self.enis[eni.0 as usize].released_at = Some(now);
+    }
+
+    /// Takes an ENI off a node's count and detaches it; what follows the detach depends on
+    /// whether it is kept for a static-IP pod's name.
+    fn unbind(&mut self, eni: EniId, node: u32) {
+        let now = self.now();
+        self.nodes[node as usize].bound -= 1;
         self.metrics.bound.add(-1, now);
         self.gauges.enis_in_flight += 1;
-        let e = &mut self.enis[eni.0 as usize];
-        e.released_at = Some(now);
-        e.state = EniState::Detaching;
+        self.enis[eni.0 as usize].state = EniState::Detaching;
         self.submit(Api::Detach, eni);
+    }
+
+    /// A pod let go of its ENI (`in_use`: it ran with it; otherwise it was still waiting for
+    /// it to attach). The ENI goes back to the pool, is released, is kept for a static-IP
+    /// pod's name, or, when the node goes away with it, loses its claim.
+    pub(super) fn free_eni(&mut self, eni: EniId, node: u32, in_use: bool, fate: EniFate) {
+        let now = self.now();
+        let e = &mut self.enis[eni.0 as usize];
+        e.pod = None;
+        if fate == EniFate::WithNode {
+            if let Some(name) = e.claim.take() {
+                self.claims.remove(&name);
+                self.metrics.static_lost += 1;
+            }
+            if in_use {
+                self.nodes[node as usize].idle.push(eni);
+                self.metrics.idle.add(1, now);
+            }
+            return;
+        }
+        if !in_use {
+            // A kept ENI still detaching from its previous node will not come here; one that
+            // is attaching is dealt with when the attach completes.
+            if e.state == EniState::Detaching {
+                self.nodes[node as usize].bound -= 1;
+                self.metrics.bound.add(-1, now);
+            }
+            return;
+        }
+        if e.claim.is_some() {
+            self.metrics.static_retained += 1;
+            self.unbind(eni, node);
+        } else if self.policy.keeps_freed_enis() {
+            self.nodes[node as usize].idle.push(eni);
+            self.metrics.idle.add(1, now);
+        } else {
+            e.released_at = Some(now);
+            self.unbind(eni, node);
+        }
+    }
+
+    /// A static-IP pod's ENI is now detached and kept for its name, until
+    /// `static_ip_retention` runs out.
+    fn keep_retained(&mut self, eni: EniId) {
+        let now = self.now();
+        let e = &mut self.enis[eni.0 as usize];
+        e.state = EniState::Detached;
+        e.retained_since = Some(now);
+        self.gauges.enis_in_flight -= 1;
+        self.gauges.enis_retained += 1;
+        if let Some(retention) = self.sc.policy.static_ip_retention {
+            self.queue
+                .schedule(now.plus(retention), Event::RetentionExpiry(eni.0));
+        }
+    }
+
+    /// Deletes a kept ENI whose retention ran out while it was still unattached.
+    pub(super) fn retention_expiry(&mut self, eni: EniId) {
+        let now = self.now();
+        let Some(retention) = self.sc.policy.static_ip_retention else {
+            return;
+        };
+        let e = &mut self.enis[eni.0 as usize];
+        let due = e.retained_since.map(|t| t.plus(retention));
+        if e.state != EniState::Detached || due != Some(now) {
+            return;
+        }
+        if let Some(name) = e.claim.take() {
+            self.claims.remove(&name);
+        }
+        e.retained_since = None;
+        self.metrics.static_expired += 1;
+        self.gauges.enis_retained -= 1;
+        self.gauges.enis_in_flight += 1;
+        self.start_delete(eni);
     }
 
     /// Issues a VPC call on an ENI; its completion comes back as an event.
@@ -178,23 +260,55 @@ impl Simulation<'_> {
                 self.metrics.enis_attached += 1;
                 self.enis[eni.0 as usize].attached_at.get_or_insert(now);
                 if alive {
-                    self.enis[eni.0 as usize].state = EniState::Attached;
-                    self.gauges.enis_in_flight -= 1;
-                    self.nodes[node as usize].idle.push(eni);
-                    self.metrics.idle.add(1, now);
-                    self.serve_waiting(node);
-                    self.reconcile_node(node);
+                    self.attached(eni, node);
                 } else {
                     // Attached to an instance that is gone: it came off with the instance.
                     self.metrics.enis_detached += 1;
-                    self.start_delete(eni);
+                    self.off_node(eni);
                 }
             }
             Api::Detach => {
                 self.metrics.enis_detached += 1;
-                self.start_delete(eni);
+                let e = &mut self.enis[eni.0 as usize];
+                match (e.claim, e.pod) {
+                    // A new incarnation of its pod is waiting for it on another node.
+                    (Some(_), Some(_)) => {
+                        e.state = EniState::Attaching;
+                        self.submit(Api::Attach, eni);
+                    }
+                    _ => self.off_node(eni),
+                }
             }
             Api::Delete => self.finish_delete(eni),
+        }
+    }
+
+    /// An ENI attached to its live node: it goes to the pod it was attached for, or is kept
+    /// for its claim if that pod is gone, or joins the node's pool.
+    fn attached(&mut self, eni: EniId, node: u32) {
+        let now = self.now();
+        self.gauges.enis_in_flight -= 1;
+        let e = &mut self.enis[eni.0 as usize];
+        e.state = EniState::Attached;
+        match (e.pod, e.claim) {
+            (Some(pod), _) => self.start_pod(pod, eni),
+            // Its pod ended while it attached: detach it again, kept for the name.
+            (None, Some(_)) => self.unbind(eni, node),
+            (None, None) => {
+                self.nodes[node as usize].idle.push(eni);
+                self.metrics.idle.add(1, now);
+                self.serve_waiting(node);
+            }
+        }
+        self.reconcile_node(node);
+    }
+
+    /// An ENI is off its node: kept if a static-IP pod's name claims it, deleted otherwise.
+    fn off_node(&mut self, eni: EniId) {
+        if self.enis[eni.0 as usize].claim.is_some() {
+            self.keep_retained(eni);
+        } else {
+            self.start_delete(eni);
         }
     }
 
@@ -215,6 +329,7 @@ impl Simulation<'_> {
         self.gauges.enis_total -= 1;
         self.gauges.free_ips += 1;
         let e = &mut self.enis[eni.0 as usize];
+        debug_assert!(e.claim.is_none(), "claims are dropped before an ENI is deleted");
         e.state = EniState::Deleted;
         e.deleted_at = Some(now);
         let (subnet, offset) = (e.subnet, e.ip_offset);
@@ -224,6 +339,11 @@ impl Simulation<'_> {
         for node in std::mem::take(&mut self.starved[zone]) {
             self.reconcile_node(node);
         }
+    }
+
+    /// The zone of an ENI's subnet: where a static-IP pod that keeps it may run.
+    pub(super) fn eni_zone(&self, eni: EniId) -> usize {
+        self.subnets[self.enis[eni.0 as usize].subnet.0 as usize].zone
     }
 
     /// The address an ENI holds.

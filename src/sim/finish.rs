@@ -8,7 +8,7 @@ use crate::engine::SimTime;
 use crate::report::stats::Percentiles;
 use crate::report::summary::{
     ApiSummary, ChurnSummary, DelaySummary, InvariantsSummary, PodsSummary, PoolSummary,
-    ReleaseSummary, SubnetSummary, Summary,
+    ReleaseSummary, StaticSummary, SubnetSummary, Summary,
 };
 
 impl Simulation<'_> {
@@ -117,6 +117,13 @@ impl Simulation<'_> {
                     (s.id.clone(), figures)
                 })
                 .collect(),
+            static_ip: StaticSummary {
+                retained: m.static_retained,
+                reattached: m.static_reattached,
+                expired: m.static_expired,
+                lost: m.static_lost,
+                retained_at_end: u64::from(self.gauges.enis_retained),
+            },
             invariants: InvariantsSummary {
                 violations: findings.details.len() as u64,
                 leaked_enis: findings.leaked,

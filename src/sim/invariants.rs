@@ -67,6 +67,8 @@ impl Simulation<'_> {
                     bound[n] += 1;
                     attached[n] += 1;
                 }
+                // A kept ENI still detaching from its old node, already bound for its pod here.
+                EniState::Detaching if e.pod.is_some() => bound[n] += 1,
                 _ => {}
             }
         }
@@ -82,6 +84,13 @@ impl Simulation<'_> {
                 .iter()
                 .filter(|&&p| self.pods[p as usize].state == PodState::Running)
                 .count() as u32;
+            let placed_elsewhere = n.pods.iter().any(|&p| {
+                let pod = &self.pods[p as usize];
+                pod.node != Some(id as u32) || !matches!(pod.state, PodState::WaitingEni | PodState::Running)
+            });
+            if placed_elsewhere {
+                f.details.push(format!("node {id} lists a pod that is not placed on it"));
+            }
             if running + n.idle.len() as u32 != attached[id] {
                 f.details.push(format!(
                     "node {id}: {running} running pods + {} idle != {} attached ENIs",
@@ -117,11 +126,18 @@ impl Simulation<'_> {
         }
     }
 
-    /// An ENI that exists must be in flight or attached to a live node.
+    /// An ENI that exists must be in flight, attached to a live node, or kept for a
+    /// static-IP pod's name; every such name points at its ENI and back.
     fn check_leaks(&self, f: &mut Findings) {
+        for (&name, &eni) in &self.claims {
+            if self.enis[eni.0 as usize].claim != Some(name) {
+                f.details.push(format!("the claim of {name:?} names ENI {} which is not kept for it", eni.0));
+            }
+        }
         for (id, e) in self.enis.iter().enumerate() {
             let owned = e.state.in_flight()
-                || (e.state == EniState::Attached && self.nodes[e.node as usize].alive);
+                || (e.state == EniState::Attached && self.nodes[e.node as usize].alive)
+                || (e.state == EniState::Detached && e.claim.is_some());
             if e.state != EniState::Deleted && !owned {
                 f.leaked += 1;
                 f.details

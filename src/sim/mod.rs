@@ -13,18 +13,19 @@ mod pods;
 use crate::cloud::eni::{Eni, EniId};
 use crate::cloud::subnet::{Subnet, SubnetId};
 use crate::cloud::vpc::{Api, VpcApi};
-use crate::cluster::deployment::Deployment;
+use crate::cluster::controller::ReplicaController;
 use crate::cluster::node::Node;
 use crate::cluster::pod::Pod;
 use crate::cluster::scheduler::Scheduler;
 use crate::engine::{EventKey, EventQueue, RngStreams, SimTime, Stream};
 use crate::policy::pool::PoolPolicy;
+use crate::policy::static_ip::StaticPolicy;
 use crate::policy::AllocationPolicy;
 use crate::report::metrics::Metrics;
 use crate::report::rows::{SampleRow, Sink};
 use crate::report::summary::Summary;
 use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What can happen. Small and `Copy`: ids index the world's vectors.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +36,14 @@ enum Event {
     WorkloadStart(u32),
     /// A workload's `step`-th scale entry.
     Scale { workload: u32, step: u32 },
+    /// A workload's rolling restart begins.
+    Restart(u32),
+    /// A rolling restart replaces its next pod.
+    RollingStep(u32),
+    /// Kubernetes notices that a crashed node's pods are gone.
+    CrashDetected(u32),
+    /// A kept static-IP ENI may have outlived `static_ip_retention`.
+    RetentionExpiry(u32),
     /// A VPC call completes (index into the in-flight call table).
     ApiDone(u32),
     /// A node's release pacing wake-up.
@@ -50,6 +59,10 @@ impl Event {
             Event::Scale { workload, step } => [3, u64::from(workload) << 32 | u64::from(step)],
             Event::ApiDone(c) => [4, u64::from(c)],
             Event::ReleaseWake(n) => [5, u64::from(n)],
+            Event::Restart(w) => [6, u64::from(w)],
+            Event::RollingStep(w) => [7, u64::from(w)],
+            Event::CrashDetected(n) => [8, u64::from(n)],
+            Event::RetentionExpiry(e) => [9, u64::from(e)],
         }
     }
 }
@@ -72,6 +85,7 @@ struct Gauges {
     pods_waiting_eni: u32,
     enis_in_flight: u32,
     enis_total: u32,
+    enis_retained: u32,
     free_ips: u64,
     api_calls_since_sample: u64,
 }
@@ -92,7 +106,9 @@ pub struct Simulation<'a> {
     group_nodes: Vec<Vec<u32>>,
     group_warm: Vec<(u32, u32)>,
     pods: Vec<Pod>,
-    deployments: Vec<Deployment>,
+    controllers: Vec<ReplicaController>,
+    /// Static-IP pod names (workload, serial) and the ENI kept for each.
+    claims: BTreeMap<(u32, u32), EniId>,
     scheduler: Scheduler,
     policy: Box<dyn AllocationPolicy>,
     release_timers: Vec<Option<(SimTime, EventKey)>>,
@@ -143,6 +159,7 @@ impl<'a> Simulation<'a> {
                 sc.policy.release_interval,
                 streams.stream(Stream::Policy),
             )),
+            PolicyMode::Static => Box::new(StaticPolicy),
         };
         let gauges = Gauges {
             free_ips: subnets.iter().map(|s| u64::from(s.free_ips())).sum(),
@@ -173,8 +190,13 @@ impl<'a> Simulation<'a> {
             group_nodes: vec![Vec::new(); sc.node_groups.len()],
             group_warm,
             pods: Vec::new(),
-            deployments: vec![Deployment::default(); sc.workloads.len()],
-            scheduler: Scheduler::new(zone_has_subnet),
+            controllers: sc
+                .workloads
+                .iter()
+                .map(|w| ReplicaController::new(matches!(w.kind, WorkloadKind::StatefulSet(_))))
+                .collect(),
+            claims: BTreeMap::new(),
+            scheduler: Scheduler::new(zone_has_subnet, sc.workloads.len()),
             policy,
             release_timers: Vec::new(),
             metrics: Metrics::default(),
@@ -225,17 +247,14 @@ impl<'a> Simulation<'a> {
             }
         }
         for (w, wl) in self.sc.workloads.iter().enumerate() {
-            match &wl.kind {
-                WorkloadKind::Deployment { start, scale, .. } => {
-                    self.queue.schedule(*start, Event::WorkloadStart(w as u32));
-                    for (i, step) in scale.iter().enumerate() {
-                        let ev = Event::Scale {
-                            workload: w as u32,
-                            step: i as u32,
-                        };
-                        self.queue.schedule(step.at, ev);
-                    }
-                }
+            let spec = wl.kind.spec();
+            let workload = w as u32;
+            self.queue.schedule(spec.start, Event::WorkloadStart(workload));
+            for (step, entry) in (0u32..).zip(&spec.scale) {
+                self.queue.schedule(entry.at, Event::Scale { workload, step });
+            }
+            for &at in &spec.restart {
+                self.queue.schedule(at, Event::Restart(workload));
             }
         }
         for (i, e) in self.sc.events.iter().enumerate() {
@@ -247,16 +266,19 @@ impl<'a> Simulation<'a> {
         match event {
             Event::Cluster(i) => self.cluster_event(i as usize),
             Event::WorkloadStart(w) => {
-                let WorkloadKind::Deployment { replicas, .. } = self.sc.workloads[w as usize].kind;
-                self.deployments[w as usize].desired = replicas;
+                let spec = self.sc.workloads[w as usize].kind.spec();
+                self.controllers[w as usize].desired = spec.replicas;
                 self.reconcile_workload(w);
             }
             Event::Scale { workload, step } => {
-                let WorkloadKind::Deployment { ref scale, .. } =
-                    self.sc.workloads[workload as usize].kind;
-                self.deployments[workload as usize].desired = scale[step as usize].replicas;
+                let spec = self.sc.workloads[workload as usize].kind.spec();
+                self.controllers[workload as usize].desired = spec.scale[step as usize].replicas;
                 self.reconcile_workload(workload);
             }
+            Event::Restart(w) => self.start_rolling(w),
+            Event::RollingStep(w) => self.rolling_step(w),
+            Event::CrashDetected(node) => self.crash_detected(node),
+            Event::RetentionExpiry(eni) => self.retention_expiry(EniId(eni)),
             Event::ApiDone(slot) => self.complete_call(slot),
             Event::ReleaseWake(node) => {
                 self.release_timers[node as usize] = None;
@@ -283,6 +305,7 @@ impl<'a> Simulation<'a> {
             enis_idle: self.metrics.idle.value() as u32,
             enis_in_flight: g.enis_in_flight,
             enis_total: g.enis_total,
+            enis_retained: g.enis_retained,
             subnet_free_ips: g.free_ips,
             api_calls: std::mem::take(&mut g.api_calls_since_sample),
         };

@@ -1,10 +1,23 @@
 //! Node lifecycle and the scenario's cluster events.
 
-use super::Simulation;
+use super::pods::EniFate;
+use super::{Event, Simulation};
 use crate::cluster::node::Node;
-use crate::cluster::pod::PodEnd;
+use crate::cluster::pod::{PodEnd, PodState};
 use crate::scenario::model::EventAction;
+use crate::engine::SimTime;
 use std::collections::{BTreeSet, VecDeque};
+
+/// How a node leaves the cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Removal {
+    /// Pods terminated gracefully first (static ENIs kept), then the node goes.
+    Drain,
+    /// The node goes with its pods and every ENI still bound to it.
+    Delete,
+    /// As `Delete`, but Kubernetes notices the pods are gone only after `detection`.
+    Crash { detection: SimTime },
+}
 
 impl Simulation<'_> {
     /// Runs the `i`-th `[[events]]` entry.
@@ -15,7 +28,17 @@ impl Simulation<'_> {
                     self.add_node(group);
                 }
             }
-            EventAction::DeleteNodes { group, count } => self.delete_nodes(group, count),
+            EventAction::DeleteNodes { group, count } => {
+                self.remove_nodes(group, count, Removal::Delete)
+            }
+            EventAction::DrainNodes { group, count } => {
+                self.remove_nodes(group, count, Removal::Drain)
+            }
+            EventAction::CrashNodes {
+                group,
+                count,
+                detection,
+            } => self.remove_nodes(group, count, Removal::Crash { detection }),
             EventAction::SetMaxAttach { group, max_attach } => {
                 for node in self.group_nodes[group].clone() {
                     self.nodes[node as usize].max_attach = Some(max_attach);
@@ -86,13 +109,13 @@ impl Simulation<'_> {
         self.schedule_pending();
     }
 
-    /// Deletes the `count` newest nodes of a group.
-    fn delete_nodes(&mut self, group: usize, count: u32) {
+    /// Removes the `count` newest nodes of a group.
+    fn remove_nodes(&mut self, group: usize, count: u32, how: Removal) {
         let keep = self.group_nodes[group].len().saturating_sub(count as usize);
         let doomed = self.group_nodes[group].split_off(keep);
         let mut workloads = BTreeSet::new();
         for node in doomed.into_iter().rev() {
-            workloads.extend(self.delete_node(node));
+            workloads.extend(self.remove_node(node, how));
         }
         for w in workloads {
             self.reconcile_workload(w);
@@ -100,18 +123,29 @@ impl Simulation<'_> {
         self.schedule_pending();
     }
 
-    /// Deletes a node: its pods end, and every ENI still bound to it is deleted in the VPC.
-    /// Returns the workloads that lost pods.
-    fn delete_node(&mut self, node: u32) -> Vec<u32> {
+    /// Takes a node out: its pods end (or, on a crash, are lost), then every ENI still bound
+    /// to it comes off with the instance and is deleted. Returns the workloads whose
+    /// controllers must replace pods now.
+    fn remove_node(&mut self, node: u32, how: Removal) -> Vec<u32> {
         let now = self.now();
         self.nodes[node as usize].alive = false;
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         self.set_release_timer(node, None);
         let pods = self.nodes[node as usize].pods.clone();
         let mut workloads = Vec::with_capacity(pods.len());
-        for pod in pods {
+        for &pod in &pods {
+            match how {
+                Removal::Drain => self.delete_pod(pod, PodEnd::NodeDrained, EniFate::Normal),
+                Removal::Delete => self.delete_pod(pod, PodEnd::NodeDeleted, EniFate::WithNode),
+                Removal::Crash { .. } => self.lose_pod(pod),
+            }
             workloads.push(self.pods[pod as usize].workload);
-            self.delete_pod(pod, PodEnd::NodeDeleted);
+        }
+        if let Removal::Crash { detection } = how {
+            self.nodes[node as usize].pods = pods;
+            self.queue
+                .schedule(now.plus(detection), Event::CrashDetected(node));
+            workloads.clear();
         }
         let n = &mut self.nodes[node as usize];
         let idle = std::mem::take(&mut n.idle);
@@ -126,5 +160,20 @@ impl Simulation<'_> {
             self.start_delete(eni);
         }
         workloads
+    }
+
+    /// Kubernetes declares a crashed node's pods gone; their controllers replace them.
+    pub(super) fn crash_detected(&mut self, node: u32) {
+        let pods = std::mem::take(&mut self.nodes[node as usize].pods);
+        let mut workloads = BTreeSet::new();
+        for pod in pods {
+            if self.pods[pod as usize].state == PodState::Lost {
+                workloads.insert(self.pods[pod as usize].workload);
+                self.delete_pod(pod, PodEnd::NodeCrashed, EniFate::WithNode);
+            }
+        }
+        for w in workloads {
+            self.reconcile_workload(w);
+        }
     }
 }

@@ -1,60 +1,73 @@
-//! Pod lifecycle: the deployment controller, the scheduler's placements and pod deletion.
+//! Pod lifecycle: the replica controllers, the scheduler's placements, pod start and end.
 
 use super::enis::node_name;
-use super::Simulation;
-use crate::cloud::eni::EniId;
+use super::{Event, Simulation};
+use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{Pod, PodEnd, PodState};
+use crate::cluster::scheduler::Placement;
 use crate::report::rows::PodRow;
+
+/// What happens to a pod's ENI when the pod ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EniFate {
+    /// As the policy says: back to the pool, released, or kept for a static-IP pod's name.
+    Normal,
+    /// Its node is going away with every ENI still bound, static ones included.
+    WithNode,
+}
 
 impl Simulation<'_> {
     /// Brings a workload to its desired replica count: creates missing pods, deletes excess
-    /// ones, then lets the scheduler place what it can.
-    pub(super) fn reconcile_workload(&mut self, w: u32) {
+    /// ones, then lets the scheduler place what it can. Returns the pods it created.
+    pub(super) fn reconcile_workload(&mut self, w: u32) -> Vec<u32> {
         let now = self.now();
-        let d = &mut self.deployments[w as usize];
-        while (d.live.len() as u32) < d.desired {
+        let static_ip = self.sc.workloads[w as usize].kind.spec().static_ip;
+        let mut created = Vec::new();
+        for serial in self.controllers[w as usize].to_create(&self.pods) {
             let id = self.pods.len() as u32;
-            self.pods.push(Pod::new(w, d.next_serial, now));
-            d.next_serial += 1;
-            d.live.insert(id);
+            self.pods.push(Pod::new(w, serial, static_ip, now));
+            self.controllers[w as usize].live.insert(id);
             self.metrics.pods_created += 1;
             self.gauges.pods_pending += 1;
-            self.scheduler.pending.push_back(id);
+            let placement = match self.claims.get(&(w, serial)) {
+                Some(eni) => Placement::Zone(self.eni_zone(*eni)),
+                None => Placement::AnyZone,
+            };
+            self.scheduler.enqueue(id, placement);
+            created.push(id);
         }
-        for victim in d.victims(&self.pods) {
-            self.delete_pod(victim, PodEnd::Deleted);
+        for victim in self.controllers[w as usize].victims(&self.pods) {
+            self.delete_pod(victim, PodEnd::Deleted, EniFate::Normal);
         }
         self.schedule_pending();
+        created
     }
 
     /// Places pending pods, oldest first, while some node can take one. Pods still pending
-    /// afterwards that never failed before are counted as scheduling failures.
+    /// that never failed before get their failure reason.
     pub(super) fn schedule_pending(&mut self) {
-        while let Some(&pod) = self.scheduler.pending.front() {
-            if self.pods[pod as usize].state != PodState::Pending {
-                self.scheduler.pending.pop_front();
-                continue;
-            }
-            let Some(node) = self.scheduler.pick_node() else {
+        loop {
+            let pods = &self.pods;
+            let next = self
+                .scheduler
+                .next_placeable(|p| pods[p as usize].state == PodState::Pending);
+            let Some((pod, placement)) = next else {
                 break;
             };
-            self.scheduler.pending.pop_front();
-            self.place(pod, node);
-        }
-        if self.scheduler.pending.is_empty() {
-            return;
-        }
-        let reason = self.scheduler.failure_reason(&self.nodes);
-        // Newly failed pods sit at the back of the queue; stop at the first that already failed.
-        for &pod in self.scheduler.pending.iter().rev() {
-            let p = &mut self.pods[pod as usize];
-            if p.state != PodState::Pending {
-                continue;
+            let workload = self.pods[pod as usize].workload;
+            match self.scheduler.pick_node(workload, placement) {
+                Some(node) => self.place(pod, node),
+                None => break,
             }
-            if p.failure.is_some() {
-                break;
-            }
-            p.failure = Some(reason);
+        }
+        let pods = &self.pods;
+        let unmarked = self.scheduler.unmarked(|p| {
+            let pod = &pods[p as usize];
+            (pod.state == PodState::Pending).then_some(pod.failure.is_some())
+        });
+        for (pod, placement) in unmarked {
+            let reason = self.scheduler.failure_reason(&self.nodes, placement);
+            self.pods[pod as usize].failure = Some(reason);
             self.metrics.failed_scheduling += 1;
             *self
                 .metrics
@@ -64,20 +77,24 @@ impl Simulation<'_> {
         }
     }
 
-    /// Puts a pod on a node: it takes an idle ENI of the pool at once if there is one, or
-    /// waits for the next ENI that attaches.
+    /// Puts a pod on a node. A static-IP pod with a kept ENI gets that ENI attached here;
+    /// any other pod takes an idle ENI of the pool at once, or waits for the next to attach.
     fn place(&mut self, pod: u32, node: u32) {
         let now = self.now();
         let p = &mut self.pods[pod as usize];
         p.state = PodState::WaitingEni;
         p.node = Some(node);
         p.scheduled_at = Some(now);
+        let (workload, serial) = (p.workload, p.serial);
         self.gauges.pods_pending -= 1;
         self.gauges.pods_waiting_eni += 1;
-        let n = &mut self.nodes[node as usize];
-        n.pods.push(pod);
+        let zone = self.nodes[node as usize].zone;
+        self.nodes[node as usize].pods.push(pod);
+        self.scheduler.count(workload, zone, true);
         self.scheduler.refresh(node, &self.nodes[node as usize]);
-        if let Some(eni) = self.take_idle(node) {
+        if let Some(&eni) = self.claims.get(&(workload, serial)) {
+            self.reattach(pod, node, eni);
+        } else if let Some(eni) = self.take_idle(node) {
             self.pods[pod as usize].from_pool = true;
             self.metrics.pool_hits += 1;
             self.start_pod(pod, eni);
@@ -85,6 +102,25 @@ impl Simulation<'_> {
             self.nodes[node as usize].waiting.push_back(pod);
         }
         self.reconcile_node(node);
+    }
+
+    /// Binds a static-IP pod's kept ENI to the pod's new node: attached now if it is detached,
+    /// or as soon as its detach from the previous node completes.
+    fn reattach(&mut self, pod: u32, node: u32, eni: EniId) {
+        let now = self.now();
+        self.pods[pod as usize].eni = Some(eni);
+        self.nodes[node as usize].bound += 1;
+        self.metrics.bound.add(1, now);
+        let e = &mut self.enis[eni.0 as usize];
+        e.pod = Some(pod);
+        e.node = node;
+        if e.state == EniState::Detached {
+            e.state = EniState::Attaching;
+            e.retained_since = None;
+            self.gauges.enis_retained -= 1;
+            self.gauges.enis_in_flight += 1;
+            self.submit(crate::cloud::vpc::Api::Attach, eni);
+        }
     }
 
     /// Takes the idle ENI the policy picks, if the node has any.
@@ -101,6 +137,9 @@ impl Simulation<'_> {
 
     /// Hands idle ENIs to pods of the node that wait for one, first come first served.
     pub(super) fn serve_waiting(&mut self, node: u32) {
+        if !self.nodes[node as usize].alive {
+            return;
+        }
         while let Some(&pod) = self.nodes[node as usize].waiting.front() {
             let Some(eni) = self.take_idle(node) else {
                 break;
@@ -110,17 +149,27 @@ impl Simulation<'_> {
         }
     }
 
-    /// A placed pod gets its ENI and runs.
-    fn start_pod(&mut self, pod: u32, eni: EniId) {
+    /// A placed pod gets its ENI and runs. A static-IP pod's first ENI is kept for its name
+    /// from now on.
+    pub(super) fn start_pod(&mut self, pod: u32, eni: EniId) {
         let now = self.now();
-        let e = &mut self.enis[eni.0 as usize];
-        e.pod = Some(pod);
-        e.pods_served += 1;
         let p = &mut self.pods[pod as usize];
         p.state = PodState::Running;
         p.eni = Some(eni);
         p.ready_at = Some(now);
+        let name = (p.workload, p.serial);
         let latency = now.since(p.scheduled_at.unwrap_or(now));
+        let e = &mut self.enis[eni.0 as usize];
+        e.pod = Some(pod);
+        e.pods_served += 1;
+        if p.static_ip {
+            if e.claim.is_some() {
+                self.metrics.static_reattached += 1;
+            } else {
+                e.claim = Some(name);
+                self.claims.insert(name, eni);
+            }
+        }
         self.metrics.startup_ms.push(latency.as_millis());
         if latency > self.sc.policy.eni_timeout {
             self.metrics.eni_timeouts += 1;
@@ -128,45 +177,110 @@ impl Simulation<'_> {
         self.metrics.pods_started += 1;
         self.gauges.pods_waiting_eni -= 1;
         self.gauges.pods_running += 1;
+        self.rolling_progress(name.0, pod);
     }
 
-    /// Deletes a pod. Its ENI goes back to its node's pool; a pending pod just leaves the
-    /// queue. Writes the pod's row.
-    pub(super) fn delete_pod(&mut self, pod: u32, end: PodEnd) {
+    /// Takes a placed pod off its node: the pod's counts go, and its ENI (if it has one)
+    /// goes where `fate` says. Returns the pod's former state.
+    fn unplace(&mut self, pod: u32, fate: EniFate) -> PodState {
         let now = self.now();
-        let p = &mut self.pods[pod as usize];
-        let state = p.state;
-        p.state = PodState::Terminated;
-        p.deleted_at = Some(now);
-        p.end = Some(end);
-        self.deployments[p.workload as usize].live.swap_remove(&pod);
-        match state {
-            PodState::Pending => self.gauges.pods_pending -= 1,
-            PodState::WaitingEni | PodState::Running => {
-                let node = p.node.expect("a placed pod has a node");
-                let eni = p.eni;
-                if state == PodState::WaitingEni {
-                    self.gauges.pods_waiting_eni -= 1;
-                    let waited = now.since(p.scheduled_at.unwrap_or(now));
-                    if waited > self.sc.policy.eni_timeout {
-                        self.metrics.eni_timeouts += 1;
-                    }
-                } else {
-                    self.gauges.pods_running -= 1;
-                }
-                self.nodes[node as usize].remove_pod(pod);
-                if let Some(eni) = eni {
-                    self.enis[eni.0 as usize].pod = None;
-                    self.nodes[node as usize].idle.push(eni);
-                    self.metrics.idle.add(1, now);
-                }
-                self.scheduler.refresh(node, &self.nodes[node as usize]);
-                self.serve_waiting(node);
-                self.reconcile_node(node);
+        let p = &self.pods[pod as usize];
+        let (state, eni, workload) = (p.state, p.eni, p.workload);
+        let node = p.node.expect("a placed pod has a node");
+        if state == PodState::WaitingEni {
+            self.gauges.pods_waiting_eni -= 1;
+            if now.since(p.scheduled_at.unwrap_or(now)) > self.sc.policy.eni_timeout {
+                self.metrics.eni_timeouts += 1;
             }
-            PodState::Terminated => {}
+        } else {
+            self.gauges.pods_running -= 1;
         }
+        let zone = self.nodes[node as usize].zone;
+        self.nodes[node as usize].remove_pod(pod);
+        self.scheduler.count(workload, zone, false);
+        if let Some(eni) = eni {
+            self.free_eni(eni, node, state == PodState::Running, fate);
+        }
+        self.scheduler.refresh(node, &self.nodes[node as usize]);
+        state
+    }
+
+    /// Deletes a pod. Writes the pod's row.
+    pub(super) fn delete_pod(&mut self, pod: u32, end: PodEnd, fate: EniFate) {
+        let now = self.now();
+        let state = self.pods[pod as usize].state;
+        if matches!(state, PodState::WaitingEni | PodState::Running) {
+            let node = self.pods[pod as usize].node.expect("placed");
+            self.unplace(pod, fate);
+            self.serve_waiting(node);
+            self.reconcile_node(node);
+        } else if state == PodState::Pending {
+            self.gauges.pods_pending -= 1;
+        }
+        let p = &mut self.pods[pod as usize];
+        p.state = PodState::Terminated;
+        p.deleted_at.get_or_insert(now);
+        p.end.get_or_insert(end);
+        let w = p.workload;
+        self.controllers[w as usize].live.swap_remove(&pod);
+        // A replacement a rolling restart waited for is gone: the restart goes on.
+        self.rolling_progress(w, pod);
         self.write_pod_row(pod);
+    }
+
+    /// A crashed node's pod: it stops at once, but its controller only learns it at
+    /// detection time ([`Simulation::crash_detected`]).
+    pub(super) fn lose_pod(&mut self, pod: u32) {
+        self.unplace(pod, EniFate::WithNode);
+        let p = &mut self.pods[pod as usize];
+        p.state = PodState::Lost;
+        p.deleted_at = Some(self.queue.now());
+        p.end = Some(PodEnd::NodeCrashed);
+    }
+
+    /// Starts a workload's rolling restart.
+    pub(super) fn start_rolling(&mut self, w: u32) {
+        self.controllers[w as usize].start_rolling(&self.pods);
+        self.rolling_step(w);
+    }
+
+    /// Replaces the next pod of a rolling restart: deletes it, and waits for its replacement
+    /// (same name for a StatefulSet) to run.
+    pub(super) fn rolling_step(&mut self, w: u32) {
+        loop {
+            let c = &mut self.controllers[w as usize];
+            let Some(rolling) = c.rolling.as_mut() else {
+                return;
+            };
+            if rolling.waiting_for.is_some() {
+                return;
+            }
+            let Some(old) = rolling.remaining.pop() else {
+                c.rolling = None;
+                return;
+            };
+            if !c.live.contains(&old) {
+                continue;
+            }
+            self.delete_pod(old, PodEnd::Restarted, EniFate::Normal);
+            let created = self.reconcile_workload(w);
+            if let (Some(r), Some(&new)) = (self.controllers[w as usize].rolling.as_mut(), created.last()) {
+                if self.pods[new as usize].state != PodState::Running {
+                    r.waiting_for = Some(new);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A pod started: if a rolling restart waited for it, the restart goes on.
+    fn rolling_progress(&mut self, w: u32, pod: u32) {
+        let rolling = self.controllers[w as usize].rolling.as_mut();
+        if let Some(r) = rolling.filter(|r| r.waiting_for == Some(pod)) {
+            r.waiting_for = None;
+            let now = self.now();
+            self.queue.schedule(now, Event::RollingStep(w));
+        }
     }
 
     /// Streams one pod's row.

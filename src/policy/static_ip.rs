@@ -1,0 +1,63 @@
+//! TKE's static IP mode: no pool and no pre-binding. Each pod placed on a node gets an ENI
+//! created and attached for it; a pod's ENI is released when the pod ends (the simulator keeps
+//! a static-IP pod's ENI for its name instead).
+
+use super::{most_free_subnet, AllocationPolicy, NodeDecision, NodeView, SubnetView};
+use crate::engine::SimTime;
+
+/// The static IP mode policy. It needs no state: a node binds exactly one ENI per pod.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StaticPolicy;
+
+impl AllocationPolicy for StaticPolicy {
+    fn decide(&mut self, _node: usize, v: &NodeView, _now: SimTime) -> NodeDecision {
+        NodeDecision {
+            bind: v.pods.min(v.max).saturating_sub(v.bound),
+            release: v.idle,
+            wake_at: None,
+        }
+    }
+
+    fn keeps_freed_enis(&self) -> bool {
+        false
+    }
+
+    fn pick_idle(&mut self, _idle: usize) -> usize {
+        0
+    }
+
+    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
+        most_free_subnet(candidates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(pods: u32, bound: u32, idle: u32) -> NodeView {
+        NodeView {
+            pods,
+            bound,
+            idle,
+            max: 39,
+            min_warm: 1,
+            max_warm: 3,
+        }
+    }
+
+    #[test]
+    fn binds_one_per_pod_and_nothing_warm() {
+        let mut p = StaticPolicy;
+        assert_eq!(p.decide(0, &view(0, 0, 0), SimTime(0)), NodeDecision::default());
+        assert_eq!(p.decide(0, &view(3, 1, 0), SimTime(0)).bind, 2);
+        let full = NodeView { max: 2, ..view(3, 0, 0) };
+        assert_eq!(p.decide(0, &full, SimTime(0)).bind, 2);
+    }
+
+    #[test]
+    fn releases_any_idle_eni_at_once() {
+        let d = StaticPolicy.decide(0, &view(1, 3, 2), SimTime(0));
+        assert_eq!((d.bind, d.release, d.wake_at), (0, 2, None));
+    }
+}
