@@ -227,8 +227,8 @@ fn unknown_key_lists_the_valid_ones() {
 fn keys_of_later_versions_are_unknown_not_ignored() {
     let e = err("duration = \"1h\"\n[vpc.rate_limit]\nattach = 100\n");
     assert_at(&e, 2, 6, "unknown field `rate_limit`");
-    let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"never\"\n");
-    assert_at(&e, 3, 1, "unknown field `static_ip_retention`");
+    let e = err("duration = \"1h\"\n[vpc]\neni_quota = 30\n");
+    assert_at(&e, 3, 1, "unknown field `eni_quota`");
 }
 
 #[test]
@@ -380,15 +380,21 @@ fn event_actions_check_their_keys() {
     let e = err(&format!("{EVENT}action = \"set_warm\"\n"));
     assert_at(&e, 7, 1, "needs \"min_warm\", \"max_warm\" or both");
     let e = err(&format!("{EVENT}action = \"drain_nodes\"\n"));
+    assert_at(&e, 7, 1, "action \"drain_nodes\" needs \"node_group\"");
+    let e = err(&format!(
+        "{EVENT}action = \"drain_nodes\"\nnode_group = \"w\"\ncount = 1\ndetection = \"1m\"\n"
+    ));
     assert_at(
         &e,
-        9,
-        10,
-        "event action \"drain_nodes\" is not supported yet",
+        12,
+        13,
+        "\"detection\" does not apply to action \"drain_nodes\"",
     );
+    let e = err(&format!("{EVENT}action = \"explode_nodes\"\n"));
+    assert_at(&e, 9, 10, "unknown event action \"explode_nodes\"");
     assert!(
         e.to_string().contains(
-            "hint: supported: \"add_nodes\", \"delete_nodes\", \"set_max_attach\", \"set_warm\""
+            "hint: supported: \"add_nodes\", \"delete_nodes\", \"drain_nodes\", \"crash_nodes\", \"set_max_attach\", \"set_warm\""
         ),
         "{e}"
     );
@@ -414,14 +420,17 @@ const WORKLOAD: &str = "duration = \"1h\"\n[[workloads]]\nname = \"web\"\n";
 
 #[test]
 fn unsupported_workload_kind() {
-    let e = err(&format!("{WORKLOAD}kind = \"statefulset\"\nreplicas = 3\n"));
+    let e = err(&format!("{WORKLOAD}kind = \"poisson\"\nreplicas = 3\n"));
     assert_at(
         &e,
         4,
         8,
-        "workload kind \"statefulset\" is not supported yet in this version",
+        "workload kind \"poisson\" is not supported yet in this version",
     );
-    assert_eq!(e.hint.as_deref(), Some("supported: \"deployment\""));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("supported: \"deployment\", \"statefulset\"")
+    );
     // The kind is the problem, not the keys that belong to it.
     let e = err(&format!(
         "{WORKLOAD}kind = \"trace\"\npath = \"day1.csv\"\n"
@@ -435,9 +444,9 @@ fn unsupported_workload_kind() {
     let e = err(&format!("{WORKLOAD}kind = \"deploymnet\"\n"));
     assert_at(&e, 4, 8, "unknown workload kind \"deploymnet\"");
     let e = err(&format!(
-        "{WORKLOAD}kind = \"deployment\"\nreplicas = 1\nstatic_ip = true\n"
+        "{WORKLOAD}kind = \"deployment\"\nreplicas = 1\nstatic_ip = \"yes\"\n"
     ));
-    assert_at(&e, 6, 1, "unknown field `static_ip`");
+    assert_at(&e, 6, 13, "expected a boolean");
 }
 
 #[test]
@@ -448,8 +457,20 @@ fn deployment_needs_replicas() {
 
 #[test]
 fn unsupported_policy_mode_and_bad_release() {
-    let e = err("duration = \"1h\"\npolicy.mode = \"static\"\n");
-    assert_at(&e, 2, 15, "policy mode \"static\" is not supported yet");
+    let e = err("duration = \"1h\"\npolicy.mode = \"dynamic\"\n");
+    assert_at(&e, 2, 15, "unknown policy mode \"dynamic\"");
+    assert_eq!(e.hint.as_deref(), Some("supported: \"pool\", \"static\""));
+    let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"3m\"\n");
+    assert_at(&e, 3, 23, "static_ip_retention \"3m\" is shorter than 5m");
+    let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"forever\"\n");
+    assert_at(&e, 3, 23, "invalid duration \"forever\"");
+    assert!(e.hint.as_deref().unwrap_or("").contains("never"));
+    let s = ok(
+        "duration = \"1h\"\n[policy]\nmode = \"static\"\nstatic_ip_retention = \"30m\"\n",
+        &[],
+    );
+    assert_eq!(s.policy.mode, PolicyMode::Static);
+    assert_eq!(s.policy.static_ip_retention, Some(SimTime::from_secs(1800)));
     let e = err("duration = \"1h\"\n[policy]\nrelease = \"fast\"\n");
     assert_at(&e, 3, 11, "unknown release mode \"fast\"");
 }

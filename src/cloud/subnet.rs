@@ -12,6 +12,10 @@ pub struct SubnetId(pub u32);
 /// A subnet of the VPC. Of its 2^k addresses the VPC reserves `reserved` (the first
 /// `reserved - 1` and the last one, i.e. network, gateway and broadcast with the default 3);
 /// every ENI holds one of the rest from creation to deletion.
+///
+/// Addresses are handed out round-robin (never-used ones first, then freed ones from just
+/// after the last handed out), so a freed address is not given straight back: a pod that
+/// loses its ENI visibly gets a new IP, as it would from a real VPC.
 #[derive(Clone, Debug)]
 pub struct Subnet {
     /// Subnet id from the scenario.
@@ -24,6 +28,7 @@ pub struct Subnet {
     used: u32,
     next_fresh: u32,
     freed: BTreeSet<u32>,
+    last: u32,
     peak_used: u32,
     exhausted_since: Option<SimTime>,
     exhausted_ms: u64,
@@ -46,6 +51,7 @@ impl Subnet {
             used: 0,
             next_fresh: first_usable,
             freed: BTreeSet::new(),
+            last: first_usable,
             peak_used: 0,
             exhausted_since: None,
             exhausted_ms: 0,
@@ -72,18 +78,21 @@ impl Subnet {
         self.exhausted_ms + self.exhausted_since.map_or(0, |t| now.since(t).as_millis())
     }
 
-    /// Takes the lowest free address (as an offset into the range), or `None` when exhausted.
+    /// Takes the next free address (as an offset into the range), or `None` when exhausted.
     pub fn allocate(&mut self, now: SimTime) -> Option<u32> {
         if self.used == self.usable {
             return None;
         }
-        let offset = match self.freed.pop_first() {
-            Some(o) => o,
-            None => {
-                self.next_fresh += 1;
-                self.next_fresh - 1
-            }
+        let offset = if self.next_fresh < self.first_usable + self.usable {
+            self.next_fresh += 1;
+            self.next_fresh - 1
+        } else {
+            let next = self.freed.range(self.last + 1..).next().copied();
+            let o = next.or_else(|| self.freed.first().copied())?;
+            self.freed.remove(&o);
+            o
         };
+        self.last = offset;
         self.used += 1;
         self.peak_used = self.peak_used.max(self.used);
         if self.used == self.usable {
@@ -129,8 +138,23 @@ mod tests {
         assert_eq!(
             s.allocate(SimTime(2000)),
             Some(first),
-            "lowest freed address reused"
+            "the only free address"
         );
         assert_eq!(s.peak_used_ips(), 29);
+    }
+
+    #[test]
+    fn freed_addresses_are_not_handed_straight_back() {
+        let mut s = Subnet::new("s".into(), 0, "10.0.0.0/29".parse().unwrap(), 3);
+        let t = SimTime(0);
+        let a: Vec<u32> = (0..5).map(|_| s.allocate(t).unwrap()).collect();
+        assert_eq!(a, [2, 3, 4, 5, 6]);
+        s.release(3, t);
+        s.release(5, t);
+        assert_eq!(s.allocate(t), Some(3), "after 6, wrap to the first freed");
+        s.release(4, t);
+        assert_eq!(s.allocate(t), Some(4), "the next freed after 3");
+        assert_eq!(s.allocate(t), Some(5));
+        assert_eq!(s.allocate(t), None);
     }
 }

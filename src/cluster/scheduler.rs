@@ -88,10 +88,7 @@ impl Scheduler {
 
     /// The oldest pending pod that some node can take now, with its placement, after dropping
     /// queue heads that `is_pending` says are no longer pending.
-    pub fn next_placeable(
-        &mut self,
-        is_pending: impl Fn(u32) -> bool,
-    ) -> Option<(u32, Placement)> {
+    pub fn next_placeable(&mut self, is_pending: impl Fn(u32) -> bool) -> Option<(u32, Placement)> {
         let mut best: Option<(u32, usize)> = None;
         for q in 0..self.queues.len() {
             while let Some(&pod) = self.queues[q].front() {

@@ -49,9 +49,15 @@ mod tests {
     #[test]
     fn binds_one_per_pod_and_nothing_warm() {
         let mut p = StaticPolicy;
-        assert_eq!(p.decide(0, &view(0, 0, 0), SimTime(0)), NodeDecision::default());
+        assert_eq!(
+            p.decide(0, &view(0, 0, 0), SimTime(0)),
+            NodeDecision::default()
+        );
         assert_eq!(p.decide(0, &view(3, 1, 0), SimTime(0)).bind, 2);
-        let full = NodeView { max: 2, ..view(3, 0, 0) };
+        let full = NodeView {
+            max: 2,
+            ..view(3, 0, 0)
+        };
         assert_eq!(p.decide(0, &full, SimTime(0)).bind, 2);
     }
 

@@ -7,8 +7,8 @@ use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::model::{
     ApiLatencies, EventAction, EventConfig, LatencyModel, NodeGroupConfig, PolicyConfig,
-    PolicyMode, ReleaseMode, ReplicaSpec, ScaleStep, Scenario, SubnetConfig, VpcConfig, WorkloadConfig,
-    WorkloadKind,
+    PolicyMode, ReleaseMode, ReplicaSpec, ScaleStep, Scenario, SubnetConfig, VpcConfig,
+    WorkloadConfig, WorkloadKind,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{

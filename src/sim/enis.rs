@@ -114,7 +114,9 @@ impl Simulation<'_> {
             return;
         };
         let since = n.surplus_since.pop_front().unwrap_or(now);
-        self.metrics.release_delay_ms.push(now.since(since).as_millis());
+        self.metrics
+            .release_delay_ms
+            .push(now.since(since).as_millis());
         self.metrics.releases += 1;
         self.metrics.idle.add(-1, now);
         self.unbind(eni, node);
@@ -329,7 +331,10 @@ impl Simulation<'_> {
         self.gauges.enis_total -= 1;
         self.gauges.free_ips += 1;
         let e = &mut self.enis[eni.0 as usize];
-        debug_assert!(e.claim.is_none(), "claims are dropped before an ENI is deleted");
+        debug_assert!(
+            e.claim.is_none(),
+            "claims are dropped before an ENI is deleted"
+        );
         e.state = EniState::Deleted;
         e.deleted_at = Some(now);
         let (subnet, offset) = (e.subnet, e.ip_offset);

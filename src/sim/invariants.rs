@@ -86,10 +86,12 @@ impl Simulation<'_> {
                 .count() as u32;
             let placed_elsewhere = n.pods.iter().any(|&p| {
                 let pod = &self.pods[p as usize];
-                pod.node != Some(id as u32) || !matches!(pod.state, PodState::WaitingEni | PodState::Running)
+                pod.node != Some(id as u32)
+                    || !matches!(pod.state, PodState::WaitingEni | PodState::Running)
             });
             if placed_elsewhere {
-                f.details.push(format!("node {id} lists a pod that is not placed on it"));
+                f.details
+                    .push(format!("node {id} lists a pod that is not placed on it"));
             }
             if running + n.idle.len() as u32 != attached[id] {
                 f.details.push(format!(
@@ -131,7 +133,10 @@ impl Simulation<'_> {
     fn check_leaks(&self, f: &mut Findings) {
         for (&name, &eni) in &self.claims {
             if self.enis[eni.0 as usize].claim != Some(name) {
-                f.details.push(format!("the claim of {name:?} names ENI {} which is not kept for it", eni.0));
+                f.details.push(format!(
+                    "the claim of {name:?} names ENI {} which is not kept for it",
+                    eni.0
+                ));
             }
         }
         for (id, e) in self.enis.iter().enumerate() {

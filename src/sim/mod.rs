@@ -103,7 +103,10 @@ pub struct Simulation<'a> {
     free_call_slots: Vec<u32>,
     call_seq: u64,
     nodes: Vec<Node>,
+    /// Per group: live nodes, oldest first.
     group_nodes: Vec<Vec<u32>>,
+    /// Per group: nodes ever added.
+    group_added: Vec<u32>,
     group_warm: Vec<(u32, u32)>,
     pods: Vec<Pod>,
     controllers: Vec<ReplicaController>,
@@ -188,6 +191,7 @@ impl<'a> Simulation<'a> {
             call_seq: 0,
             nodes: Vec::new(),
             group_nodes: vec![Vec::new(); sc.node_groups.len()],
+            group_added: vec![0; sc.node_groups.len()],
             group_warm,
             pods: Vec::new(),
             controllers: sc
@@ -249,9 +253,11 @@ impl<'a> Simulation<'a> {
         for (w, wl) in self.sc.workloads.iter().enumerate() {
             let spec = wl.kind.spec();
             let workload = w as u32;
-            self.queue.schedule(spec.start, Event::WorkloadStart(workload));
+            self.queue
+                .schedule(spec.start, Event::WorkloadStart(workload));
             for (step, entry) in (0u32..).zip(&spec.scale) {
-                self.queue.schedule(entry.at, Event::Scale { workload, step });
+                self.queue
+                    .schedule(entry.at, Event::Scale { workload, step });
             }
             for &at in &spec.restart {
                 self.queue.schedule(at, Event::Restart(workload));

@@ -4,8 +4,8 @@ use super::pods::EniFate;
 use super::{Event, Simulation};
 use crate::cluster::node::Node;
 use crate::cluster::pod::{PodEnd, PodState};
-use crate::scenario::model::EventAction;
 use crate::engine::SimTime;
+use crate::scenario::model::EventAction;
 use std::collections::{BTreeSet, VecDeque};
 
 /// How a node leaves the cluster.
@@ -84,9 +84,9 @@ impl Simulation<'_> {
             .expect("every node group zone is known");
         let (min_warm, max_warm) = self.group_warm[group];
         let id = self.nodes.len() as u32;
-        let ordinal = self.group_nodes[group]
-            .last()
-            .map_or(0, |&n| self.nodes[n as usize].ordinal + 1);
+        // Ordinals never repeat, so a node's name is unique for the whole run.
+        let ordinal = self.group_added[group];
+        self.group_added[group] += 1;
         self.nodes.push(Node {
             group,
             ordinal,

@@ -264,7 +264,10 @@ impl Simulation<'_> {
             }
             self.delete_pod(old, PodEnd::Restarted, EniFate::Normal);
             let created = self.reconcile_workload(w);
-            if let (Some(r), Some(&new)) = (self.controllers[w as usize].rolling.as_mut(), created.last()) {
+            if let (Some(r), Some(&new)) = (
+                self.controllers[w as usize].rolling.as_mut(),
+                created.last(),
+            ) {
                 if self.pods[new as usize].state != PodState::Running {
                     r.waiting_for = Some(new);
                     return;

@@ -25,6 +25,8 @@ pub struct Eni {
 pub struct Pod {
     pub name: String,
     pub node: Option<String>,
+    pub zone: Option<String>,
+    pub ip: Option<String>,
     pub scheduled: Option<SimTime>,
     pub ready: Option<SimTime>,
     pub deleted: Option<SimTime>,
@@ -56,6 +58,8 @@ impl Sink for Recorder {
         self.pods.push(Pod {
             name: format!("{}-{}", r.workload, r.serial),
             node: r.node.map(|(g, o)| format!("{g}-{o}")),
+            zone: r.zone.map(str::to_string),
+            ip: r.ip.map(|ip| ip.to_string()),
             scheduled: r.scheduled,
             ready: r.ready,
             deleted: r.deleted,
@@ -91,6 +95,13 @@ impl Sink for Recorder {
 }
 
 impl Recorder {
+    /// Every incarnation of the pod named `name`, in the order their rows were written.
+    pub fn incarnations(&self, name: &str) -> Vec<&Pod> {
+        let mut v: Vec<&Pod> = self.pods.iter().filter(|p| p.name == name).collect();
+        v.sort_by_key(|p| p.scheduled);
+        v
+    }
+
     /// The sample taken at `secs` seconds.
     pub fn at(&self, secs: u64) -> SampleRow {
         *self

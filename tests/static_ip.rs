@@ -1,0 +1,287 @@
+//! Static IP mode, statefulsets, zones and node lifecycle (SPEC), on small scenarios whose
+//! outcome is computed by hand. Default latencies: create 300 ms, attach 2 s, detach 1 s,
+//! delete 300 ms.
+
+mod common;
+use common::{ms, run, s};
+
+/// A static-mode cluster: one /24 subnet in zone z1 and `groups` (TOML) after it.
+fn static_cluster(policy: &str, rest: &str) -> String {
+    format!(
+        r#"
+duration = "2h"
+[policy]
+mode = "static"
+{policy}
+[[subnets]]
+id = "s1"
+zone = "z1"
+cidr = "10.0.0.0/24"
+{rest}
+"#
+    )
+}
+
+fn group(name: &str, zone: &str, count: u32) -> String {
+    format!(
+        "[[node_groups]]\nname = \"{name}\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"{zone}\"\ncount = {count}\n"
+    )
+}
+
+const DB3_RESTART: &str = r#"
+[[workloads]]
+name = "db"
+kind = "statefulset"
+replicas = 3
+restart = ["10m"]
+"#;
+
+#[test]
+fn statefulset_restart_keeps_every_ip_and_creates_no_new_eni() {
+    let (sum, rec) = run(&static_cluster("", &(group("w", "z1", 2) + DB3_RESTART)));
+    assert_eq!(sum.churn.enis_created, 3);
+    assert_eq!(sum.static_ip.retained, 3);
+    assert_eq!(sum.static_ip.reattached, 3);
+    // One at a time from the highest ordinal: each detach takes 1 s and the re-attach 2 s.
+    for (name, ready) in [("db-2", 603), ("db-1", 606), ("db-0", 609)] {
+        let inc = rec.incarnations(name);
+        assert_eq!(inc.len(), 2, "{name}");
+        assert_eq!(inc[0].end, Some("restarted"));
+        assert_eq!(inc[0].ip, inc[1].ip, "{name} keeps its IP");
+        assert_eq!(inc[1].ready, Some(s(ready)), "{name}");
+    }
+}
+
+#[test]
+fn statefulset_restart_in_pool_mode_keeps_ips_too() {
+    let toml = format!(
+        "duration = \"1h\"\n[[subnets]]\nid = \"s1\"\nzone = \"z1\"\ncidr = \"10.0.0.0/24\"\n{}{DB3_RESTART}",
+        group("w", "z1", 1)
+    );
+    let (sum, rec) = run(&toml);
+    assert_eq!(sum.static_ip.reattached, 3);
+    for name in ["db-0", "db-1", "db-2"] {
+        let inc = rec.incarnations(name);
+        assert_eq!(inc[0].ip, inc[1].ip, "{name}");
+    }
+    // 3 pods took 3 ENIs (the first from the warm pool) and the pool kept one warm ENI.
+    assert_eq!(sum.churn.enis_created, 4);
+}
+
+#[test]
+fn plain_pods_in_static_mode_create_and_delete_one_eni_per_incarnation() {
+    let rest = group("w", "z1", 1)
+        + r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 4
+restart = ["10m"]
+"#;
+    let (sum, rec) = run(&static_cluster("", &rest));
+    // 4 pods, then 4 replacements under new names: 8 ENIs; the old 4 are deleted.
+    assert_eq!(sum.pods.created, 8);
+    assert_eq!(sum.churn.enis_created, 8);
+    assert_eq!(sum.churn.enis_deleted, 4);
+    assert_eq!(sum.static_ip.retained, 0);
+    assert_eq!(sum.pool.hit_rate, 0.0, "no pool in static mode");
+    // Each step: the old pod goes, the new one gets an ENI 2.3 s later, then the next step.
+    let mut replacements: Vec<_> = rec
+        .pods
+        .iter()
+        .filter_map(|p| p.ready)
+        .filter(|t| *t >= s(600))
+        .collect();
+    replacements.sort();
+    assert_eq!(
+        replacements,
+        vec![ms(602_300), ms(604_600), ms(606_900), ms(609_200)]
+    );
+    assert_eq!(rec.samples.last().unwrap().enis_total, 4);
+}
+
+#[test]
+fn static_mode_prebinds_nothing() {
+    let (sum, rec) = run(&static_cluster(
+        "min_warm = 3\nmax_warm = 5",
+        &group("w", "z1", 3),
+    ));
+    assert_eq!(sum.churn.enis_created, 0);
+    assert_eq!(sum.api.calls["create"], 0);
+    assert!(rec.samples.iter().all(|r| r.enis_total == 0));
+}
+
+fn retention(setting: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    let rest = group("w", "z1", 1)
+        + r#"
+[[workloads]]
+name = "db"
+kind = "statefulset"
+replicas = 1
+scale = [ { at = "10m", replicas = 0 }, { at = "1h", replicas = 1 } ]
+"#;
+    run(&static_cluster(
+        &format!("static_ip_retention = \"{setting}\""),
+        &rest,
+    ))
+}
+
+#[test]
+fn retention_never_keeps_the_unbound_eni() {
+    let (sum, rec) = retention("never");
+    assert_eq!(sum.churn.enis_created, 1);
+    assert_eq!(sum.static_ip.expired, 0);
+    assert_eq!(sum.static_ip.reattached, 1);
+    // Between 10m and 1h the ENI exists, kept for db-0, unattached.
+    let mid = rec.at(1800);
+    assert_eq!(
+        (mid.enis_total, mid.enis_retained, mid.enis_bound),
+        (1, 1, 0)
+    );
+    let inc = rec.incarnations("db-0");
+    assert_eq!(inc[0].ip, inc[1].ip);
+}
+
+#[test]
+fn retention_30m_deletes_the_eni_30_minutes_after_unbinding() {
+    let (sum, rec) = retention("30m");
+    // Unbound when its detach completes at 601 s; deleted at 601 + 1800 s (+300 ms delete).
+    assert_eq!(sum.static_ip.expired, 1);
+    let first = rec.enis.iter().find(|e| e.eni == 0).unwrap();
+    assert_eq!(first.deleted, Some(ms(2_401_300)));
+    assert_eq!(rec.at(2400).enis_retained, 1);
+    assert_eq!(rec.at(2410).enis_total, 0);
+    // Back at 1 h, db-0 gets a new ENI, and so a new IP.
+    assert_eq!(sum.churn.enis_created, 2);
+    assert_eq!(sum.static_ip.reattached, 0);
+    let inc = rec.incarnations("db-0");
+    assert_ne!(inc[0].ip, inc[1].ip);
+}
+
+/// Two single-node groups in z1; db-0 lands on a-0, db-1 on b-0; then `action` hits group a.
+fn two_nodes_then(action: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    let rest = group("a", "z1", 1)
+        + &group("b", "z1", 1)
+        + &format!(
+            r#"
+[[workloads]]
+name = "db"
+kind = "statefulset"
+replicas = 2
+[[events]]
+at = "10m"
+action = "{action}"
+node_group = "a"
+count = 1
+"#
+        );
+    run(&static_cluster("", &rest))
+}
+
+#[test]
+fn drain_moves_static_pods_with_their_ips() {
+    let (sum, rec) = two_nodes_then("drain_nodes");
+    let inc = rec.incarnations("db-0");
+    assert_eq!(inc[0].node.as_deref(), Some("a-0"));
+    assert_eq!(inc[0].end, Some("node_drained"));
+    assert_eq!(inc[1].node.as_deref(), Some("b-0"));
+    assert_eq!(inc[0].ip, inc[1].ip);
+    // Detached from a-0 at 601 s, attached to b-0 at 603 s.
+    assert_eq!(inc[1].ready, Some(s(603)));
+    assert_eq!(sum.churn.enis_created, 2);
+    assert_eq!(sum.static_ip.lost, 0);
+}
+
+#[test]
+fn crash_makes_static_pods_take_new_enis() {
+    let (sum, rec) = two_nodes_then("crash_nodes");
+    let inc = rec.incarnations("db-0");
+    assert_eq!(inc[0].end, Some("node_crashed"));
+    assert_eq!(inc[0].deleted, Some(s(600)));
+    assert_ne!(inc[0].ip, inc[1].ip);
+    // Kubernetes notices after 5m40s; the new ENI is ready 2.3 s later.
+    assert_eq!(inc[1].scheduled, Some(s(940)));
+    assert_eq!(inc[1].ready, Some(ms(942_300)));
+    assert_eq!(sum.static_ip.lost, 1);
+    assert_eq!(sum.churn.enis_created, 3);
+    assert_eq!(sum.invariants.leaked_enis, 0);
+}
+
+#[test]
+fn delete_nodes_replaces_pods_at_once_with_new_enis() {
+    let (sum, rec) = two_nodes_then("delete_nodes");
+    let inc = rec.incarnations("db-0");
+    assert_eq!(inc[0].end, Some("node_deleted"));
+    assert_eq!(inc[1].scheduled, Some(s(600)));
+    assert_ne!(inc[0].ip, inc[1].ip);
+    assert_eq!(sum.static_ip.lost, 1);
+}
+
+#[test]
+fn static_pod_waits_for_its_zone_rather_than_moving() {
+    let rest = format!(
+        "[[subnets]]\nid = \"s2\"\nzone = \"z2\"\ncidr = \"10.0.1.0/24\"\n{}{}",
+        group("a", "z1", 1),
+        group("b", "z2", 1)
+    ) + r#"
+[[workloads]]
+name = "db"
+kind = "statefulset"
+replicas = 1
+[[events]]
+at = "10m"
+action = "drain_nodes"
+node_group = "a"
+count = 1
+[[events]]
+at = "20m"
+action = "add_nodes"
+node_group = "a"
+count = 1
+"#;
+    let (sum, rec) = run(&static_cluster("", &rest));
+    let inc = rec.incarnations("db-0");
+    assert_eq!(inc[0].zone.as_deref(), Some("z1"));
+    // b-0 in z2 has room, but db-0's IP lives in z1: it waits for a-1.
+    assert_eq!(inc[1].failure, Some("no_node_in_ip_zone"));
+    assert_eq!(inc[1].node.as_deref(), Some("a-1"));
+    assert_eq!(inc[1].scheduled, Some(s(1200)));
+    assert_eq!(inc[1].ready, Some(s(1202)));
+    assert_eq!(inc[0].ip, inc[1].ip);
+    assert_eq!(
+        sum.pods.failed_scheduling_by_reason["no_node_in_ip_zone"],
+        1
+    );
+    assert!(rec.pods.iter().all(|p| p.node.as_deref() != Some("b-0")));
+}
+
+#[test]
+fn nodes_in_a_zone_without_subnet_run_nothing_and_say_why() {
+    let rest = group("w", "z3", 2)
+        + "[[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 3\n";
+    let (sum, rec) = run(&static_cluster("", &rest));
+    assert_eq!(sum.pods.pending_at_end, 3);
+    assert_eq!(sum.pods.failed_scheduling_by_reason["no_subnet_in_zone"], 3);
+    assert!(rec
+        .pods
+        .iter()
+        .all(|p| p.failure == Some("no_subnet_in_zone")));
+}
+
+#[test]
+fn pods_spread_across_zones_then_nodes() {
+    let rest = format!(
+        "[[subnets]]\nid = \"s2\"\nzone = \"z2\"\ncidr = \"10.0.1.0/24\"\n{}{}",
+        group("a", "z1", 2),
+        group("b", "z2", 1)
+    ) + "[[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 6\n";
+    let (_, rec) = run(&static_cluster("", &rest));
+    let on = |node: &str| {
+        rec.pods
+            .iter()
+            .filter(|p| p.node.as_deref() == Some(node))
+            .count()
+    };
+    // 3 per zone; z1's 3 over its two nodes.
+    assert_eq!((on("a-0"), on("a-1"), on("b-0")), (2, 1, 3));
+}
