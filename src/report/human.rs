@@ -57,6 +57,14 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
         "  release     {} released  delay p50 {:.1}s  p99 {:.1}s  max {:.1}s",
         r.count, r.delay_s.p50, r.delay_s.p99, r.delay_s.max
     );
+    let st = &s.static_ip;
+    if st.retained + st.reattached + st.lost > 0 {
+        let _ = writeln!(
+            o,
+            "  static IPs  retained {}  reattached {}  expired {}  lost {}  kept at end {}",
+            st.retained, st.reattached, st.expired, st.lost, st.retained_at_end
+        );
+    }
     let _ = writeln!(o, "  api calls   {}", calls.join("  "));
     let inv = &s.invariants;
     if inv.violations == 0 {
