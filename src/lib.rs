@@ -10,6 +10,7 @@
 //! - [`policy`]: THE allocation policy: pure decisions behind a trait.
 //! - [`sim`]: the world and the event loop that drives it.
 //! - [`report`]: metrics, summary.json, the CSV files and the human summary.
+//! - [`workload`]: pod arrival sources (Poisson, bursts, trace replay) the simulator pulls from.
 
 pub mod cloud;
 pub mod cluster;
@@ -20,3 +21,4 @@ pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod workload;
