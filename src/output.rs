@@ -1,6 +1,7 @@
 //! A run written to a directory: the CSV streams during the run, summary.json after, all
 //! staged so that a failed run leaves nothing that looks complete.
 
+use crate::error::InputError;
 use crate::report::files::{CsvFiles, Staging};
 use crate::report::summary::Summary;
 use crate::scenario::model::Scenario;
@@ -10,18 +11,28 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// A failure to write a run's outputs, naming the path.
+/// Why a run's outputs could not be written.
 #[derive(Debug)]
-pub struct OutputError {
-    /// The path that could not be written.
-    pub path: PathBuf,
-    /// Why.
-    pub source: io::Error,
+pub enum OutputError {
+    /// A file could not be written.
+    Io {
+        /// The output directory.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// Bad input found during the run (a trace that changed since it was loaded).
+    Input(InputError),
 }
 
 impl fmt::Display for OutputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot write {}: {}", self.path.display(), self.source)
+        match self {
+            OutputError::Io { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            OutputError::Input(e) => e.fmt(f),
+        }
     }
 }
 
@@ -30,28 +41,34 @@ impl std::error::Error for OutputError {}
 /// Runs `scenario` and writes every output file into `dir`, replacing what was there only
 /// once all files are complete.
 pub fn run_to_dir(scenario: Scenario, dir: &Path) -> Result<Summary, OutputError> {
-    let err = |source| OutputError {
+    let err = |source| OutputError::Io {
         path: dir.to_path_buf(),
         source,
     };
     let staging = Staging::create(dir).map_err(err)?;
-    let result = write_run(scenario, staging.dir());
-    match result {
+    match write_run(scenario, staging.dir()) {
         Ok(summary) => {
             staging.commit().map_err(err)?;
             Ok(summary)
         }
         Err(e) => {
             staging.abandon();
-            Err(err(e))
+            Err(match e {
+                OutputError::Io { source, .. } => err(source),
+                input => input,
+            })
         }
     }
 }
 
-fn write_run(scenario: Scenario, dir: &Path) -> io::Result<Summary> {
-    let mut files = CsvFiles::create(dir)?;
-    let summary = sim::run(scenario, &mut files);
-    files.finish()?;
-    fs::write(dir.join("summary.json"), summary.to_json())?;
+fn write_run(scenario: Scenario, dir: &Path) -> Result<Summary, OutputError> {
+    let io = |source| OutputError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = CsvFiles::create(dir).map_err(io)?;
+    let summary = sim::run(scenario, &mut files).map_err(OutputError::Input)?;
+    files.finish().map_err(io)?;
+    fs::write(dir.join("summary.json"), summary.to_json()).map_err(io)?;
     Ok(summary)
 }

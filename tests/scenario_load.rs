@@ -419,30 +419,27 @@ fn event_actions_build_the_model() {
 const WORKLOAD: &str = "duration = \"1h\"\n[[workloads]]\nname = \"web\"\n";
 
 #[test]
-fn unsupported_workload_kind() {
-    let e = err(&format!("{WORKLOAD}kind = \"poisson\"\nreplicas = 3\n"));
-    assert_at(
-        &e,
-        4,
-        8,
-        "workload kind \"poisson\" is not supported yet in this version",
-    );
+fn unknown_workload_kind_and_keys_that_do_not_apply() {
+    let e = err(&format!("{WORKLOAD}kind = \"cronjob\"\nreplicas = 3\n"));
+    assert_at(&e, 4, 8, "unknown workload kind \"cronjob\"");
     assert_eq!(
         e.hint.as_deref(),
-        Some("supported: \"deployment\", \"statefulset\"")
+        Some("supported: \"deployment\", \"statefulset\", \"poisson\", \"burst\", \"trace\"")
     );
     // The kind is the problem, not the keys that belong to it.
     let e = err(&format!(
-        "{WORKLOAD}kind = \"trace\"\npath = \"day1.csv\"\n"
+        "{WORKLOAD}kind = \"cronjob\"\nschedule = \"* * * * *\"\n"
+    ));
+    assert_at(&e, 4, 8, "unknown workload kind \"cronjob\"");
+    let e = err(&format!(
+        "{WORKLOAD}kind = \"poisson\"\narrivals_per_minute = 3.0\nlifetime = \"1m\"\nreplicas = 2\n"
     ));
     assert_at(
         &e,
-        4,
-        8,
-        "workload kind \"trace\" is not supported yet in this version",
+        7,
+        12,
+        "\"replicas\" does not apply to workload kind \"poisson\"",
     );
-    let e = err(&format!("{WORKLOAD}kind = \"deploymnet\"\n"));
-    assert_at(&e, 4, 8, "unknown workload kind \"deploymnet\"");
     let e = err(&format!(
         "{WORKLOAD}kind = \"deployment\"\nreplicas = 1\nstatic_ip = \"yes\"\n"
     ));

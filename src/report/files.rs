@@ -46,6 +46,18 @@ impl Display for NodeName<'_> {
     }
 }
 
+/// A pod's name: its trace name, or `<workload>-<serial>`.
+struct PodName<'a>(&'a PodRow<'a>);
+
+impl Display for PodName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.name {
+            Some(name) => write!(f, "{}", field(name)),
+            None => write!(f, "{}-{}", field(self.0.workload), self.0.serial),
+        }
+    }
+}
+
 /// The four CSV streams of a run, written into a staging directory.
 pub struct CsvFiles {
     pods: BufWriter<File>,
@@ -104,9 +116,8 @@ impl Sink for CsvFiles {
         };
         let res = writeln!(
             self.pods,
-            "{}-{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            field(r.workload),
-            r.serial,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            PodName(r),
             field(r.workload),
             Opt(r.node.map(NodeName)),
             field(r.zone.unwrap_or("")),

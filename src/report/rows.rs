@@ -6,7 +6,9 @@ use std::net::Ipv4Addr;
 
 /// One pod incarnation (a row of pods.csv).
 pub struct PodRow<'a> {
-    /// Workload name; the pod is `<workload>-<serial>`.
+    /// The pod's name when its trace gives one; otherwise it is `<workload>-<serial>`.
+    pub name: Option<&'a str>,
+    /// Workload name.
     pub workload: &'a str,
     /// Serial within the workload.
     pub serial: u32,

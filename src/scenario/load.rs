@@ -2,11 +2,12 @@
 //! with every error located in the file or blamed on the `--set` flag that caused it.
 
 use crate::error::InputError;
-use crate::scenario::model::Scenario;
+use crate::scenario::model::{Scenario, WorkloadKind};
 use crate::scenario::overrides::Override;
 use crate::scenario::path::SpanIndex;
 use crate::scenario::raw::RawScenario;
 use crate::scenario::validate::{self, Invalid};
+use crate::workload::TraceSource;
 use std::path::Path;
 
 /// Loads and validates the scenario file at `path`, applying `--set KEY=VALUE` overrides.
@@ -39,7 +40,24 @@ pub fn load_str(
         spans: SpanIndex::new(text),
     };
     let raw = deserialize(&source, &overrides)?;
-    validate::build(raw, default_name).map_err(|invalid| source.locate(invalid, &overrides))
+    let mut scenario =
+        validate::build(raw, default_name).map_err(|invalid| source.locate(invalid, &overrides))?;
+    let base = Path::new(file_label).parent().unwrap_or(Path::new(""));
+    check_traces(&mut scenario, base)?;
+    Ok(scenario)
+}
+
+/// Resolves trace paths against the scenario file's directory and reads each trace once, so
+/// that a bad row stops the run before it starts, naming the file and the row.
+fn check_traces(scenario: &mut Scenario, base: &Path) -> Result<(), InputError> {
+    for workload in &mut scenario.workloads {
+        if let WorkloadKind::Trace(trace) = &mut workload.kind {
+            trace.path = base.join(&trace.path);
+            trace.label = trace.path.display().to_string();
+            TraceSource::validate(trace)?;
+        }
+    }
+    Ok(())
 }
 
 /// The scenario file's text, its label for errors and where its keys are.

@@ -4,6 +4,7 @@
 
 use crate::cloud::instance::InstanceType;
 use crate::engine::SimTime;
+use crate::workload::{BurstConfig, PoissonConfig, TraceConfig};
 use ipnet::Ipv4Net;
 
 /// A complete, validated scenario. Owned, with no global state, so several can run at once.
@@ -154,13 +155,20 @@ pub enum WorkloadKind {
     /// A StatefulSet: pods are `<name>-0 .. <name>-(n-1)` and keep their names when
     /// recreated or restarted; static IP by default.
     StatefulSet(ReplicaSpec),
+    /// Pods arriving at random, each living a random time.
+    Poisson(PoissonConfig),
+    /// Many pods at given instants, each living a random time.
+    Burst(BurstConfig),
+    /// A replayed trace of pod creations and deletions.
+    Trace(TraceConfig),
 }
 
 impl WorkloadKind {
-    /// The replica controller's settings, whatever the kind.
-    pub fn spec(&self) -> &ReplicaSpec {
+    /// The replica controller's settings, for deployments and statefulsets.
+    pub fn replicas(&self) -> Option<&ReplicaSpec> {
         match self {
-            WorkloadKind::Deployment(s) | WorkloadKind::StatefulSet(s) => s,
+            WorkloadKind::Deployment(s) | WorkloadKind::StatefulSet(s) => Some(s),
+            _ => None,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! implement yet is an error rather than silently ignored. Workloads and events are flat
 //! structs (validated per kind/action later) because serde's tagged enums lose spans.
 
-use crate::scenario::values::{Cidr, Duration, Latency};
+use crate::scenario::values::{Cidr, Duration, Latency, Lifetime};
 use serde::Deserialize;
 
 /// The whole file.
@@ -136,20 +136,89 @@ pub struct RawNodeGroup {
 pub struct RawWorkload {
     /// Unique name.
     pub name: String,
-    /// "deployment" or "statefulset".
+    /// "deployment", "statefulset", "poisson", "burst" or "trace".
     pub kind: String,
-    /// Required.
+    /// Deployment, statefulset: required.
     pub replicas: Option<u32>,
-    /// Default 0s.
+    /// Deployment, statefulset, poisson: default 0s.
     pub start: Option<Duration>,
-    /// Default none.
-    #[serde(default)]
-    pub scale: Vec<RawScaleStep>,
-    /// Rolling restarts; default none.
-    #[serde(default)]
-    pub restart: Vec<Duration>,
-    /// Default: false for deployments, true for statefulsets.
+    /// Deployment, statefulset.
+    pub scale: Option<Vec<RawScaleStep>>,
+    /// Deployment, statefulset: rolling restarts.
+    pub restart: Option<Vec<Duration>>,
+    /// Default: true for statefulsets, false otherwise.
     pub static_ip: Option<bool>,
+    /// Poisson: required.
+    pub arrivals_per_minute: Option<f64>,
+    /// Poisson, burst: required.
+    pub lifetime: Option<Lifetime>,
+    /// Poisson: optional rate modulation.
+    pub diurnal: Option<RawDiurnal>,
+    /// Poisson: no arrivals from then on.
+    pub end: Option<Duration>,
+    /// Burst: required.
+    pub bursts: Option<Vec<RawBurst>>,
+    /// Trace: required, relative to the scenario file.
+    pub path: Option<String>,
+    /// Trace: "enisim" (default) or "alibaba-openb".
+    pub format: Option<String>,
+    /// Trace: default 1.0.
+    pub time_scale: Option<f64>,
+    /// Trace: first trace time replayed.
+    pub from: Option<Duration>,
+    /// Trace: trace time where the replay stops creating pods.
+    pub to: Option<Duration>,
+    /// Trace: most pods created.
+    pub limit: Option<u64>,
+}
+
+impl RawWorkload {
+    /// The optional keys the workload sets, by name, for checking them against its kind.
+    pub fn given_keys(&self) -> Vec<&'static str> {
+        [
+            ("replicas", self.replicas.is_some()),
+            ("start", self.start.is_some()),
+            ("scale", self.scale.is_some()),
+            ("restart", self.restart.is_some()),
+            ("static_ip", self.static_ip.is_some()),
+            ("arrivals_per_minute", self.arrivals_per_minute.is_some()),
+            ("lifetime", self.lifetime.is_some()),
+            ("diurnal", self.diurnal.is_some()),
+            ("end", self.end.is_some()),
+            ("bursts", self.bursts.is_some()),
+            ("path", self.path.is_some()),
+            ("format", self.format.is_some()),
+            ("time_scale", self.time_scale.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("limit", self.limit.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, given)| given.then_some(key))
+        .collect()
+    }
+}
+
+/// A poisson workload's `diurnal` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiurnal {
+    /// 0 (flat) to 1 (the rate falls to zero at the trough).
+    pub amplitude: f64,
+    /// Default 24h.
+    pub period: Option<Duration>,
+    /// When the rate peaks (and again every period after).
+    pub peak: Duration,
+}
+
+/// One `bursts` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBurst {
+    /// When.
+    pub at: Duration,
+    /// Pods created at once.
+    pub count: u32,
 }
 
 /// One `scale` entry.

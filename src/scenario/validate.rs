@@ -16,6 +16,7 @@ use crate::scenario::raw::{
     RawWorkload,
 };
 use crate::scenario::values::{Duration, Latency};
+use crate::workload::{Burst, BurstConfig, Diurnal, PoissonConfig, TraceConfig, TraceFormat};
 use std::collections::HashMap;
 
 /// Seed when the file gives none.
@@ -39,6 +40,8 @@ pub const DEFAULT_LATENCIES: ApiLatencies = ApiLatencies {
 pub const DEFAULT_RESERVED_IPS: u32 = 3;
 /// Shortest `policy.static_ip_retention` TKE accepts.
 pub const MIN_STATIC_IP_RETENTION: SimTime = SimTime::from_secs(300);
+/// `diurnal.period` of a poisson workload when not given: a day.
+pub const DEFAULT_DIURNAL_PERIOD: SimTime = SimTime::from_secs(86_400);
 /// `detection` of `crash_nodes` when not given: Kubernetes' node-monitor grace period (40s)
 /// plus the default eviction toleration for unreachable nodes (5m).
 pub const DEFAULT_CRASH_DETECTION: SimTime = SimTime::from_secs(340);
@@ -351,25 +354,83 @@ fn node_group(
     })
 }
 
-/// How one workload kind is built from its keys.
-type KindBuilder = fn(&RawWorkload, &KeyPath) -> Check<WorkloadKind>;
+/// What one workload kind accepts and how it is built once its keys are checked.
+#[derive(Clone, Copy)]
+struct KindSpec {
+    /// Keys besides `name` and `kind` that the kind accepts.
+    keys: &'static [&'static str],
+    /// Builds the kind, failing on a missing or invalid key.
+    build: fn(&RawWorkload, &KeyPath) -> Check<WorkloadKind>,
+}
+
+const REPLICA_KEYS: &[&str] = &["replicas", "start", "scale", "restart", "static_ip"];
 
 /// Workload kinds this version implements.
-const KINDS: [(&str, KindBuilder); 2] = [("deployment", deployment), ("statefulset", statefulset)];
+const KINDS: [(&str, KindSpec); 5] = [
+    (
+        "deployment",
+        KindSpec {
+            keys: REPLICA_KEYS,
+            build: |w, at| replica_spec(w, at, "deployment", false).map(WorkloadKind::Deployment),
+        },
+    ),
+    (
+        "statefulset",
+        KindSpec {
+            keys: REPLICA_KEYS,
+            build: |w, at| replica_spec(w, at, "statefulset", true).map(WorkloadKind::StatefulSet),
+        },
+    ),
+    (
+        "poisson",
+        KindSpec {
+            keys: &[
+                "arrivals_per_minute",
+                "lifetime",
+                "diurnal",
+                "start",
+                "end",
+                "static_ip",
+            ],
+            build: poisson,
+        },
+    ),
+    (
+        "burst",
+        KindSpec {
+            keys: &["bursts", "lifetime", "static_ip"],
+            build: burst,
+        },
+    ),
+    (
+        "trace",
+        KindSpec {
+            keys: &[
+                "path",
+                "format",
+                "time_scale",
+                "from",
+                "to",
+                "limit",
+                "static_ip",
+            ],
+            build: trace,
+        },
+    ),
+];
 
-/// The builder of workload kind `kind`, for the workload at `at`.
-fn kind_builder(kind: &str, at: &KeyPath) -> Check<KindBuilder> {
-    let later = ["poisson", "trace"];
-    choice(kind, "workload kind", at.key("kind"), &KINDS, &later)
+/// The spec of workload kind `kind`, for the workload at `at`.
+fn kind_spec(kind: &str, at: &KeyPath) -> Check<KindSpec> {
+    choice(kind, "workload kind", at.key("kind"), &KINDS, &[])
 }
 
 /// Checks the workload kinds of the bare TOML document, for when it does not fit the schema:
-/// a kind this version lacks is the real problem, not the keys that belong to that kind.
+/// an unknown kind is the real problem, not the keys that belong to that kind.
 pub fn workload_kinds(doc: &toml::Value) -> Check<()> {
     let workloads = doc.get("workloads").and_then(toml::Value::as_array);
     for (i, workload) in workloads.into_iter().flatten().enumerate() {
         if let Some(kind) = workload.get("kind").and_then(toml::Value::as_str) {
-            kind_builder(kind, &KeyPath::entry("workloads", i))?;
+            kind_spec(kind, &KeyPath::entry("workloads", i))?;
         }
     }
     Ok(())
@@ -381,21 +442,24 @@ fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
         .enumerate()
         .map(|(i, w)| {
             let at = KeyPath::entry("workloads", i);
-            let build = kind_builder(&w.kind, &at)?;
+            let spec = kind_spec(&w.kind, &at)?;
+            if let Some(key) = w.given_keys().into_iter().find(|k| !spec.keys.contains(k)) {
+                return Err(Invalid::at(
+                    at.key(key),
+                    format!("\"{key}\" does not apply to workload kind \"{}\"", w.kind),
+                )
+                .hint(format!(
+                    "kind \"{}\" takes: name, kind, {}",
+                    w.kind,
+                    spec.keys.join(", ")
+                )));
+            }
             Ok(WorkloadConfig {
                 name: w.name.clone(),
-                kind: build(w, &at)?,
+                kind: (spec.build)(w, &at)?,
             })
         })
         .collect()
-}
-
-fn deployment(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
-    replica_spec(raw, at, "deployment", false).map(WorkloadKind::Deployment)
-}
-
-fn statefulset(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
-    replica_spec(raw, at, "statefulset", true).map(WorkloadKind::StatefulSet)
 }
 
 /// The keys deployments and statefulsets share; `static_ip` defaults per kind.
@@ -410,13 +474,14 @@ fn replica_spec(
     let mut scale: Vec<ScaleStep> = raw
         .scale
         .iter()
+        .flatten()
         .map(|s| ScaleStep {
             at: s.at.0,
             replicas: s.replicas,
         })
         .collect();
     scale.sort_by_key(|s| s.at);
-    let mut restart: Vec<SimTime> = raw.restart.iter().map(|d| d.0).collect();
+    let mut restart: Vec<SimTime> = raw.restart.iter().flatten().map(|d| d.0).collect();
     restart.sort();
     Ok(ReplicaSpec {
         replicas,
@@ -425,6 +490,108 @@ fn replica_spec(
         restart,
         static_ip: raw.static_ip.unwrap_or(static_by_default),
     })
+}
+
+/// A finite number above zero, at `at.key(key)`.
+fn positive_number(value: f64, at: &KeyPath, key: &str) -> Check<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Invalid::at(
+            at.key(key),
+            format!("{key} must be a number greater than zero"),
+        ))
+    }
+}
+
+fn poisson(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+    let owner = format!("poisson workload \"{}\"", raw.name);
+    let rate = required(raw.arrivals_per_minute, at, "arrivals_per_minute", &owner)?;
+    let diurnal = match &raw.diurnal {
+        None => None,
+        Some(d) => {
+            let d_at = at.key("diurnal");
+            if !(0.0..=1.0).contains(&d.amplitude) {
+                return Err(Invalid::at(
+                    d_at.key("amplitude"),
+                    "diurnal amplitude must be between 0 (flat) and 1 (no arrivals at the trough)",
+                ));
+            }
+            Some(Diurnal {
+                amplitude: d.amplitude,
+                period: positive(or(d.period, DEFAULT_DIURNAL_PERIOD), d_at.key("period"))?,
+                peak: d.peak.0,
+            })
+        }
+    };
+    let start = or(raw.start, SimTime::ZERO);
+    if let Some(end) = raw.end.filter(|e| e.0 <= start) {
+        return Err(Invalid::at(
+            at.key("end"),
+            format!("end ({}s) must be after start ({start}s)", end.0),
+        ));
+    }
+    Ok(WorkloadKind::Poisson(PoissonConfig {
+        arrivals_per_minute: positive_number(rate, at, "arrivals_per_minute")?,
+        lifetime: required(raw.lifetime, at, "lifetime", &owner)?.0,
+        diurnal,
+        start,
+        end: raw.end.map(|e| e.0),
+        static_ip: raw.static_ip.unwrap_or(false),
+    }))
+}
+
+fn burst(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+    let owner = format!("burst workload \"{}\"", raw.name);
+    let entries = required(raw.bursts.as_ref(), at, "bursts", &owner)?;
+    let mut bursts: Vec<Burst> = entries
+        .iter()
+        .map(|b| Burst {
+            at: b.at.0,
+            count: b.count,
+        })
+        .collect();
+    bursts.sort_by_key(|b| b.at);
+    Ok(WorkloadKind::Burst(BurstConfig {
+        bursts,
+        lifetime: required(raw.lifetime, at, "lifetime", &owner)?.0,
+        static_ip: raw.static_ip.unwrap_or(false),
+    }))
+}
+
+/// A trace workload. Its path stays as written here; the loader resolves it against the
+/// scenario file's directory and reads the whole trace once to check it.
+fn trace(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+    let owner = format!("trace workload \"{}\"", raw.name);
+    let path = required(raw.path.clone(), at, "path", &owner)?;
+    let format = choice(
+        raw.format.as_deref().unwrap_or("enisim"),
+        "trace format",
+        at.key("format"),
+        &[
+            ("enisim", TraceFormat::Enisim),
+            ("alibaba-openb", TraceFormat::AlibabaOpenb),
+        ],
+        &[],
+    )?;
+    if let (Some(from), Some(to)) = (raw.from, raw.to) {
+        if to.0 <= from.0 {
+            return Err(Invalid::at(
+                at.key("to"),
+                format!("to ({}s) must be after from ({}s)", to.0, from.0),
+            ));
+        }
+    }
+    Ok(WorkloadKind::Trace(TraceConfig {
+        path: path.clone().into(),
+        label: path,
+        format,
+        time_scale: positive_number(raw.time_scale.unwrap_or(1.0), at, "time_scale")?,
+        from: raw.from.map(|d| d.0),
+        to: raw.to.map(|d| d.0),
+        limit: raw.limit,
+        static_ip: raw.static_ip.unwrap_or(false),
+    }))
 }
 
 /// A key that `owner` (the workload or event at `at`) cannot do without.

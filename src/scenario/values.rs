@@ -4,6 +4,7 @@
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::model::LatencyModel;
+use crate::workload::LifetimeModel;
 use ipnet::Ipv4Net;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -105,6 +106,67 @@ impl<'de> Visitor<'de> for LatencyVisitor {
 struct LogNormal {
     median: Duration,
     p99: Duration,
+}
+
+/// A pod lifetime: `"10m"` (fixed), `{ mean = "10m" }` (exponential) or
+/// `{ median = "5m", p99 = "1h" }` (lognormal, p99 >= median).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lifetime(pub LifetimeModel);
+
+impl<'de> Deserialize<'de> for Lifetime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LifetimeVisitor)
+    }
+}
+
+/// Accepts every form of [`Lifetime`] so that errors in any keep the value's span.
+struct LifetimeVisitor;
+
+impl<'de> Visitor<'de> for LifetimeVisitor {
+    type Value = Lifetime;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(
+            "a duration such as \"10m\" (fixed), { mean = \"10m\" } (exponential) or { median = \"5m\", p99 = \"1h\" } (lognormal)",
+        )
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Lifetime, E> {
+        parse_duration(text)
+            .map(|d| Lifetime(LifetimeModel::Fixed(d)))
+            .map_err(E::custom)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Lifetime, A::Error> {
+        let t = LifetimeTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let model = match (t.mean, t.median, t.p99) {
+            (Some(mean), None, None) if mean.0 > SimTime::ZERO => {
+                LifetimeModel::Exponential { mean: mean.0 }
+            }
+            (None, Some(median), Some(p99)) if p99.0 >= median.0 => LifetimeModel::LogNormal {
+                median: median.0,
+                p99: p99.0,
+            },
+            (None, Some(_), Some(_)) => {
+                return Err(de::Error::custom("lifetime p99 must not be below the median"))
+            }
+            _ => {
+                return Err(de::Error::custom(
+                    "lifetime takes { mean = \"10m\" } (exponential, mean > 0) or { median = \"5m\", p99 = \"1h\" } (lognormal), or a fixed duration such as \"10m\"",
+                ))
+            }
+        };
+        Ok(Lifetime(model))
+    }
+}
+
+/// The table forms of [`Lifetime`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifetimeTable {
+    mean: Option<Duration>,
+    median: Option<Duration>,
+    p99: Option<Duration>,
 }
 
 #[cfg(test)]

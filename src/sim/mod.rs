@@ -9,6 +9,7 @@ mod finish;
 mod invariants;
 mod nodes;
 mod pods;
+mod sources;
 
 use crate::cloud::eni::{Eni, EniId};
 use crate::cloud::subnet::{Subnet, SubnetId};
@@ -18,6 +19,7 @@ use crate::cluster::node::Node;
 use crate::cluster::pod::Pod;
 use crate::cluster::scheduler::Scheduler;
 use crate::engine::{EventKey, EventQueue, RngStreams, SimTime, Stream};
+use crate::error::InputError;
 use crate::policy::pool::PoolPolicy;
 use crate::policy::static_ip::StaticPolicy;
 use crate::policy::AllocationPolicy;
@@ -25,6 +27,7 @@ use crate::report::metrics::Metrics;
 use crate::report::rows::{SampleRow, Sink};
 use crate::report::summary::Summary;
 use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
+use sources::SourceState;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What can happen. Small and `Copy`: ids index the world's vectors.
@@ -44,6 +47,10 @@ enum Event {
     CrashDetected(u32),
     /// A kept static-IP ENI may have outlived `static_ip_retention`.
     RetentionExpiry(u32),
+    /// A source-driven workload's next event comes due.
+    Source(u32),
+    /// A source-driven pod's lifetime is over.
+    PodExpire(u32),
     /// A VPC call completes (index into the in-flight call table).
     ApiDone(u32),
     /// A node's release pacing wake-up.
@@ -63,6 +70,8 @@ impl Event {
             Event::RollingStep(w) => [7, u64::from(w)],
             Event::CrashDetected(n) => [8, u64::from(n)],
             Event::RetentionExpiry(e) => [9, u64::from(e)],
+            Event::Source(w) => [10, u64::from(w)],
+            Event::PodExpire(p) => [11, u64::from(p)],
         }
     }
 }
@@ -109,7 +118,10 @@ pub struct Simulation<'a> {
     group_added: Vec<u32>,
     group_warm: Vec<(u32, u32)>,
     pods: Vec<Pod>,
-    controllers: Vec<ReplicaController>,
+    /// Per workload: its replica controller (deployments, statefulsets).
+    controllers: Vec<Option<ReplicaController>>,
+    /// Per workload: its pod source (poisson, burst, trace).
+    sources: Vec<Option<SourceState>>,
     /// Static-IP pod names (workload, serial) and the ENI kept for each.
     claims: BTreeMap<(u32, u32), EniId>,
     scheduler: Scheduler,
@@ -122,9 +134,10 @@ pub struct Simulation<'a> {
     sink: &'a mut dyn Sink,
 }
 
-/// Runs `scenario` to its end, streaming rows into `sink`, and returns the summary.
-pub fn run(scenario: Scenario, sink: &mut dyn Sink) -> Summary {
-    Simulation::new(scenario, sink).run()
+/// Runs `scenario` to its end, streaming rows into `sink`, and returns the summary. Fails only
+/// on bad input found during the run (a trace that changed since it was loaded).
+pub fn run(scenario: Scenario, sink: &mut dyn Sink) -> Result<Summary, InputError> {
+    Simulation::new(scenario, sink)?.run()
 }
 
 /// FNV-1a offset basis and prime, folded over 64-bit words.
@@ -132,8 +145,8 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 impl<'a> Simulation<'a> {
-    /// Builds the world at time zero: subnets, zones and the policy.
-    pub fn new(sc: Scenario, sink: &'a mut dyn Sink) -> Self {
+    /// Builds the world at time zero: subnets, zones, the policy and the workload sources.
+    pub fn new(sc: Scenario, sink: &'a mut dyn Sink) -> Result<Self, InputError> {
         let mut zones: Vec<String> = Vec::new();
         let mut zone_of = |z: &str| match zones.iter().position(|x| x == z) {
             Some(i) => i,
@@ -178,7 +191,13 @@ impl<'a> Simulation<'a> {
                 )
             })
             .collect();
-        Simulation {
+        let sources = sc
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| SourceState::open(&w.kind, &streams, i, sc.duration))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Simulation {
             queue: EventQueue::new(),
             starved: vec![BTreeSet::new(); zones.len()],
             zones,
@@ -197,8 +216,12 @@ impl<'a> Simulation<'a> {
             controllers: sc
                 .workloads
                 .iter()
-                .map(|w| ReplicaController::new(matches!(w.kind, WorkloadKind::StatefulSet(_))))
+                .map(|w| {
+                    let ordered = matches!(w.kind, WorkloadKind::StatefulSet(_));
+                    w.kind.replicas().map(|_| ReplicaController::new(ordered))
+                })
                 .collect(),
+            sources,
             claims: BTreeMap::new(),
             scheduler: Scheduler::new(zone_has_subnet, sc.workloads.len()),
             policy,
@@ -208,7 +231,7 @@ impl<'a> Simulation<'a> {
             fingerprint: FNV_OFFSET,
             sink,
             sc,
-        }
+        })
     }
 
     fn now(&self) -> SimTime {
@@ -216,8 +239,8 @@ impl<'a> Simulation<'a> {
     }
 
     /// Runs every event up to the scenario's duration and returns the summary.
-    pub fn run(mut self) -> Summary {
-        self.start();
+    pub fn run(mut self) -> Result<Summary, InputError> {
+        self.start()?;
         let end = self.sc.duration;
         let interval = self.sc.sample_interval;
         let mut next_sample = SimTime::ZERO;
@@ -234,24 +257,29 @@ impl<'a> Simulation<'a> {
             };
             self.metrics.events += 1;
             self.fold_fingerprint(t, event);
-            self.dispatch(event);
+            self.dispatch(event)?;
         }
         while next_sample <= end {
             self.sample(next_sample);
             next_sample = next_sample.plus(interval);
         }
-        self.finish(end)
+        Ok(self.finish(end))
     }
 
     /// Nodes present at time zero, and the scheduled workload and cluster events.
-    fn start(&mut self) {
+    fn start(&mut self) -> Result<(), InputError> {
         for g in 0..self.sc.node_groups.len() {
             for _ in 0..self.sc.node_groups[g].count {
                 self.add_node(g);
             }
         }
+        for w in 0..self.sc.workloads.len() as u32 {
+            self.pull_source(w)?;
+        }
         for (w, wl) in self.sc.workloads.iter().enumerate() {
-            let spec = wl.kind.spec();
+            let Some(spec) = wl.kind.replicas() else {
+                continue;
+            };
             let workload = w as u32;
             self.queue
                 .schedule(spec.start, Event::WorkloadStart(workload));
@@ -266,31 +294,34 @@ impl<'a> Simulation<'a> {
         for (i, e) in self.sc.events.iter().enumerate() {
             self.queue.schedule(e.at, Event::Cluster(i as u32));
         }
+        Ok(())
     }
 
-    fn dispatch(&mut self, event: Event) {
+    fn dispatch(&mut self, event: Event) -> Result<(), InputError> {
         match event {
             Event::Cluster(i) => self.cluster_event(i as usize),
             Event::WorkloadStart(w) => {
-                let spec = self.sc.workloads[w as usize].kind.spec();
-                self.controllers[w as usize].desired = spec.replicas;
-                self.reconcile_workload(w);
+                let replicas = self.sc.workloads[w as usize].kind.replicas();
+                self.set_desired(w, replicas.map(|s| s.replicas));
             }
             Event::Scale { workload, step } => {
-                let spec = self.sc.workloads[workload as usize].kind.spec();
-                self.controllers[workload as usize].desired = spec.scale[step as usize].replicas;
-                self.reconcile_workload(workload);
+                let kind = &self.sc.workloads[workload as usize].kind;
+                let replicas = kind.replicas().map(|s| s.scale[step as usize].replicas);
+                self.set_desired(workload, replicas);
             }
             Event::Restart(w) => self.start_rolling(w),
             Event::RollingStep(w) => self.rolling_step(w),
-            Event::CrashDetected(node) => self.crash_detected(node),
-            Event::RetentionExpiry(eni) => self.retention_expiry(EniId(eni)),
             Event::ApiDone(slot) => self.complete_call(slot),
             Event::ReleaseWake(node) => {
                 self.release_timers[node as usize] = None;
                 self.reconcile_node(node);
             }
+            Event::CrashDetected(node) => self.crash_detected(node),
+            Event::RetentionExpiry(eni) => self.retention_expiry(EniId(eni)),
+            Event::PodExpire(pod) => self.expire_pod(pod),
+            Event::Source(w) => return self.source_event(w),
         }
+        Ok(())
     }
 
     fn fold_fingerprint(&mut self, t: SimTime, event: Event) {

@@ -19,28 +19,55 @@ pub(super) enum EniFate {
 impl Simulation<'_> {
     /// Brings a workload to its desired replica count: creates missing pods, deletes excess
     /// ones, then lets the scheduler place what it can. Returns the pods it created.
+    /// Sets a replicated workload's replica count and brings it there.
+    pub(super) fn set_desired(&mut self, w: u32, replicas: Option<u32>) {
+        if let (Some(c), Some(r)) = (self.controllers[w as usize].as_mut(), replicas) {
+            c.desired = r;
+            self.reconcile_workload(w);
+        }
+    }
+
+    /// Brings a replicated workload to its desired replica count: creates missing pods,
+    /// deletes excess ones, then lets the scheduler place what it can. Returns the pods it
+    /// created (none for a source-driven workload, whose pods are not replaced).
     pub(super) fn reconcile_workload(&mut self, w: u32) -> Vec<u32> {
-        let now = self.now();
-        let static_ip = self.sc.workloads[w as usize].kind.spec().static_ip;
+        let now = self.queue.now();
+        let Some(controller) = self.controllers[w as usize].as_mut() else {
+            return Vec::new();
+        };
+        let static_ip = self.sc.workloads[w as usize]
+            .kind
+            .replicas()
+            .is_some_and(|s| s.static_ip);
         let mut created = Vec::new();
-        for serial in self.controllers[w as usize].to_create(&self.pods) {
+        for serial in controller.to_create(&self.pods) {
             let id = self.pods.len() as u32;
             self.pods.push(Pod::new(w, serial, static_ip, now));
-            self.controllers[w as usize].live.insert(id);
-            self.metrics.pods_created += 1;
-            self.gauges.pods_pending += 1;
-            let placement = match self.claims.get(&(w, serial)) {
-                Some(eni) => Placement::Zone(self.eni_zone(*eni)),
-                None => Placement::AnyZone,
-            };
-            self.scheduler.enqueue(id, placement);
+            controller.live.insert(id);
             created.push(id);
         }
-        for victim in self.controllers[w as usize].victims(&self.pods) {
+        let victims = controller.victims(&self.pods);
+        for &pod in &created {
+            self.create_pod(pod);
+        }
+        for victim in victims {
             self.delete_pod(victim, PodEnd::Deleted, EniFate::Normal);
         }
         self.schedule_pending();
         created
+    }
+
+    /// A new pod, already in `pods`, joins the scheduler's queue: bound to the zone of its
+    /// kept ENI if it is a static-IP pod that has one.
+    pub(super) fn create_pod(&mut self, pod: u32) {
+        let p = &self.pods[pod as usize];
+        self.metrics.pods_created += 1;
+        self.gauges.pods_pending += 1;
+        let placement = match self.claims.get(&(p.workload, p.serial)) {
+            Some(eni) => Placement::Zone(self.eni_zone(*eni)),
+            None => Placement::AnyZone,
+        };
+        self.scheduler.enqueue(pod, placement);
     }
 
     /// Places pending pods, oldest first, while some node can take one. Pods still pending
@@ -222,7 +249,9 @@ impl Simulation<'_> {
         p.deleted_at.get_or_insert(now);
         p.end.get_or_insert(end);
         let w = p.workload;
-        self.controllers[w as usize].live.swap_remove(&pod);
+        if let Some(c) = self.controllers[w as usize].as_mut() {
+            c.live.swap_remove(&pod);
+        }
         // A replacement a rolling restart waited for is gone: the restart goes on.
         self.rolling_progress(w, pod);
         self.write_pod_row(pod);
@@ -240,15 +269,19 @@ impl Simulation<'_> {
 
     /// Starts a workload's rolling restart.
     pub(super) fn start_rolling(&mut self, w: u32) {
-        self.controllers[w as usize].start_rolling(&self.pods);
-        self.rolling_step(w);
+        if let Some(c) = self.controllers[w as usize].as_mut() {
+            c.start_rolling(&self.pods);
+            self.rolling_step(w);
+        }
     }
 
     /// Replaces the next pod of a rolling restart: deletes it, and waits for its replacement
     /// (same name for a StatefulSet) to run.
     pub(super) fn rolling_step(&mut self, w: u32) {
         loop {
-            let c = &mut self.controllers[w as usize];
+            let Some(c) = self.controllers[w as usize].as_mut() else {
+                return;
+            };
             let Some(rolling) = c.rolling.as_mut() else {
                 return;
             };
@@ -264,10 +297,10 @@ impl Simulation<'_> {
             }
             self.delete_pod(old, PodEnd::Restarted, EniFate::Normal);
             let created = self.reconcile_workload(w);
-            if let (Some(r), Some(&new)) = (
-                self.controllers[w as usize].rolling.as_mut(),
-                created.last(),
-            ) {
+            let rolling = self.controllers[w as usize]
+                .as_mut()
+                .and_then(|c| c.rolling.as_mut());
+            if let (Some(r), Some(&new)) = (rolling, created.last()) {
                 if self.pods[new as usize].state != PodState::Running {
                     r.waiting_for = Some(new);
                     return;
@@ -278,7 +311,9 @@ impl Simulation<'_> {
 
     /// A pod started: if a rolling restart waited for it, the restart goes on.
     fn rolling_progress(&mut self, w: u32, pod: u32) {
-        let rolling = self.controllers[w as usize].rolling.as_mut();
+        let rolling = self.controllers[w as usize]
+            .as_mut()
+            .and_then(|c| c.rolling.as_mut());
         if let Some(r) = rolling.filter(|r| r.waiting_for == Some(pod)) {
             r.waiting_for = None;
             let now = self.now();
@@ -290,7 +325,9 @@ impl Simulation<'_> {
     pub(super) fn write_pod_row(&mut self, pod: u32) {
         let p = &self.pods[pod as usize];
         let node = p.node.map(|n| &self.nodes[n as usize]);
+        let source = self.sources[p.workload as usize].as_ref();
         let row = PodRow {
+            name: source.and_then(|s| s.name(p.serial)),
             workload: &self.sc.workloads[p.workload as usize].name,
             serial: p.serial,
             node: p.node.map(|n| node_name(&self.nodes, &self.sc, n)),

@@ -123,7 +123,7 @@ pub fn run_with(toml: &str, overrides: &[&str]) -> (Summary, Recorder) {
     let sc = enisim::scenario::load_str(toml, "test.toml", "test", &overrides)
         .unwrap_or_else(|e| panic!("scenario does not load: {e}"));
     let mut rec = Recorder::default();
-    let summary = enisim::sim::run(sc, &mut rec);
+    let summary = enisim::sim::run(sc, &mut rec).unwrap_or_else(|e| panic!("run failed: {e}"));
     assert_eq!(
         summary.invariants.violations, 0,
         "invariants broken: {:?}",
