@@ -225,8 +225,6 @@ fn unknown_key_lists_the_valid_ones() {
 
 #[test]
 fn keys_of_later_versions_are_unknown_not_ignored() {
-    let e = err("duration = \"1h\"\n[vpc.rate_limit]\nattach = 100\n");
-    assert_at(&e, 2, 6, "unknown field `rate_limit`");
     let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"never\"\n");
     assert_at(&e, 3, 1, "unknown field `static_ip_retention`");
 }
