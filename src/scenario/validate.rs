@@ -208,11 +208,17 @@ fn retry(raw: &RawRetry) -> Check<RetryConfig> {
     let base = positive(or(raw.base, DEFAULT_RETRY.base), at("base"))?;
     let cap = or(raw.cap, DEFAULT_RETRY.cap);
     if cap < base {
+        // Point at the cap if the file gives one, else at the base that outgrew the default.
+        let (first, second) = match raw.cap {
+            Some(_) => (at("cap"), at("base")),
+            None => (at("base"), at("cap")),
+        };
         return Err(Invalid::at(
-            at("cap"),
+            first,
             format!("policy.retry.cap ({cap}s) is below policy.retry.base ({base}s)"),
         )
-        .also(at("base")));
+        .also(second)
+        .hint("cap defaults to 1m; raise it or lower base"));
     }
     let multiplier = raw.multiplier.unwrap_or(DEFAULT_RETRY.multiplier);
     if multiplier == 0 {
