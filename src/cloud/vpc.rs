@@ -1,107 +1,156 @@
-//! The fake VPC API: each call completes after a latency drawn from its API's model.
+//! The fake VPC API front: admission (outages, rate limits, the caller's precondition), then
+//! a task that runs for its API's latency and ends in success, an injected error or a lost
+//! answer. Task outcomes are read by polling DescribeVpcTaskResult, a call of its own.
 //!
-//! Calls are asynchronous: [`VpcApi::submit`] answers when the call will complete; the
-//! simulator schedules the completion as an event. Rate limits, faults and quotas belong
-//! here, behind the same call, as results carried by [`CallOutcome`].
+//! How the event loop uses it: `call(api, now, precondition)` gives a [`CallOutcome`]. With
+//! [`Delivery::Direct`] the caller learns `result` at `completes_at` (a refusal, or the
+//! Timeout of a lost answer). With [`Delivery::Polled`] it polls with [`VpcApi::describe_task`]
+//! every `vpc.task_poll_interval` from `now + task_poll_interval`; the poll whose answer is
+//! `Ok` and that was issued at or after `completes_at` reads `result`. An operation takes
+//! effect at `completes_at` when `result` is `Ok` or `answer_lost` is set.
 
-use crate::engine::SimTime;
-use crate::scenario::model::{ApiLatencies, LatencyModel};
+pub use super::api::Api;
+use super::api::{ApiErrorCode, Endpoint};
+use super::faults::Faults;
+use super::latency::Sampler;
+use super::ratelimit::TokenBucket;
+use crate::engine::{RngStreams, SimTime, Stream};
+use crate::scenario::model::{ApiLatencies, FaultConfig, PerApi, VpcConfig};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, LogNormal};
 
-/// The VPC APIs the policy calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Api {
-    /// CreateNetworkInterface.
-    Create,
-    /// AttachNetworkInterface.
-    Attach,
-    /// DetachNetworkInterface.
-    Detach,
-    /// DeleteNetworkInterface.
-    Delete,
+/// How the caller learns a call's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// In the answer to the call itself, at `completes_at`: refusals at admission, lost
+    /// answers (the caller's timeout) and task polls.
+    Direct,
+    /// The call became a task that finishes at `completes_at`; a DescribeVpcTaskResult poll
+    /// issued at or after that time reads the result.
+    Polled,
 }
 
-impl Api {
-    /// Every API, in report order.
-    pub const ALL: [Api; 4] = [Api::Create, Api::Attach, Api::Detach, Api::Delete];
-
-    /// The short name used in scenario keys, CSV and summary.json.
-    pub fn name(self) -> &'static str {
-        match self {
-            Api::Create => "create",
-            Api::Attach => "attach",
-            Api::Detach => "detach",
-            Api::Delete => "delete",
-        }
-    }
-}
-
-/// What a submitted call will do.
+/// What a call does, decided when it is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CallOutcome {
-    /// When the caller learns the result.
+    /// When the call is over: a task finishes (and takes effect if it succeeds), or a direct
+    /// answer reaches the caller.
     pub completes_at: SimTime,
+    /// What the caller sees: `Ok`, or the error code.
+    pub result: Result<(), ApiErrorCode>,
+    /// The operation took effect although the caller sees `Err(Timeout)`.
+    pub answer_lost: bool,
+    /// How the caller learns `result`.
+    pub delivery: Delivery,
 }
 
-/// A sampler for one latency model. Lognormal parameters are computed once.
-#[derive(Clone, Copy, Debug)]
-enum Sampler {
-    Fixed(u64),
-    LogNormal(LogNormal<f64>),
-}
-
-/// z-score of the 99th percentile of the standard normal distribution.
-const Z99: f64 = 2.326_347_874_040_841;
-
-impl Sampler {
-    fn new(model: LatencyModel) -> Self {
-        match model {
-            LatencyModel::Fixed(t) => Sampler::Fixed(t.as_millis()),
-            LatencyModel::LogNormal { median, p99 } => {
-                let mu = (median.as_millis().max(1) as f64).ln();
-                let sigma = ((p99.as_millis().max(1) as f64).ln() - mu).max(0.0) / Z99;
-                match LogNormal::new(mu, sigma) {
-                    Ok(d) => Sampler::LogNormal(d),
-                    Err(_) => Sampler::Fixed(median.as_millis()),
-                }
-            }
-        }
-    }
-
-    fn sample(&self, rng: &mut ChaCha8Rng) -> SimTime {
-        match self {
-            Sampler::Fixed(ms) => SimTime(*ms),
-            Sampler::LogNormal(d) => SimTime(d.sample(rng).round() as u64),
-        }
-    }
-}
-
-/// The fake VPC's API front: latencies now; rate limits and faults later.
+/// The fake VPC's API: per-endpoint latencies and rate limits, and fault injection.
 pub struct VpcApi {
-    samplers: [Sampler; 4],
+    latency: PerApi<Sampler>,
+    limits: PerApi<TokenBucket>,
+    faults: Faults,
     latency_rng: ChaCha8Rng,
 }
 
 impl VpcApi {
-    /// An API with the given latency models, drawing from its own random stream.
+    /// The VPC a scenario describes, drawing latencies and faults from the run's streams.
+    pub fn with_config(config: &VpcConfig, streams: &RngStreams) -> Self {
+        VpcApi {
+            latency: config.latency.map(|_, m| Sampler::new(*m)),
+            limits: config.rate_limit.map(|_, r| TokenBucket::new(*r)),
+            faults: Faults::new(
+                config.faults,
+                config.outages.clone(),
+                streams.stream(Stream::VpcFaults),
+            ),
+            latency_rng: streams.stream(Stream::VpcLatency),
+        }
+    }
+
+    /// A VPC with latencies only: no rate limit binds (4 billion per second), no faults. For
+    /// the event loop until it builds with [`VpcApi::with_config`] and handles errors.
     pub fn new(latencies: &ApiLatencies, latency_rng: ChaCha8Rng) -> Self {
         VpcApi {
-            samplers: [
-                Sampler::new(latencies.create),
-                Sampler::new(latencies.attach),
-                Sampler::new(latencies.detach),
-                Sampler::new(latencies.delete),
-            ],
+            latency: latencies.map(|_, m| Sampler::new(*m)),
+            limits: PerApi::same(u32::MAX).map(|_, r| TokenBucket::new(*r)),
+            faults: Faults::new(FaultConfig::NONE, Vec::new(), latency_rng.clone()),
             latency_rng,
         }
     }
 
-    /// Submits a call at `now`: it completes after a latency drawn from its API's model.
-    pub fn submit(&mut self, api: Api, now: SimTime) -> CallOutcome {
-        let latency = self.samplers[api as usize].sample(&mut self.latency_rng);
+    /// Calls `api` at `now`. `precondition` is the cloud's verdict on the call's subject,
+    /// computed by the caller from state it owns (see [`crate::cloud::quota::Quota`]); it is
+    /// checked after admission, so a refused call still spent a token.
+    ///
+    /// Order: an outage refuses the call (its code); else over the rate limit it is refused
+    /// with `RequestLimitExceeded`; else a failed precondition refuses it with its code. A
+    /// refusal answers directly after one request round trip, drawn from the `describe_task`
+    /// latency (DescribeVpcTaskResult is a bare request). An admitted call runs as a task for
+    /// its API's latency and ends with an injected error, a lost answer or success.
+    pub fn call(
+        &mut self,
+        api: Api,
+        now: SimTime,
+        precondition: Result<(), ApiErrorCode>,
+    ) -> CallOutcome {
+        let endpoint = Endpoint::from(api);
+        let fate = self.faults.draw(endpoint);
+        if let Err(code) = self.admit(endpoint, now).and(precondition) {
+            return self.direct(now, Err(code));
+        }
+        let completes_at = now.plus(self.latency.get(endpoint).sample(&mut self.latency_rng));
+        let (result, delivery) = match fate.error {
+            Some(code) => (Err(code), Delivery::Polled),
+            None if fate.answer_lost => (Err(ApiErrorCode::Timeout), Delivery::Direct),
+            None => (Ok(()), Delivery::Polled),
+        };
         CallOutcome {
-            completes_at: now.plus(latency),
+            completes_at,
+            result,
+            answer_lost: fate.answer_lost,
+            delivery,
+        }
+    }
+
+    /// Polls DescribeVpcTaskResult at `now`. `Ok` means the poll was answered (it then reads
+    /// the task's state); an error (outage, rate limit, injected fault) means it learnt nothing
+    /// and the caller polls again. Always answered directly after the `describe_task` latency.
+    pub fn describe_task(&mut self, now: SimTime) -> CallOutcome {
+        let endpoint = Endpoint::DescribeTask;
+        let fate = self.faults.draw(endpoint);
+        let injected = fate.error.map_or(Ok(()), Err);
+        let result = self.admit(endpoint, now).and(injected);
+        self.direct(now, result)
+    }
+
+    /// Submits `api` at `now` with no precondition. The current event loop's entry point: it
+    /// reads `completes_at` only, which suits a VPC built with [`VpcApi::new`] (every call
+    /// succeeds); once it handles errors it should use [`VpcApi::call`].
+    pub fn submit(&mut self, api: Api, now: SimTime) -> CallOutcome {
+        self.call(api, now, Ok(()))
+    }
+
+    /// Outage first, then the rate limit (an outage spends no token).
+    fn admit(&mut self, endpoint: Endpoint, now: SimTime) -> Result<(), ApiErrorCode> {
+        if let Some(code) = self.faults.outage(endpoint, now) {
+            return Err(code);
+        }
+        if !self.limits.get_mut(endpoint).try_take(now) {
+            return Err(ApiErrorCode::RequestLimitExceeded);
+        }
+        Ok(())
+    }
+
+    /// An answer given straight back, one request round trip after `now`.
+    fn direct(&mut self, now: SimTime, result: Result<(), ApiErrorCode>) -> CallOutcome {
+        let round_trip = self
+            .latency
+            .get(Endpoint::DescribeTask)
+            .sample(&mut self.latency_rng);
+        CallOutcome {
+            completes_at: now.plus(round_trip),
+            result,
+            answer_lost: false,
+            delivery: Delivery::Direct,
         }
     }
 }
@@ -109,40 +158,170 @@ impl VpcApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{RngStreams, Stream};
+    use crate::scenario::model::{FaultSpec, LatencyModel, Outage};
 
-    fn api(attach: LatencyModel) -> VpcApi {
-        let fixed = LatencyModel::Fixed(SimTime(300));
-        let l = ApiLatencies {
-            create: fixed,
-            attach,
-            detach: fixed,
-            delete: fixed,
+    fn fixed(ms: u64) -> LatencyModel {
+        LatencyModel::Fixed(SimTime(ms))
+    }
+
+    /// Task latencies of 2s, request round trips of 100ms, rates of 10/s (polls 2/s).
+    fn config() -> VpcConfig {
+        VpcConfig {
+            latency: PerApi {
+                describe_task: fixed(100),
+                ..PerApi::same(fixed(2000))
+            },
+            rate_limit: PerApi {
+                describe_task: 2,
+                ..PerApi::same(10)
+            },
+            faults: FaultConfig::NONE,
+            outages: Vec::new(),
+            eni_quota: None,
+            task_poll_interval: SimTime::from_secs(1),
+        }
+    }
+
+    fn vpc(config: &VpcConfig) -> VpcApi {
+        VpcApi::with_config(config, &RngStreams::new(5))
+    }
+
+    fn refused(at: u64, code: ApiErrorCode) -> CallOutcome {
+        CallOutcome {
+            completes_at: SimTime(at),
+            result: Err(code),
+            answer_lost: false,
+            delivery: Delivery::Direct,
+        }
+    }
+
+    #[test]
+    fn an_admitted_call_is_a_task_for_its_latency() {
+        let mut v = vpc(&config());
+        let o = v.call(Api::Attach, SimTime(500), Ok(()));
+        let task = CallOutcome {
+            completes_at: SimTime(2500),
+            result: Ok(()),
+            answer_lost: false,
+            delivery: Delivery::Polled,
         };
-        VpcApi::new(&l, RngStreams::new(3).stream(Stream::VpcLatency))
+        assert_eq!(o, task);
     }
 
     #[test]
-    fn fixed_latency_is_exact() {
-        let mut a = api(LatencyModel::Fixed(SimTime(2000)));
-        let o = a.submit(Api::Attach, SimTime(500));
-        assert_eq!(o.completes_at, SimTime(2500));
-        assert_eq!(a.submit(Api::Create, SimTime(0)).completes_at, SimTime(300));
+    fn over_the_rate_limit_calls_fail_fast_and_spend_nothing() {
+        let mut v = vpc(&config());
+        for _ in 0..10 {
+            assert_eq!(v.call(Api::Create, SimTime(0), Ok(())).result, Ok(()));
+        }
+        let over = v.call(Api::Create, SimTime(0), Ok(()));
+        assert_eq!(over, refused(100, ApiErrorCode::RequestLimitExceeded));
+        // Other APIs have buckets of their own.
+        assert_eq!(v.call(Api::Delete, SimTime(0), Ok(())).result, Ok(()));
+        assert_eq!(v.call(Api::Create, SimTime(100), Ok(())).result, Ok(()));
     }
 
     #[test]
-    fn lognormal_latency_matches_median_and_p99() {
-        let mut a = api(LatencyModel::LogNormal {
-            median: SimTime(2000),
-            p99: SimTime(8000),
+    fn a_failed_precondition_is_refused_after_admission() {
+        let mut v = vpc(&config());
+        let o = v.call(Api::Create, SimTime(0), Err(ApiErrorCode::LimitExceeded));
+        assert_eq!(o, refused(100, ApiErrorCode::LimitExceeded));
+        for _ in 0..9 {
+            v.call(
+                Api::Create,
+                SimTime(0),
+                Err(ApiErrorCode::ResourceInsufficient),
+            );
+        }
+        let o = v.call(Api::Create, SimTime(0), Err(ApiErrorCode::LimitExceeded));
+        assert_eq!(
+            o.result,
+            Err(ApiErrorCode::RequestLimitExceeded),
+            "tokens spent"
+        );
+    }
+
+    #[test]
+    fn outages_refuse_listed_apis_before_the_rate_limit() {
+        let mut c = config();
+        c.outages.push(Outage {
+            start: SimTime(1000),
+            end: SimTime(2000),
+            apis: vec![Endpoint::Task(Api::Attach), Endpoint::DescribeTask],
+            code: ApiErrorCode::InternalError,
         });
-        let mut xs: Vec<u64> = (0..20_000)
-            .map(|_| a.submit(Api::Attach, SimTime(0)).completes_at.0)
-            .collect();
-        xs.sort_unstable();
-        let median = xs[xs.len() / 2] as f64;
-        let p99 = xs[xs.len() * 99 / 100] as f64;
-        assert!((median - 2000.0).abs() < 100.0, "median {median}");
-        assert!((p99 - 8000.0).abs() < 800.0, "p99 {p99}");
+        let mut v = vpc(&c);
+        for _ in 0..50 {
+            let o = v.call(Api::Attach, SimTime(1000), Ok(()));
+            assert_eq!(o, refused(1100, ApiErrorCode::InternalError));
+        }
+        assert_eq!(
+            v.describe_task(SimTime(1999)).result,
+            Err(ApiErrorCode::InternalError)
+        );
+        assert_eq!(v.call(Api::Create, SimTime(1500), Ok(())).result, Ok(()));
+        assert_eq!(v.call(Api::Attach, SimTime(2000), Ok(())).result, Ok(()));
+    }
+
+    #[test]
+    fn injected_errors_end_the_task_and_lost_answers_come_back_as_timeouts() {
+        let mut c = config();
+        c.faults.errors.create = FaultSpec {
+            probability: 1.0,
+            code: ApiErrorCode::InternalError,
+        };
+        c.faults.timeout = 1.0;
+        let mut v = vpc(&c);
+        let failed = v.call(Api::Create, SimTime(0), Ok(()));
+        assert_eq!(failed.result, Err(ApiErrorCode::InternalError));
+        assert_eq!(
+            (failed.delivery, failed.answer_lost),
+            (Delivery::Polled, false)
+        );
+        assert_eq!(failed.completes_at, SimTime(2000));
+        let lost = v.call(Api::Detach, SimTime(0), Ok(()));
+        let expected = CallOutcome {
+            completes_at: SimTime(2000),
+            result: Err(ApiErrorCode::Timeout),
+            answer_lost: true,
+            delivery: Delivery::Direct,
+        };
+        assert_eq!(lost, expected);
+        assert_eq!(
+            v.describe_task(SimTime(0)).result,
+            Ok(()),
+            "polls never time out"
+        );
+    }
+
+    #[test]
+    fn polls_have_their_own_latency_and_rate_limit() {
+        let mut v = vpc(&config());
+        let answered = CallOutcome {
+            completes_at: SimTime(100),
+            result: Ok(()),
+            answer_lost: false,
+            delivery: Delivery::Direct,
+        };
+        assert_eq!(v.describe_task(SimTime(0)), answered);
+        assert_eq!(v.describe_task(SimTime(0)).result, Ok(()));
+        let over = v.describe_task(SimTime(0));
+        assert_eq!(over, refused(100, ApiErrorCode::RequestLimitExceeded));
+        assert_eq!(v.call(Api::Attach, SimTime(0), Ok(())).result, Ok(()));
+    }
+
+    #[test]
+    fn the_latency_only_vpc_never_refuses() {
+        let mut v = VpcApi::new(
+            &config().latency,
+            RngStreams::new(5).stream(Stream::VpcLatency),
+        );
+        for i in 0..10_000 {
+            let o = v.submit(Api::Attach, SimTime(i / 100));
+            assert_eq!(
+                (o.result, o.completes_at),
+                (Ok(()), SimTime(i / 100 + 2000))
+            );
+        }
     }
 }

@@ -2,10 +2,12 @@
 //! [`crate::scenario::load`]; every value here has passed validation, every reference
 //! (subnet zone, node group name, instance type) is resolved.
 
+use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cloud::instance::InstanceType;
 use crate::engine::SimTime;
 use crate::workload::{BurstConfig, PoissonConfig, TraceConfig};
 use ipnet::Ipv4Net;
+use serde::Deserialize;
 
 /// A complete, validated scenario. Owned, with no global state, so several can run at once.
 #[derive(Clone, Debug)]
@@ -69,6 +71,20 @@ pub struct PolicyConfig {
     /// How long a static-IP pod's unbound ENI is kept for its name; `None` = forever
     /// ("never", the default).
     pub static_ip_retention: Option<SimTime>,
+    /// How failed VPC calls are retried.
+    pub retry: RetryConfig,
+}
+
+/// `[policy.retry]`: capped exponential backoff between retries of a failed VPC call, computed
+/// by [`crate::cloud::retry::backoff`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryConfig {
+    /// Delay before the first retry (default 1s, > 0).
+    pub base: SimTime,
+    /// Longest delay (default 1m, >= base).
+    pub cap: SimTime,
+    /// Growth factor per retry (default 2, >= 1); an integer so that delays are exact.
+    pub multiplier: u32,
 }
 
 /// Latency of one fake VPC API.
@@ -83,26 +99,152 @@ pub enum LatencyModel {
         /// 99th percentile latency (at least the median).
         p99: SimTime,
     },
+    /// Uniform over whole milliseconds from `min` to `max`, both included.
+    Uniform {
+        /// Shortest latency.
+        min: SimTime,
+        /// Longest latency (at least `min`).
+        max: SimTime,
+    },
 }
 
-/// `[vpc.latency]`: one model per API.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ApiLatencies {
-    /// CreateNetworkInterface (default 300ms).
-    pub create: LatencyModel,
-    /// AttachNetworkInterface (default 2s).
-    pub attach: LatencyModel,
-    /// DetachNetworkInterface (default 1s).
-    pub detach: LatencyModel,
-    /// DeleteNetworkInterface (default 300ms).
-    pub delete: LatencyModel,
+/// One value per VPC endpoint, keyed like the scenario file. Every per-API setting uses it,
+/// so that each accepts the same keys and looks values up the same way; as written in the
+/// file it is a `PerApi<Option<T>>`, whose unknown keys are errors listing the valid ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerApi<T> {
+    /// CreateNetworkInterface.
+    pub create: T,
+    /// AttachNetworkInterface.
+    pub attach: T,
+    /// DetachNetworkInterface.
+    pub detach: T,
+    /// DeleteNetworkInterface.
+    pub delete: T,
+    /// DescribeVpcTaskResult.
+    pub describe_task: T,
 }
+
+impl<T: Copy> PerApi<T> {
+    /// `value` for every endpoint.
+    pub const fn same(value: T) -> Self {
+        PerApi {
+            create: value,
+            attach: value,
+            detach: value,
+            delete: value,
+            describe_task: value,
+        }
+    }
+}
+
+impl<T> PerApi<T> {
+    /// The value for `endpoint`.
+    pub fn get(&self, endpoint: Endpoint) -> &T {
+        use crate::cloud::api::Api;
+        match endpoint {
+            Endpoint::Task(Api::Create) => &self.create,
+            Endpoint::Task(Api::Attach) => &self.attach,
+            Endpoint::Task(Api::Detach) => &self.detach,
+            Endpoint::Task(Api::Delete) => &self.delete,
+            Endpoint::DescribeTask => &self.describe_task,
+        }
+    }
+
+    /// The value for `endpoint`, to update it.
+    pub fn get_mut(&mut self, endpoint: Endpoint) -> &mut T {
+        use crate::cloud::api::Api;
+        match endpoint {
+            Endpoint::Task(Api::Create) => &mut self.create,
+            Endpoint::Task(Api::Attach) => &mut self.attach,
+            Endpoint::Task(Api::Detach) => &mut self.detach,
+            Endpoint::Task(Api::Delete) => &mut self.delete,
+            Endpoint::DescribeTask => &mut self.describe_task,
+        }
+    }
+
+    /// Each value transformed by `f`, which also sees the endpoint.
+    pub fn map<U>(&self, mut f: impl FnMut(Endpoint, &T) -> U) -> PerApi<U> {
+        let mut at = |e: Endpoint| f(e, self.get(e));
+        let [create, attach, detach, delete, describe_task] = Endpoint::ALL.map(&mut at);
+        PerApi {
+            create,
+            attach,
+            detach,
+            delete,
+            describe_task,
+        }
+    }
+}
+
+/// `[vpc.latency]`: one model per endpoint.
+pub type ApiLatencies = PerApi<LatencyModel>;
 
 /// `[vpc]`.
 #[derive(Clone, Debug)]
 pub struct VpcConfig {
-    /// Per-API latency models.
+    /// Per-endpoint latency models: how long a task runs, or a request takes to answer.
     pub latency: ApiLatencies,
+    /// Per-endpoint token-bucket rates, in requests per second (each > 0).
+    pub rate_limit: PerApi<u32>,
+    /// Injected failures.
+    pub faults: FaultConfig,
+    /// Windows in which some endpoints refuse every call, in file order.
+    pub outages: Vec<Outage>,
+    /// Most ENIs that may exist in the VPC at once; `None` = unlimited.
+    pub eni_quota: Option<u32>,
+    /// How often the caller polls DescribeVpcTaskResult for a task's outcome (default 1s).
+    pub task_poll_interval: SimTime,
+}
+
+/// One endpoint's injected failure: with `probability`, a call fails with `code`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaultSpec {
+    /// Chance that a call fails, in [0, 1].
+    pub probability: f64,
+    /// The code the failure answers with (default InternalError).
+    pub code: ApiErrorCode,
+}
+
+impl FaultSpec {
+    /// Never fails: the default of every endpoint.
+    pub const NONE: FaultSpec = FaultSpec {
+        probability: 0.0,
+        code: ApiErrorCode::InternalError,
+    };
+}
+
+/// `[vpc.faults]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaultConfig {
+    /// Per-endpoint failure (default: probability 0).
+    pub errors: PerApi<FaultSpec>,
+    /// Chance, in [0, 1], that a create/attach/detach/delete takes effect but its answer is
+    /// lost: the caller sees Timeout (default 0).
+    pub timeout: f64,
+}
+
+impl FaultConfig {
+    /// No injected failures: the default.
+    pub const NONE: FaultConfig = FaultConfig {
+        errors: PerApi::same(FaultSpec::NONE),
+        timeout: 0.0,
+    };
+}
+
+/// `[[vpc.outages]]`: from `start` (included) to `end` (excluded), calls to `apis` fail with
+/// `code` without reaching the cloud.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outage {
+    /// First instant of the outage.
+    pub start: SimTime,
+    /// First instant after it (> start).
+    pub end: SimTime,
+    /// The endpoints it takes down (default: all of them).
+    pub apis: Vec<Endpoint>,
+    /// What refused calls answer (default InternalError).
+    pub code: ApiErrorCode,
 }
 
 /// `[[subnets]]`.

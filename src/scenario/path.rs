@@ -29,6 +29,13 @@ impl KeyPath {
         KeyPath(vec![Seg::Key(array.to_string()), Seg::Index(index)])
     }
 
+    /// This path extended by an array index, for arrays below the top level (`vpc.outages.0`).
+    pub fn index(&self, index: usize) -> KeyPath {
+        let mut segs = self.0.clone();
+        segs.push(Seg::Index(index));
+        KeyPath(segs)
+    }
+
     /// This path extended by a key.
     pub fn key(&self, key: &str) -> KeyPath {
         let mut segs = self.0.clone();

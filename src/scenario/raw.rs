@@ -3,6 +3,8 @@
 //! implement yet is an error rather than silently ignored. Workloads and events are flat
 //! structs (validated per kind/action later) because serde's tagged enums lose spans.
 
+use crate::scenario::api_values::{ApiName, Code, Fault, Probability, Rate};
+use crate::scenario::model::PerApi;
 use crate::scenario::values::{Cidr, Duration, Latency, Lifetime};
 use serde::Deserialize;
 
@@ -59,29 +61,88 @@ pub struct RawPolicy {
     pub eni_timeout: Option<Duration>,
     /// "never" (default) or a duration of at least 5m.
     pub static_ip_retention: Option<String>,
+    /// Default: every retry default.
+    #[serde(default)]
+    pub retry: RawRetry,
+}
+
+/// `[policy.retry]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    /// Default 1s.
+    pub base: Option<Duration>,
+    /// Default 1m.
+    pub cap: Option<Duration>,
+    /// Default 2.
+    pub multiplier: Option<u32>,
 }
 
 /// `[vpc]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawVpc {
-    /// Per-API latencies.
+    /// `[vpc.latency]`: per-endpoint latencies.
     #[serde(default)]
-    pub latency: RawLatencies,
+    pub latency: PerApi<Option<Latency>>,
+    /// `[vpc.rate_limit]`: per-endpoint requests per second.
+    #[serde(default)]
+    pub rate_limit: PerApi<Option<Rate>>,
+    /// `[vpc.faults]`.
+    #[serde(default)]
+    pub faults: RawFaults,
+    /// `[[vpc.outages]]`.
+    #[serde(default)]
+    pub outages: Vec<RawOutage>,
+    /// Default: unlimited.
+    pub eni_quota: Option<u32>,
+    /// Default 1s.
+    pub task_poll_interval: Option<Duration>,
 }
 
-/// `[vpc.latency]`.
+/// `[vpc.faults]`: a failure per endpoint, and the chance of lost answers.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawLatencies {
-    /// Default 300ms.
-    pub create: Option<Latency>,
-    /// Default 2s.
-    pub attach: Option<Latency>,
-    /// Default 1s.
-    pub detach: Option<Latency>,
-    /// Default 300ms.
-    pub delete: Option<Latency>,
+pub struct RawFaults {
+    /// Default: never fails.
+    pub create: Option<Fault>,
+    /// Default: never fails.
+    pub attach: Option<Fault>,
+    /// Default: never fails.
+    pub detach: Option<Fault>,
+    /// Default: never fails.
+    pub delete: Option<Fault>,
+    /// Default: never fails.
+    pub describe_task: Option<Fault>,
+    /// Default 0.
+    pub timeout: Option<Probability>,
+}
+
+impl RawFaults {
+    /// The per-endpoint failures, keyed like every per-API setting.
+    pub fn errors(&self) -> PerApi<Option<Fault>> {
+        PerApi {
+            create: self.create,
+            attach: self.attach,
+            detach: self.detach,
+            delete: self.delete,
+            describe_task: self.describe_task,
+        }
+    }
+}
+
+/// One `[[vpc.outages]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutage {
+    /// Required.
+    pub start: Duration,
+    /// Required, after `start`.
+    pub end: Duration,
+    /// Default: every endpoint.
+    pub apis: Option<Vec<ApiName>>,
+    /// Default "InternalError".
+    pub code: Option<Code>,
 }
 
 /// `[[instance_types]]`.

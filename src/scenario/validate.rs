@@ -6,16 +6,16 @@ use crate::cloud::instance::{self, InstanceType};
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::model::{
-    ApiLatencies, EventAction, EventConfig, LatencyModel, NodeGroupConfig, PolicyConfig,
-    PolicyMode, ReleaseMode, ReplicaSpec, ScaleStep, Scenario, SubnetConfig, VpcConfig,
-    WorkloadConfig, WorkloadKind,
+    EventAction, EventConfig, NodeGroupConfig, PolicyConfig, PolicyMode, ReleaseMode, ReplicaSpec,
+    RetryConfig, ScaleStep, Scenario, SubnetConfig, WorkloadConfig, WorkloadKind,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
-    RawEvent, RawInstanceType, RawLatencies, RawNodeGroup, RawPolicy, RawScenario, RawSubnet,
+    RawEvent, RawInstanceType, RawNodeGroup, RawPolicy, RawRetry, RawScenario, RawSubnet,
     RawWorkload,
 };
-use crate::scenario::values::{Duration, Latency};
+use crate::scenario::validate_vpc::vpc;
+use crate::scenario::values::Duration;
 use crate::workload::{Burst, BurstConfig, Diurnal, PoissonConfig, TraceConfig, TraceFormat};
 use std::collections::HashMap;
 
@@ -29,12 +29,11 @@ pub const DEFAULT_WARM: u32 = 1;
 pub const DEFAULT_RELEASE_INTERVAL: SimTime = SimTime::from_secs(120);
 /// `policy.eni_timeout` when not given.
 pub const DEFAULT_ENI_TIMEOUT: SimTime = SimTime::from_secs(120);
-/// `[vpc.latency]` when not given: create 300ms, attach 2s, detach 1s, delete 300ms.
-pub const DEFAULT_LATENCIES: ApiLatencies = ApiLatencies {
-    create: LatencyModel::Fixed(SimTime::from_millis(300)),
-    attach: LatencyModel::Fixed(SimTime::from_secs(2)),
-    detach: LatencyModel::Fixed(SimTime::from_secs(1)),
-    delete: LatencyModel::Fixed(SimTime::from_millis(300)),
+/// `[policy.retry]` when not given: 1s doubling up to 1m.
+pub const DEFAULT_RETRY: RetryConfig = RetryConfig {
+    base: SimTime::from_secs(1),
+    cap: SimTime::from_secs(60),
+    multiplier: 2,
 };
 /// `reserved_ips` of a subnet when not given: the VPC keeps 3 addresses of every subnet.
 pub const DEFAULT_RESERVED_IPS: u32 = 3;
@@ -58,7 +57,7 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn at(path: KeyPath, message: impl Into<String>) -> Invalid {
+    pub(super) fn at(path: KeyPath, message: impl Into<String>) -> Invalid {
         Invalid {
             paths: vec![path],
             message: message.into(),
@@ -66,7 +65,7 @@ impl Invalid {
         }
     }
 
-    fn also(mut self, path: KeyPath) -> Invalid {
+    pub(super) fn also(mut self, path: KeyPath) -> Invalid {
         self.paths.push(path);
         self
     }
@@ -77,7 +76,8 @@ impl Invalid {
     }
 }
 
-type Check<T> = Result<T, Invalid>;
+/// A validation step's result.
+pub(super) type Check<T> = Result<T, Invalid>;
 
 /// Applies defaults and checks every rule; `default_name` is used when the file has no name.
 pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
@@ -99,9 +99,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
             or(raw.sample_interval, DEFAULT_SAMPLE_INTERVAL),
             KeyPath::keys(&["sample_interval"]),
         )?,
-        vpc: VpcConfig {
-            latency: latencies(&raw.vpc.latency),
-        },
+        vpc: vpc(&raw.vpc)?,
         subnets: subnets(&raw.subnets)?,
         workloads: workloads(&raw.workloads)?,
         events: events(&raw.events, &node_groups)?,
@@ -111,11 +109,12 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
 }
 
 /// The duration given, or `default`.
-fn or(given: Option<Duration>, default: SimTime) -> SimTime {
+pub(super) fn or(given: Option<Duration>, default: SimTime) -> SimTime {
     given.map_or(default, |d| d.0)
 }
 
-fn positive(time: SimTime, path: KeyPath) -> Check<SimTime> {
+/// `time`, unless it is zero.
+pub(super) fn positive(time: SimTime, path: KeyPath) -> Check<SimTime> {
     if time == SimTime::ZERO {
         let key = path.to_string();
         return Err(Invalid::at(
@@ -210,6 +209,7 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
         )?,
         eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
         static_ip_retention: retention(raw.static_ip_retention.as_deref(), at)?,
+        retry: retry(&raw.retry)?,
     })
 }
 
@@ -232,14 +232,35 @@ fn retention(given: Option<&str>, at: impl Fn(&str) -> KeyPath) -> Check<Option<
     Ok(Some(time))
 }
 
-fn latencies(raw: &RawLatencies) -> ApiLatencies {
-    let pick = |given: Option<Latency>, default| given.map_or(default, |l| l.0);
-    ApiLatencies {
-        create: pick(raw.create, DEFAULT_LATENCIES.create),
-        attach: pick(raw.attach, DEFAULT_LATENCIES.attach),
-        detach: pick(raw.detach, DEFAULT_LATENCIES.detach),
-        delete: pick(raw.delete, DEFAULT_LATENCIES.delete),
+fn retry(raw: &RawRetry) -> Check<RetryConfig> {
+    let at = |key: &str| KeyPath::keys(&["policy", "retry", key]);
+    let base = positive(or(raw.base, DEFAULT_RETRY.base), at("base"))?;
+    let cap = or(raw.cap, DEFAULT_RETRY.cap);
+    if cap < base {
+        // Point at the cap if the file gives one, else at the base that outgrew the default.
+        let (first, second) = match raw.cap {
+            Some(_) => (at("cap"), at("base")),
+            None => (at("base"), at("cap")),
+        };
+        return Err(Invalid::at(
+            first,
+            format!("policy.retry.cap ({cap}s) is below policy.retry.base ({base}s)"),
+        )
+        .also(second)
+        .hint("cap defaults to 1m; raise it or lower base"));
     }
+    let multiplier = raw.multiplier.unwrap_or(DEFAULT_RETRY.multiplier);
+    if multiplier == 0 {
+        return Err(Invalid::at(
+            at("multiplier"),
+            "policy.retry.multiplier must be at least 1",
+        ));
+    }
+    Ok(RetryConfig {
+        base,
+        cap,
+        multiplier,
+    })
 }
 
 /// `[[instance_types]]` by name. `cores` defaults to the built-in type's when the entry

@@ -58,9 +58,16 @@ fn parse_cidr(text: &str) -> Result<Ipv4Net, String> {
     Ok(net)
 }
 
-/// A latency: `"300ms"` (fixed) or `{ median = "2s", p99 = "8s" }` (lognormal, p99 >= median).
+/// A latency: `"300ms"` (fixed), `{ median = "2s", p99 = "8s" }` (lognormal, p99 >= median)
+/// or `{ min = "1s", max = "3s" }` (uniform, min <= max).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Latency(pub LatencyModel);
+
+impl From<Latency> for LatencyModel {
+    fn from(latency: Latency) -> LatencyModel {
+        latency.0
+    }
+}
 
 impl<'de> Deserialize<'de> for Latency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -68,14 +75,16 @@ impl<'de> Deserialize<'de> for Latency {
     }
 }
 
-/// Accepts both forms of [`Latency`] so that errors in either keep the value's span.
+/// Accepts every form of [`Latency`] so that errors in any keep the value's span.
 struct LatencyVisitor;
 
 impl<'de> Visitor<'de> for LatencyVisitor {
     type Value = Latency;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a duration such as \"300ms\" or a table { median = \"2s\", p99 = \"8s\" }")
+        f.write_str(
+            "a duration such as \"300ms\", a table { median = \"2s\", p99 = \"8s\" } or a table { min = \"1s\", max = \"3s\" }",
+        )
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Latency, E> {
@@ -85,27 +94,56 @@ impl<'de> Visitor<'de> for LatencyVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Latency, A::Error> {
-        let LogNormal { median, p99 } =
-            LogNormal::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        if p99.0 < median.0 {
-            return Err(de::Error::custom(format!(
-                "latency p99 ({}s) must not be below the median ({}s)",
-                p99.0, median.0
-            )));
-        }
-        Ok(Latency(LatencyModel::LogNormal {
-            median: median.0,
-            p99: p99.0,
-        }))
+        let t = LatencyTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let lognormal = t.median.is_some() || t.p99.is_some();
+        let uniform = t.min.is_some() || t.max.is_some();
+        let model = match (lognormal, uniform) {
+            (true, false) => {
+                let (median, p99) = (need(t.median, "median")?, need(t.p99, "p99")?);
+                ordered(median, p99, "p99", "the median")?;
+                LatencyModel::LogNormal { median, p99 }
+            }
+            (false, true) => {
+                let (min, max) = (need(t.min, "min")?, need(t.max, "max")?);
+                ordered(min, max, "max", "min")?;
+                LatencyModel::Uniform { min, max }
+            }
+            _ => return Err(de::Error::custom(
+                "a latency table is either { median, p99 } (lognormal) or { min, max } (uniform)",
+            )),
+        };
+        Ok(Latency(model))
     }
 }
 
-/// The table form of [`Latency`].
+/// A key of the latency table that its form requires.
+fn need<E: de::Error>(value: Option<Duration>, key: &'static str) -> Result<SimTime, E> {
+    value.map(|d| d.0).ok_or_else(|| E::missing_field(key))
+}
+
+/// Fails when the upper bound `high` (named `high_name`) is below `low` (named `low_name`).
+fn ordered<E: de::Error>(
+    low: SimTime,
+    high: SimTime,
+    high_name: &str,
+    low_name: &str,
+) -> Result<(), E> {
+    if high < low {
+        return Err(E::custom(format!(
+            "latency {high_name} ({high}s) must not be below {low_name} ({low}s)"
+        )));
+    }
+    Ok(())
+}
+
+/// The table forms of [`Latency`], told apart by their keys.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LogNormal {
-    median: Duration,
-    p99: Duration,
+struct LatencyTable {
+    median: Option<Duration>,
+    p99: Option<Duration>,
+    min: Option<Duration>,
+    max: Option<Duration>,
 }
 
 /// A pod lifetime: `"10m"` (fixed), `{ mean = "10m" }` (exponential) or
