@@ -1,6 +1,8 @@
 //! Each rule of the pool policy (SPEC, non-static IP mode) on a small scenario whose outcome
 //! is computed by hand. Latencies are the defaults: create 300 ms, attach 2 s, detach 1 s,
-//! delete 300 ms, so an ENI bound at t is ready at t + 2.3 s.
+//! delete 300 ms, DescribeVpcTaskResult 100 ms, polled every 1 s from the call. So an ENI bound
+//! at t is created at t + 0.3, learned at the poll at t + 1 (answer t + 1.1); its attach runs
+//! to t + 3.1, the poll at t + 2.1 is too early, the one at t + 3.1 answers at t + 3.2.
 
 mod common;
 use common::{ms, run, s};
@@ -34,7 +36,7 @@ fn warm_floor_binds_min_warm_per_node_with_no_pods() {
         3,
         "",
     ));
-    // At t=0 each of 3 nodes creates 2 ENIs: bound at once, in flight until 2.3 s.
+    // At t=0 each of 3 nodes creates 2 ENIs: bound at once, in flight until 3.2 s.
     let t0 = rec.at(0);
     assert_eq!((t0.enis_bound, t0.enis_idle, t0.enis_in_flight), (6, 0, 6));
     let t10 = rec.at(10);
@@ -49,8 +51,11 @@ fn warm_floor_binds_min_warm_per_node_with_no_pods() {
     assert_eq!(sum.api.calls["attach"], 6);
     assert_eq!(sum.release.count, 0, "idle ENIs within max_warm stay");
     assert_eq!(sum.pool.peak_idle_enis, 6);
-    // 6 idle ENIs from 2.3 s to 7200 s: 6 * 7197.7 s = 11.996 h (rounded to 3 decimals).
-    assert_eq!(sum.pool.idle_eni_hours, 11.996);
+    // 6 idle ENIs from 3.2 s to 7200 s: 6 * 7196.8 s = 11.9947 h (rounded to 3 decimals).
+    assert_eq!(sum.pool.idle_eni_hours, 11.995);
+    // Each create and attach was polled: 2 polls per create (1 s, 2 s... the first at 1 s
+    // answers), attach 2 (at 2.1 s too early, at 3.1 s done): 6 x (1 + 2) = 18.
+    assert_eq!(sum.api.calls["describe_task"], 18);
 }
 
 #[test]
@@ -69,14 +74,14 @@ scale = [ { at = "60s", replicas = 10 } ]
         rest,
     ));
     // The warm ENI serves the first pod at once; each placement raises the target by one,
-    // so 10 more ENIs are bound at 60 s and ready at 62.3 s: 9 go to waiting pods, 1 stays idle.
+    // so 10 more ENIs are bound at 60 s and ready at 63.2 s: 9 go to waiting pods, 1 stays idle.
     let t = rec.at(120);
     assert_eq!((t.pods_running, t.enis_bound, t.enis_idle), (10, 11, 1));
     assert_eq!(sum.churn.enis_created, 11);
     assert_eq!(sum.pods.started, 10);
     assert_eq!(sum.pool.hit_rate, 0.1);
     let l = &sum.startup_latency_s;
-    assert_eq!((l.p50, l.p99, l.max, l.mean), (2.3, 2.3, 2.3, 2.07));
+    assert_eq!((l.p50, l.p99, l.max, l.mean), (3.2, 3.2, 3.2, 2.88));
     let from_pool: Vec<_> = rec.pods.iter().filter(|p| p.from_pool).collect();
     assert_eq!(from_pool.len(), 1);
     assert_eq!(from_pool[0].ready, Some(s(60)));
@@ -84,7 +89,7 @@ scale = [ { at = "60s", replicas = 10 } ]
         .pods
         .iter()
         .filter(|p| !p.from_pool)
-        .all(|p| p.ready == Some(ms(62_300))));
+        .all(|p| p.ready == Some(ms(63_200))));
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Static IP mode, statefulsets, zones and node lifecycle (SPEC), on small scenarios whose
 //! outcome is computed by hand. Default latencies: create 300 ms, attach 2 s, detach 1 s,
-//! delete 300 ms.
+//! delete 300 ms; each task's outcome is read by polling every 1 s, the poll answering in
+//! 100 ms. So a detach issued at t is learned at t + 1.1, an attach at t + 2.1 (the poll at
+//! t + 1 is too early) ... + 0.1: an ENI created for a pod at t is ready at t + 3.2, a kept ENI
+//! moving nodes (detach, then attach) at t + 1.1 + 2.1 = t + 3.2.
 
 mod common;
 use common::{ms, run, s};
@@ -42,13 +45,13 @@ fn statefulset_restart_keeps_every_ip_and_creates_no_new_eni() {
     assert_eq!(sum.churn.enis_created, 3);
     assert_eq!(sum.static_ip.retained, 3);
     assert_eq!(sum.static_ip.reattached, 3);
-    // One at a time from the highest ordinal: each detach takes 1 s and the re-attach 2 s.
-    for (name, ready) in [("db-2", 603), ("db-1", 606), ("db-0", 609)] {
+    // One at a time from the highest ordinal: each step is a detach then a re-attach, 3.2 s.
+    for (name, ready) in [("db-2", 603_200), ("db-1", 606_400), ("db-0", 609_600)] {
         let inc = rec.incarnations(name);
         assert_eq!(inc.len(), 2, "{name}");
         assert_eq!(inc[0].end, Some("restarted"));
         assert_eq!(inc[0].ip, inc[1].ip, "{name} keeps its IP");
-        assert_eq!(inc[1].ready, Some(s(ready)), "{name}");
+        assert_eq!(inc[1].ready, Some(ms(ready)), "{name}");
     }
 }
 
@@ -85,7 +88,7 @@ restart = ["10m"]
     assert_eq!(sum.churn.enis_deleted, 4);
     assert_eq!(sum.static_ip.retained, 0);
     assert_eq!(sum.pool.hit_rate, 0.0, "no pool in static mode");
-    // Each step: the old pod goes, the new one gets an ENI 2.3 s later, then the next step.
+    // Each step: the old pod goes, the new one gets an ENI 3.2 s later, then the next step.
     let mut replacements: Vec<_> = rec
         .pods
         .iter()
@@ -95,7 +98,7 @@ restart = ["10m"]
     replacements.sort();
     assert_eq!(
         replacements,
-        vec![ms(602_300), ms(604_600), ms(606_900), ms(609_200)]
+        vec![ms(603_200), ms(606_400), ms(609_600), ms(612_800)]
     );
     assert_eq!(rec.samples.last().unwrap().enis_total, 4);
 }
@@ -145,10 +148,11 @@ fn retention_never_keeps_the_unbound_eni() {
 #[test]
 fn retention_30m_deletes_the_eni_30_minutes_after_unbinding() {
     let (sum, rec) = retention("30m");
-    // Unbound when its detach completes at 601 s; deleted at 601 + 1800 s (+300 ms delete).
+    // Unbound when its detach is learned at 601.1 s; deleted at 601.1 + 1800 s, the delete
+    // learned at the poll of 2402.1 s (+100 ms).
     assert_eq!(sum.static_ip.expired, 1);
     let first = rec.enis.iter().find(|e| e.eni == 0).unwrap();
-    assert_eq!(first.deleted, Some(ms(2_401_300)));
+    assert_eq!(first.deleted, Some(ms(2_402_200)));
     assert_eq!(rec.at(2400).enis_retained, 1);
     assert_eq!(rec.at(2410).enis_total, 0);
     // Back at 1 h, db-0 gets a new ENI, and so a new IP.
@@ -186,8 +190,8 @@ fn drain_moves_static_pods_with_their_ips() {
     assert_eq!(inc[0].end, Some("node_drained"));
     assert_eq!(inc[1].node.as_deref(), Some("b-0"));
     assert_eq!(inc[0].ip, inc[1].ip);
-    // Detached from a-0 at 601 s, attached to b-0 at 603 s.
-    assert_eq!(inc[1].ready, Some(s(603)));
+    // Detached from a-0 (learned at 601.1 s), attached to b-0 (learned at 603.2 s).
+    assert_eq!(inc[1].ready, Some(ms(603_200)));
     assert_eq!(sum.churn.enis_created, 2);
     assert_eq!(sum.static_ip.lost, 0);
 }
@@ -199,9 +203,9 @@ fn crash_makes_static_pods_take_new_enis() {
     assert_eq!(inc[0].end, Some("node_crashed"));
     assert_eq!(inc[0].deleted, Some(s(600)));
     assert_ne!(inc[0].ip, inc[1].ip);
-    // Kubernetes notices after 5m40s; the new ENI is ready 2.3 s later.
+    // Kubernetes notices after 5m40s; the new ENI is ready 3.2 s later.
     assert_eq!(inc[1].scheduled, Some(s(940)));
-    assert_eq!(inc[1].ready, Some(ms(942_300)));
+    assert_eq!(inc[1].ready, Some(ms(943_200)));
     assert_eq!(sum.static_ip.lost, 1);
     assert_eq!(sum.churn.enis_created, 3);
     assert_eq!(sum.invariants.leaked_enis, 0);
@@ -245,8 +249,9 @@ count = 1
     // b-0 in z2 has room, but db-0's IP lives in z1: it waits for a-1.
     assert_eq!(inc[1].failure, Some("no_node_in_ip_zone"));
     assert_eq!(inc[1].node.as_deref(), Some("a-1"));
+    // Its kept ENI attaches at once: done at 1202 s, the poll at 1202 s answers at 1202.1 s.
     assert_eq!(inc[1].scheduled, Some(s(1200)));
-    assert_eq!(inc[1].ready, Some(s(1202)));
+    assert_eq!(inc[1].ready, Some(ms(1_202_100)));
     assert_eq!(inc[0].ip, inc[1].ip);
     assert_eq!(
         sum.pods.failed_scheduling_by_reason["no_node_in_ip_zone"],

@@ -24,6 +24,8 @@ pub enum EniState {
     Deleting,
     /// Gone from the VPC; its address is free again.
     Deleted,
+    /// Never existed: its CreateNetworkInterface failed.
+    Failed,
 }
 
 impl EniState {
@@ -37,6 +39,7 @@ impl EniState {
             EniState::Detaching => "detaching",
             EniState::Deleting => "deleting",
             EniState::Deleted => "deleted",
+            EniState::Failed => "create_failed",
         }
     }
 
@@ -54,8 +57,8 @@ impl EniState {
 pub struct Eni {
     /// The subnet its address comes from.
     pub subnet: SubnetId,
-    /// Offset of its address in the subnet.
-    pub ip_offset: u32,
+    /// Offset of its address in the subnet, once the VPC gave it one.
+    pub ip_offset: Option<u32>,
     /// The node it is bound to, or was bound to last (dense node index).
     pub node: u32,
     /// Lifecycle state.
@@ -76,4 +79,27 @@ pub struct Eni {
     pub claim: Option<(u32, u32)>,
     /// Since when it has been kept unattached for its claim.
     pub retained_since: Option<SimTime>,
+    /// Since when it has existed unknown to the controller (its create's answer was lost).
+    pub orphan_since: Option<SimTime>,
+}
+
+impl Eni {
+    /// A new ENI, being created for `node` in `subnet`.
+    pub fn new(subnet: SubnetId, node: u32, now: SimTime) -> Self {
+        Eni {
+            subnet,
+            ip_offset: None,
+            node,
+            state: EniState::Creating,
+            created_at: now,
+            attached_at: None,
+            released_at: None,
+            deleted_at: None,
+            pods_served: 0,
+            pod: None,
+            claim: None,
+            retained_since: None,
+            orphan_since: None,
+        }
+    }
 }

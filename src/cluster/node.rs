@@ -36,6 +36,12 @@ pub struct Node {
     pub waiting: VecDeque<u32>,
     /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
     pub surplus_since: VecDeque<SimTime>,
+    /// ENIs attached or attaching to it, checked against its limit by the VPC on attach.
+    pub attached: u32,
+    /// Creates for this node that failed in a row, for the backoff of the next.
+    pub create_failures: u32,
+    /// No new ENI is created for this node before then (backoff after a failed create).
+    pub bind_after: SimTime,
 }
 
 impl Node {

@@ -38,8 +38,10 @@ pub struct NodeDecision {
 /// A candidate subnet for a new ENI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubnetView {
-    /// Free addresses.
+    /// Free addresses, as the policy last knew them.
     pub free_ips: u32,
+    /// True while the subnet is left out after answering `ResourceInsufficient`.
+    pub cooling: bool,
 }
 
 /// An allocation policy behind the boundary the simulator drives.
@@ -61,12 +63,14 @@ pub trait AllocationPolicy {
 }
 
 /// TKE's subnet choice for a new ENI: the subnet with the most free addresses, ties to the
-/// first in the file; `None` if every candidate is full.
+/// first in the file, leaving out subnets cooling down after `ResourceInsufficient`; `None` if
+/// every candidate is cooling. A full subnet is still tried: the VPC's answer is what tells the
+/// policy it is exhausted.
 pub fn most_free_subnet(candidates: &[SubnetView]) -> Option<usize> {
     candidates
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.free_ips > 0)
+        .filter(|(_, s)| !s.cooling)
         .fold(None, |best: Option<(usize, u32)>, (i, s)| match best {
             Some((_, free)) if free >= s.free_ips => best,
             _ => Some((i, s.free_ips)),

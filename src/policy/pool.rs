@@ -173,9 +173,21 @@ mod tests {
     #[test]
     fn subnet_with_most_free_ips_wins_ties_to_the_first() {
         let p = policy(ReleaseMode::Slow);
-        let s = |free_ips| SubnetView { free_ips };
+        let s = |free_ips| SubnetView {
+            free_ips,
+            cooling: false,
+        };
+        let cooling = SubnetView {
+            free_ips: 50,
+            cooling: true,
+        };
         assert_eq!(p.choose_subnet(&[s(5), s(9), s(9)]), Some(1));
-        assert_eq!(p.choose_subnet(&[s(0), s(0)]), None);
+        assert_eq!(
+            p.choose_subnet(&[cooling, s(0), s(0)]),
+            Some(1),
+            "full, so the VPC says so"
+        );
+        assert_eq!(p.choose_subnet(&[cooling]), None);
         assert_eq!(p.choose_subnet(&[]), None);
     }
 

@@ -140,7 +140,7 @@ impl Sink for CsvFiles {
             "eni-{:08},{},{},{},{},{},{},{},{},{}",
             r.eni,
             field(r.subnet),
-            r.ip,
+            Opt(r.ip),
             NodeName(r.node),
             r.created,
             Opt(r.attached),

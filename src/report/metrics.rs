@@ -2,7 +2,7 @@
 //! time integrals. Nothing here is derived from the CSV rows, so a run without files
 //! (a sweep) reports the same summary.
 
-use crate::cloud::vpc::Api;
+use crate::cloud::api::Endpoint;
 use crate::engine::SimTime;
 use std::collections::BTreeMap;
 
@@ -78,8 +78,8 @@ pub struct Metrics {
     pub releases: u64,
     /// Surplus -> release delays, ms.
     pub release_delay_ms: Vec<u64>,
-    /// Calls issued per API.
-    pub api_calls: BTreeMap<Api, u64>,
+    /// Calls issued per endpoint (task polls included).
+    pub api_calls: BTreeMap<Endpoint, u64>,
     /// Failed calls per error code.
     pub api_errors: BTreeMap<&'static str, u64>,
     /// Calls refused by a rate limit.
@@ -92,4 +92,8 @@ pub struct Metrics {
     pub static_expired: u64,
     /// Static-IP ENIs deleted with their node (the pod's IP is lost).
     pub static_lost: u64,
+    /// ENIs created whose create's answer was lost.
+    pub orphans: u64,
+    /// How long each orphan existed before the reconciler found it, ms.
+    pub orphan_lived_ms: Vec<u64>,
 }

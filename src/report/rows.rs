@@ -40,8 +40,8 @@ pub struct EniRow<'a> {
     pub eni: u32,
     /// Subnet id.
     pub subnet: &'a str,
-    /// Its address.
-    pub ip: Ipv4Addr,
+    /// Its address (none if its create failed).
+    pub ip: Option<Ipv4Addr>,
     /// The node it was created for: group name and ordinal.
     pub node: (&'a str, u32),
     /// When creation was requested.

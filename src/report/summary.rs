@@ -147,8 +147,14 @@ pub struct SubnetSummary {
 pub struct InvariantsSummary {
     /// Broken invariants found.
     pub violations: u64,
-    /// ENIs that exist in the VPC but belong to nothing.
+    /// ENIs that exist in the VPC but belong to nothing (not even the orphans below).
     pub leaked_enis: u64,
+    /// ENIs whose create's answer was lost, so the controller did not know them.
+    pub orphans: u64,
+    /// Orphans the reconciler had not found yet when the run ended.
+    pub orphans_at_end: u64,
+    /// How long orphans existed before the reconciler found them, seconds.
+    pub orphan_lived_s: DelaySummary,
     /// What was broken, one line each (empty when all holds).
     pub details: Vec<String>,
 }

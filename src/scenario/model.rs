@@ -73,6 +73,12 @@ pub struct PolicyConfig {
     pub static_ip_retention: Option<SimTime>,
     /// How failed VPC calls are retried.
     pub retry: RetryConfig,
+    /// How long a subnet that answered `ResourceInsufficient` is left out of new ENIs
+    /// (default 5m).
+    pub subnet_cooldown: SimTime,
+    /// How often the controller lists the VPC's ENIs to find those it lost track of (lost
+    /// answers) and delete them (default 1m).
+    pub reconcile_interval: SimTime,
 }
 
 /// `[policy.retry]`: capped exponential backoff between retries of a failed VPC call, computed

@@ -61,6 +61,10 @@ pub struct RawPolicy {
     pub eni_timeout: Option<Duration>,
     /// "never" (default) or a duration of at least 5m.
     pub static_ip_retention: Option<String>,
+    /// Default 5m.
+    pub subnet_cooldown: Option<Duration>,
+    /// Default 1m.
+    pub reconcile_interval: Option<Duration>,
     /// Default: every retry default.
     #[serde(default)]
     pub retry: RawRetry,

@@ -37,6 +37,10 @@ pub const DEFAULT_RETRY: RetryConfig = RetryConfig {
 };
 /// `reserved_ips` of a subnet when not given: the VPC keeps 3 addresses of every subnet.
 pub const DEFAULT_RESERVED_IPS: u32 = 3;
+/// `policy.subnet_cooldown` when not given.
+pub const DEFAULT_SUBNET_COOLDOWN: SimTime = SimTime::from_secs(300);
+/// `policy.reconcile_interval` when not given.
+pub const DEFAULT_RECONCILE_INTERVAL: SimTime = SimTime::from_secs(60);
 /// Shortest `policy.static_ip_retention` TKE accepts.
 pub const MIN_STATIC_IP_RETENTION: SimTime = SimTime::from_secs(300);
 /// `diurnal.period` of a poisson workload when not given: a day.
@@ -210,6 +214,14 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
         eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
         static_ip_retention: retention(raw.static_ip_retention.as_deref(), at)?,
         retry: retry(&raw.retry)?,
+        subnet_cooldown: positive(
+            or(raw.subnet_cooldown, DEFAULT_SUBNET_COOLDOWN),
+            at("subnet_cooldown"),
+        )?,
+        reconcile_interval: positive(
+            or(raw.reconcile_interval, DEFAULT_RECONCILE_INTERVAL),
+            at("reconcile_interval"),
+        )?,
     })
 }
 

@@ -1,19 +1,23 @@
-//! ENI lifecycle: carrying out the policy's decisions and the VPC calls that follow.
+//! ENI lifecycle: carrying out the policy's decisions, and where an ENI goes when a VPC call
+//! on it succeeds or fails.
 
 use super::pods::EniFate;
-use super::{Call, Event, Simulation};
+use super::{Event, Simulation};
+use crate::cloud::api::ApiErrorCode;
 use crate::cloud::eni::{Eni, EniId, EniState};
+use crate::cloud::retry::backoff;
+use crate::cloud::subnet::SubnetId;
 use crate::cloud::vpc::Api;
 use crate::cluster::node::Node;
 use crate::engine::SimTime;
 use crate::policy::SubnetView;
-use crate::report::rows::{ApiCallRow, EniRow};
+use crate::report::rows::EniRow;
 use crate::scenario::model::Scenario;
 use std::net::Ipv4Addr;
 
 impl Simulation<'_> {
-    /// Asks the policy what a node needs and carries it out: binds, releases, and the
-    /// wake-up it wants for release pacing.
+    /// Asks the policy what a node needs and carries it out: binds (unless a failed create
+    /// holds them back), releases, and the wake-up it wants.
     pub(super) fn reconcile_node(&mut self, node: u32) {
         let n = &self.nodes[node as usize];
         if !n.alive {
@@ -21,7 +25,10 @@ impl Simulation<'_> {
         }
         let now = self.now();
         let decision = self.policy.decide(node as usize, &n.view(), now);
-        for _ in 0..decision.bind {
+        let backing_off = now < n.bind_after && decision.bind > 0;
+        let bind = if backing_off { 0 } else { decision.bind };
+        let retry_at = backing_off.then_some(n.bind_after);
+        for _ in 0..bind {
             if !self.bind_one(node) {
                 let zone = self.nodes[node as usize].zone;
                 self.starved[zone].insert(node);
@@ -32,7 +39,11 @@ impl Simulation<'_> {
             self.release_one(node);
         }
         self.track_surplus(node);
-        self.set_release_timer(node, decision.wake_at);
+        let wake = match (decision.wake_at, retry_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.set_node_timer(node, wake);
     }
 
     /// Keeps the node's record of when each surplus ENI became surplus: new surplus is
@@ -47,25 +58,26 @@ impl Simulation<'_> {
         }
     }
 
-    pub(super) fn set_release_timer(&mut self, node: u32, wake_at: Option<SimTime>) {
+    /// Keeps one pending wake-up per node, at `wake_at` (none if `None`).
+    pub(super) fn set_node_timer(&mut self, node: u32, wake_at: Option<SimTime>) {
         let idx = node as usize;
-        if idx >= self.release_timers.len() {
-            self.release_timers.resize(idx + 1, None);
+        if idx >= self.node_timers.len() {
+            self.node_timers.resize(idx + 1, None);
         }
-        if self.release_timers[idx].map(|(t, _)| t) == wake_at {
+        if self.node_timers[idx].map(|(t, _)| t) == wake_at {
             return;
         }
-        if let Some((_, key)) = self.release_timers[idx].take() {
+        if let Some((_, key)) = self.node_timers[idx].take() {
             self.queue.cancel(key);
         }
         if let Some(t) = wake_at {
-            let key = self.queue.schedule(t, Event::ReleaseWake(node));
-            self.release_timers[idx] = Some((t, key));
+            let key = self.queue.schedule(t, Event::NodeWake(node));
+            self.node_timers[idx] = Some((t, key));
         }
     }
 
-    /// Creates an ENI for the node in the subnet the policy picks. False if no subnet of the
-    /// node's zone has a free address.
+    /// Asks the VPC for an ENI for the node, in the subnet the policy picks. False if every
+    /// subnet of the node's zone is cooling down after running dry.
     fn bind_one(&mut self, node: u32) -> bool {
         let now = self.now();
         let zone = self.nodes[node as usize].zone;
@@ -73,37 +85,30 @@ impl Simulation<'_> {
             .iter()
             .map(|s| SubnetView {
                 free_ips: self.subnets[s.0 as usize].free_ips(),
+                cooling: self.subnet_cooling[s.0 as usize] > now,
             })
             .collect();
         let Some(choice) = self.policy.choose_subnet(&candidates) else {
             return false;
         };
         let subnet = self.zone_subnets[zone][choice];
-        let Some(ip_offset) = self.subnets[subnet.0 as usize].allocate(now) else {
-            return false;
-        };
-        self.gauges.free_ips -= 1;
         let eni = EniId(self.enis.len() as u32);
-        self.enis.push(Eni {
-            subnet,
-            ip_offset,
-            node,
-            state: EniState::Creating,
-            created_at: now,
-            attached_at: None,
-            released_at: None,
-            deleted_at: None,
-            pods_served: 0,
-            pod: None,
-            claim: None,
-            retained_since: None,
-        });
+        self.enis.push(Eni::new(subnet, node, now));
         self.nodes[node as usize].bound += 1;
         self.metrics.bound.add(1, now);
-        self.gauges.enis_total += 1;
-        self.gauges.enis_in_flight += 1;
         self.submit(Api::Create, eni);
         true
+    }
+
+    /// A create the VPC runs: the ENI now exists, holding an address of its subnet.
+    pub(super) fn materialize(&mut self, eni: EniId) {
+        let now = self.now();
+        let e = &mut self.enis[eni.0 as usize];
+        e.ip_offset = self.subnets[e.subnet.0 as usize].allocate(now);
+        debug_assert!(e.ip_offset.is_some(), "the VPC checked the subnet had room");
+        self.gauges.free_ips -= 1;
+        self.gauges.enis_total += 1;
+        self.gauges.enis_in_flight += 1;
     }
 
     /// Releases one idle ENI of the node as surplus: detach, then delete.
@@ -123,11 +128,13 @@ impl Simulation<'_> {
         self.enis[eni.0 as usize].released_at = Some(now);
     }
 
-    /// Takes an ENI off a node's count and detaches it; what follows the detach depends on
-    /// whether it is kept for a static-IP pod's name.
+    /// Takes an attached ENI off a node's counts and detaches it; what follows the detach
+    /// depends on whether it is kept for a static-IP pod's name.
     fn unbind(&mut self, eni: EniId, node: u32) {
         let now = self.now();
-        self.nodes[node as usize].bound -= 1;
+        let n = &mut self.nodes[node as usize];
+        n.bound -= 1;
+        n.attached -= 1;
         self.metrics.bound.add(-1, now);
         self.gauges.enis_in_flight += 1;
         self.enis[eni.0 as usize].state = EniState::Detaching;
@@ -209,51 +216,17 @@ impl Simulation<'_> {
         self.start_delete(eni);
     }
 
-    /// Issues a VPC call on an ENI; its completion comes back as an event.
-    pub(super) fn submit(&mut self, api: Api, eni: EniId) {
+    /// A call on an ENI succeeded: the ENI moves to its next step.
+    pub(super) fn call_succeeded(&mut self, api: Api, eni: EniId) {
         let now = self.now();
-        let outcome = self.vpc.submit(api, now);
-        let call = Call {
-            api,
-            eni,
-            node: self.enis[eni.0 as usize].node,
-            issued: now,
-            seq: self.call_seq,
-        };
-        self.call_seq += 1;
-        let slot = match self.free_call_slots.pop() {
-            Some(s) => {
-                self.calls[s as usize] = Some(call);
-                s
-            }
-            None => {
-                self.calls.push(Some(call));
-                self.calls.len() as u32 - 1
-            }
-        };
-        *self.metrics.api_calls.entry(api).or_default() += 1;
-        self.gauges.api_calls_since_sample += 1;
-        self.queue
-            .schedule(outcome.completes_at, Event::ApiDone(slot));
-    }
-
-    /// A VPC call completed: move the ENI to its next step.
-    pub(super) fn complete_call(&mut self, slot: u32) {
-        let Some(call) = self.calls[slot as usize].take() else {
-            return;
-        };
-        self.free_call_slots.push(slot);
-        let now = self.now();
-        self.write_call_row(&call, now.since(call.issued), "ok");
-        let eni = call.eni;
         let node = self.enis[eni.0 as usize].node;
         let alive = self.nodes[node as usize].alive;
-        match call.api {
+        match api {
             Api::Create => {
                 self.metrics.enis_created += 1;
+                self.nodes[node as usize].create_failures = 0;
                 if alive {
-                    self.enis[eni.0 as usize].state = EniState::Attaching;
-                    self.submit(Api::Attach, eni);
+                    self.start_attach(eni, node);
                 } else {
                     self.start_delete(eni);
                 }
@@ -271,17 +244,82 @@ impl Simulation<'_> {
             }
             Api::Detach => {
                 self.metrics.enis_detached += 1;
-                let e = &mut self.enis[eni.0 as usize];
+                let e = &self.enis[eni.0 as usize];
                 match (e.claim, e.pod) {
-                    // A new incarnation of its pod is waiting for it on another node.
-                    (Some(_), Some(_)) => {
-                        e.state = EniState::Attaching;
-                        self.submit(Api::Attach, eni);
-                    }
+                    // A new incarnation of its pod waits for it on another node.
+                    (Some(_), Some(_)) => self.start_attach(eni, node),
                     _ => self.off_node(eni),
                 }
             }
             Api::Delete => self.finish_delete(eni),
+        }
+    }
+
+    /// Attaches an ENI to a node.
+    pub(super) fn start_attach(&mut self, eni: EniId, node: u32) {
+        self.enis[eni.0 as usize].state = EniState::Attaching;
+        self.nodes[node as usize].attached += 1;
+        self.submit(Api::Attach, eni);
+    }
+
+    /// A create failed. The node stops creating for a backoff; a subnet that ran dry is left
+    /// out for a cooldown; and if only the answer was lost, the ENI exists unknown to the
+    /// controller until its reconciler finds it.
+    pub(super) fn create_failed(&mut self, eni: EniId, code: ApiErrorCode, answer_lost: bool) {
+        let now = self.now();
+        let e = &mut self.enis[eni.0 as usize];
+        let (node, subnet) = (e.node, e.subnet);
+        if answer_lost {
+            e.state = EniState::Detached;
+            e.orphan_since = Some(now);
+            self.gauges.enis_in_flight -= 1;
+            self.orphans.push(eni);
+            self.metrics.orphans += 1;
+            self.schedule_reconcile();
+        } else {
+            e.state = EniState::Failed;
+            self.write_eni_row(eni);
+        }
+        if code == ApiErrorCode::ResourceInsufficient {
+            let until = now.plus(self.sc.policy.subnet_cooldown);
+            self.subnet_cooling[subnet.0 as usize] = until;
+            self.queue.schedule(until, Event::SubnetCooled(subnet.0));
+        }
+        let n = &mut self.nodes[node as usize];
+        if !n.alive {
+            return;
+        }
+        n.bound -= 1;
+        n.create_failures += 1;
+        n.bind_after = now.plus(backoff(&self.sc.policy.retry, n.create_failures));
+        self.metrics.bound.add(-1, now);
+        self.reconcile_node(node);
+    }
+
+    /// The controller's periodic listing of the VPC's ENIs comes next on the grid of
+    /// `reconcile_interval`, if not already due.
+    fn schedule_reconcile(&mut self) {
+        if self.reconcile_due {
+            return;
+        }
+        let every = self.sc.policy.reconcile_interval.as_millis();
+        let next = (self.now().as_millis() / every + 1) * every;
+        self.queue.schedule(SimTime(next), Event::Reconcile);
+        self.reconcile_due = true;
+    }
+
+    /// The controller lists the VPC's ENIs and deletes those it lost track of.
+    pub(super) fn reconcile_orphans(&mut self) {
+        let now = self.now();
+        self.reconcile_due = false;
+        for eni in std::mem::take(&mut self.orphans) {
+            let e = &mut self.enis[eni.0 as usize];
+            let since = e.orphan_since.take().unwrap_or(now);
+            self.metrics
+                .orphan_lived_ms
+                .push(now.since(since).as_millis());
+            self.gauges.enis_in_flight += 1;
+            self.start_delete(eni);
         }
     }
 
@@ -306,7 +344,7 @@ impl Simulation<'_> {
     }
 
     /// An ENI is off its node: kept if a static-IP pod's name claims it, deleted otherwise.
-    fn off_node(&mut self, eni: EniId) {
+    pub(super) fn off_node(&mut self, eni: EniId) {
         if self.enis[eni.0 as usize].claim.is_some() {
             self.keep_retained(eni);
         } else {
@@ -337,9 +375,17 @@ impl Simulation<'_> {
         );
         e.state = EniState::Deleted;
         e.deleted_at = Some(now);
-        let (subnet, offset) = (e.subnet, e.ip_offset);
-        self.subnets[subnet.0 as usize].release(offset, now);
+        let subnet = e.subnet;
+        if let Some(offset) = e.ip_offset {
+            self.subnets[subnet.0 as usize].release(offset, now);
+        }
         self.write_eni_row(eni);
+        self.wake_starved(subnet);
+    }
+
+    /// Nodes of a subnet's zone that could not bind try again (an address came free, or the
+    /// subnet's cooldown ended).
+    pub(super) fn wake_starved(&mut self, subnet: SubnetId) {
         let zone = self.subnets[subnet.0 as usize].zone;
         for node in std::mem::take(&mut self.starved[zone]) {
             self.reconcile_node(node);
@@ -351,10 +397,11 @@ impl Simulation<'_> {
         self.subnets[self.enis[eni.0 as usize].subnet.0 as usize].zone
     }
 
-    /// The address an ENI holds.
-    pub(super) fn eni_address(&self, eni: EniId) -> Ipv4Addr {
+    /// The address an ENI holds, if the VPC gave it one.
+    pub(super) fn eni_address(&self, eni: EniId) -> Option<Ipv4Addr> {
         let e = &self.enis[eni.0 as usize];
-        self.subnets[e.subnet.0 as usize].address(e.ip_offset)
+        e.ip_offset
+            .map(|o| self.subnets[e.subnet.0 as usize].address(o))
     }
 
     /// Streams one ENI's row.
@@ -373,19 +420,6 @@ impl Simulation<'_> {
             state: e.state.name(),
         };
         self.sink.eni(&row);
-    }
-
-    /// Streams one call's row.
-    pub(super) fn write_call_row(&mut self, call: &Call, latency: SimTime, result: &'static str) {
-        let row = ApiCallRow {
-            issued: call.issued,
-            api: call.api.name(),
-            node: node_name(&self.nodes, &self.sc, call.node),
-            eni: call.eni.0,
-            latency,
-            result,
-        };
-        self.sink.api_call(&row);
     }
 }
 

@@ -1,8 +1,8 @@
 //! The end of a run: rows for what is still alive, the invariant checks and the summary.
 
 use super::Simulation;
+use crate::cloud::api::Endpoint;
 use crate::cloud::eni::{EniId, EniState};
-use crate::cloud::vpc::Api;
 use crate::cluster::pod::PodState;
 use crate::engine::SimTime;
 use crate::report::stats::Percentiles;
@@ -90,12 +90,12 @@ impl Simulation<'_> {
                 },
             },
             api: ApiSummary {
-                calls: Api::ALL
+                calls: Endpoint::ALL
                     .iter()
-                    .map(|a| {
+                    .map(|e| {
                         (
-                            a.name().to_string(),
-                            m.api_calls.get(a).copied().unwrap_or(0),
+                            e.name().to_string(),
+                            m.api_calls.get(e).copied().unwrap_or(0),
                         )
                     })
                     .collect(),
@@ -127,6 +127,16 @@ impl Simulation<'_> {
             invariants: InvariantsSummary {
                 violations: findings.details.len() as u64,
                 leaked_enis: findings.leaked,
+                orphans: m.orphans,
+                orphans_at_end: self.orphans.len() as u64,
+                orphan_lived_s: {
+                    let lived = Percentiles::of(&mut m.orphan_lived_ms);
+                    DelaySummary {
+                        p50: lived.p50,
+                        p99: lived.p99,
+                        max: lived.max,
+                    }
+                },
                 details: findings.details,
             },
         }

@@ -56,13 +56,18 @@ impl Simulation<'_> {
     fn check_nodes(&self, f: &mut Findings) {
         let mut bound = vec![0u32; self.nodes.len()];
         let mut attached = vec![0u32; self.nodes.len()];
+        let mut attaching = vec![0u32; self.nodes.len()];
         for e in &self.enis {
             let n = e.node as usize;
             if !self.nodes[n].alive {
                 continue;
             }
             match e.state {
-                EniState::Creating | EniState::Attaching => bound[n] += 1,
+                EniState::Creating => bound[n] += 1,
+                EniState::Attaching => {
+                    bound[n] += 1;
+                    attaching[n] += 1;
+                }
                 EniState::Attached => {
                     bound[n] += 1;
                     attached[n] += 1;
@@ -73,6 +78,13 @@ impl Simulation<'_> {
             }
         }
         for (id, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.alive) {
+            if n.attached != attached[id] + attaching[id] {
+                f.details.push(format!(
+                    "node {id} counts {} attached or attaching ENIs but has {}",
+                    n.attached,
+                    attached[id] + attaching[id]
+                ));
+            }
             if n.bound != bound[id] {
                 f.details.push(format!(
                     "node {id} counts {} bound ENIs but has {}",
@@ -113,8 +125,10 @@ impl Simulation<'_> {
     /// Each subnet's used addresses equal the ENIs that exist in it.
     fn check_subnets(&self, f: &mut Findings) {
         let mut used = vec![0u32; self.subnets.len()];
-        for e in self.enis.iter().filter(|e| e.state != EniState::Deleted) {
-            used[e.subnet.0 as usize] += 1;
+        for e in self.enis.iter().filter(|e| e.ip_offset.is_some()) {
+            if e.state != EniState::Deleted {
+                used[e.subnet.0 as usize] += 1;
+            }
         }
         for (s, u) in self.subnets.iter().zip(used) {
             if s.used_ips() != u {
@@ -142,8 +156,10 @@ impl Simulation<'_> {
         for (id, e) in self.enis.iter().enumerate() {
             let owned = e.state.in_flight()
                 || (e.state == EniState::Attached && self.nodes[e.node as usize].alive)
-                || (e.state == EniState::Detached && e.claim.is_some());
-            if e.state != EniState::Deleted && !owned {
+                || (e.state == EniState::Detached
+                    && (e.claim.is_some() || e.orphan_since.is_some()));
+            let gone = matches!(e.state, EniState::Deleted | EniState::Failed);
+            if !gone && !owned {
                 f.leaked += 1;
                 f.details
                     .push(format!("ENI {id} is leaked ({})", e.state.name()));

@@ -4,6 +4,7 @@
 //! on at once on different threads. Same-time events run in the order they were scheduled;
 //! a timeseries sample at time T sees every event at or before T.
 
+mod calls;
 mod enis;
 mod finish;
 mod invariants;
@@ -12,8 +13,9 @@ mod pods;
 mod sources;
 
 use crate::cloud::eni::{Eni, EniId};
+use crate::cloud::quota::Quota;
 use crate::cloud::subnet::{Subnet, SubnetId};
-use crate::cloud::vpc::{Api, VpcApi};
+use crate::cloud::vpc::VpcApi;
 use crate::cluster::controller::ReplicaController;
 use crate::cluster::node::Node;
 use crate::cluster::pod::Pod;
@@ -27,6 +29,7 @@ use crate::report::metrics::Metrics;
 use crate::report::rows::{SampleRow, Sink};
 use crate::report::summary::Summary;
 use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
+use calls::Call;
 use sources::SourceState;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,10 +54,18 @@ enum Event {
     Source(u32),
     /// A source-driven pod's lifetime is over.
     PodExpire(u32),
-    /// A VPC call completes (index into the in-flight call table).
+    /// The controller learns a VPC call's result (index into the call table).
     ApiDone(u32),
-    /// A node's release pacing wake-up.
-    ReleaseWake(u32),
+    /// The controller polls DescribeVpcTaskResult for a call's task.
+    Poll(u32),
+    /// A failed call is sent again after its backoff.
+    Retry(u32),
+    /// A node's wake-up: release pacing, or the end of a create backoff.
+    NodeWake(u32),
+    /// The controller lists the VPC's ENIs to find those it lost track of.
+    Reconcile,
+    /// A subnet's cooldown after `ResourceInsufficient` ends.
+    SubnetCooled(u32),
 }
 
 impl Event {
@@ -65,25 +76,19 @@ impl Event {
             Event::WorkloadStart(w) => [2, u64::from(w)],
             Event::Scale { workload, step } => [3, u64::from(workload) << 32 | u64::from(step)],
             Event::ApiDone(c) => [4, u64::from(c)],
-            Event::ReleaseWake(n) => [5, u64::from(n)],
+            Event::NodeWake(n) => [5, u64::from(n)],
             Event::Restart(w) => [6, u64::from(w)],
             Event::RollingStep(w) => [7, u64::from(w)],
             Event::CrashDetected(n) => [8, u64::from(n)],
             Event::RetentionExpiry(e) => [9, u64::from(e)],
             Event::Source(w) => [10, u64::from(w)],
             Event::PodExpire(p) => [11, u64::from(p)],
+            Event::Poll(c) => [12, u64::from(c)],
+            Event::Retry(c) => [13, u64::from(c)],
+            Event::Reconcile => [14, 0],
+            Event::SubnetCooled(s) => [15, u64::from(s)],
         }
     }
-}
-
-/// A VPC call in flight.
-#[derive(Clone, Copy, Debug)]
-struct Call {
-    api: Api,
-    eni: EniId,
-    node: u32,
-    issued: SimTime,
-    seq: u64,
 }
 
 /// Live counts behind timeseries.csv.
@@ -108,6 +113,9 @@ pub struct Simulation<'a> {
     zone_subnets: Vec<Vec<SubnetId>>,
     vpc: VpcApi,
     enis: Vec<Eni>,
+    quota: Quota,
+    /// Per subnet: left out of new ENIs until then (after `ResourceInsufficient`).
+    subnet_cooling: Vec<SimTime>,
     calls: Vec<Option<Call>>,
     free_call_slots: Vec<u32>,
     call_seq: u64,
@@ -126,7 +134,11 @@ pub struct Simulation<'a> {
     claims: BTreeMap<(u32, u32), EniId>,
     scheduler: Scheduler,
     policy: Box<dyn AllocationPolicy>,
-    release_timers: Vec<Option<(SimTime, EventKey)>>,
+    node_timers: Vec<Option<(SimTime, EventKey)>>,
+    /// ENIs whose create's answer was lost, until the reconciler finds them.
+    orphans: Vec<EniId>,
+    /// True while a reconcile event is scheduled.
+    reconcile_due: bool,
     starved: Vec<BTreeSet<u32>>,
     metrics: Metrics,
     gauges: Gauges,
@@ -203,7 +215,9 @@ impl<'a> Simulation<'a> {
             zones,
             subnets,
             zone_subnets,
-            vpc: VpcApi::new(&sc.vpc.latency, streams.stream(Stream::VpcLatency)),
+            vpc: VpcApi::with_config(&sc.vpc, &streams),
+            quota: Quota::new(sc.vpc.eni_quota),
+            subnet_cooling: vec![SimTime::ZERO; sc.subnets.len()],
             enis: Vec::new(),
             calls: Vec::new(),
             free_call_slots: Vec::new(),
@@ -225,7 +239,9 @@ impl<'a> Simulation<'a> {
             claims: BTreeMap::new(),
             scheduler: Scheduler::new(zone_has_subnet, sc.workloads.len()),
             policy,
-            release_timers: Vec::new(),
+            node_timers: Vec::new(),
+            orphans: Vec::new(),
+            reconcile_due: false,
             metrics: Metrics::default(),
             gauges,
             fingerprint: FNV_OFFSET,
@@ -312,8 +328,12 @@ impl<'a> Simulation<'a> {
             Event::Restart(w) => self.start_rolling(w),
             Event::RollingStep(w) => self.rolling_step(w),
             Event::ApiDone(slot) => self.complete_call(slot),
-            Event::ReleaseWake(node) => {
-                self.release_timers[node as usize] = None;
+            Event::Poll(slot) => self.poll(slot),
+            Event::Retry(slot) => self.retry(slot),
+            Event::Reconcile => self.reconcile_orphans(),
+            Event::SubnetCooled(subnet) => self.wake_starved(SubnetId(subnet)),
+            Event::NodeWake(node) => {
+                self.node_timers[node as usize] = None;
                 self.reconcile_node(node);
             }
             Event::CrashDetected(node) => self.crash_detected(node),

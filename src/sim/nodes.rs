@@ -102,6 +102,9 @@ impl Simulation<'_> {
             idle: Vec::new(),
             waiting: VecDeque::new(),
             surplus_since: VecDeque::new(),
+            attached: 0,
+            create_failures: 0,
+            bind_after: SimTime::ZERO,
         });
         self.group_nodes[group].push(id);
         self.scheduler.refresh(id, &self.nodes[id as usize]);
@@ -130,7 +133,7 @@ impl Simulation<'_> {
         let now = self.now();
         self.nodes[node as usize].alive = false;
         self.scheduler.refresh(node, &self.nodes[node as usize]);
-        self.set_release_timer(node, None);
+        self.set_node_timer(node, None);
         let pods = self.nodes[node as usize].pods.clone();
         let mut workloads = Vec::with_capacity(pods.len());
         for &pod in &pods {
@@ -150,6 +153,7 @@ impl Simulation<'_> {
         let n = &mut self.nodes[node as usize];
         let idle = std::mem::take(&mut n.idle);
         let bound = std::mem::take(&mut n.bound);
+        n.attached = 0;
         n.surplus_since.clear();
         self.metrics.idle.add(-(idle.len() as i64), now);
         self.metrics.bound.add(-i64::from(bound), now);

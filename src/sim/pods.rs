@@ -142,11 +142,10 @@ impl Simulation<'_> {
         e.pod = Some(pod);
         e.node = node;
         if e.state == EniState::Detached {
-            e.state = EniState::Attaching;
             e.retained_since = None;
             self.gauges.enis_retained -= 1;
             self.gauges.enis_in_flight += 1;
-            self.submit(crate::cloud::vpc::Api::Attach, eni);
+            self.start_attach(eni, node);
         }
     }
 
@@ -332,7 +331,7 @@ impl Simulation<'_> {
             serial: p.serial,
             node: p.node.map(|n| node_name(&self.nodes, &self.sc, n)),
             zone: node.map(|n| self.zones[n.zone].as_str()),
-            ip: p.eni.map(|e| self.eni_address(e)),
+            ip: p.eni.and_then(|e| self.eni_address(e)),
             created: p.created_at,
             scheduled: p.scheduled_at,
             ready: p.ready_at,

@@ -72,7 +72,7 @@ impl Sink for Recorder {
         self.enis.push(Eni {
             eni: r.eni,
             subnet: r.subnet.to_string(),
-            ip: r.ip.to_string(),
+            ip: r.ip.map(|ip| ip.to_string()).unwrap_or_default(),
             node: format!("{}-{}", r.node.0, r.node.1),
             created: r.created,
             attached: r.attached,
