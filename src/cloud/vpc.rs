@@ -15,7 +15,7 @@ use super::faults::Faults;
 use super::latency::Sampler;
 use super::ratelimit::TokenBucket;
 use crate::engine::{RngStreams, SimTime, Stream};
-use crate::scenario::model::{ApiLatencies, FaultConfig, PerApi, VpcConfig};
+use crate::scenario::model::{PerApi, VpcConfig};
 use rand_chacha::ChaCha8Rng;
 
 /// How the caller learns a call's result.
@@ -66,17 +66,6 @@ impl VpcApi {
         }
     }
 
-    /// A VPC with latencies only: no rate limit binds (4 billion per second), no faults. For
-    /// the event loop until it builds with [`VpcApi::with_config`] and handles errors.
-    pub fn new(latencies: &ApiLatencies, latency_rng: ChaCha8Rng) -> Self {
-        VpcApi {
-            latency: latencies.map(|_, m| Sampler::new(*m)),
-            limits: PerApi::same(u32::MAX).map(|_, r| TokenBucket::new(*r)),
-            faults: Faults::new(FaultConfig::NONE, Vec::new(), latency_rng.clone()),
-            latency_rng,
-        }
-    }
-
     /// Calls `api` at `now`. `precondition` is the cloud's verdict on the call's subject,
     /// computed by the caller from state it owns (see [`crate::cloud::quota::Quota`]); it is
     /// checked after admission, so a refused call still spent a token.
@@ -122,13 +111,6 @@ impl VpcApi {
         self.direct(now, result)
     }
 
-    /// Submits `api` at `now` with no precondition. The current event loop's entry point: it
-    /// reads `completes_at` only, which suits a VPC built with [`VpcApi::new`] (every call
-    /// succeeds); once it handles errors it should use [`VpcApi::call`].
-    pub fn submit(&mut self, api: Api, now: SimTime) -> CallOutcome {
-        self.call(api, now, Ok(()))
-    }
-
     /// Outage first, then the rate limit (an outage spends no token).
     fn admit(&mut self, endpoint: Endpoint, now: SimTime) -> Result<(), ApiErrorCode> {
         if let Some(code) = self.faults.outage(endpoint, now) {
@@ -158,7 +140,7 @@ impl VpcApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::model::{FaultSpec, LatencyModel, Outage};
+    use crate::scenario::model::{FaultConfig, FaultSpec, LatencyModel, Outage};
 
     fn fixed(ms: u64) -> LatencyModel {
         LatencyModel::Fixed(SimTime(ms))
@@ -308,20 +290,5 @@ mod tests {
         let over = v.describe_task(SimTime(0));
         assert_eq!(over, refused(100, ApiErrorCode::RequestLimitExceeded));
         assert_eq!(v.call(Api::Attach, SimTime(0), Ok(())).result, Ok(()));
-    }
-
-    #[test]
-    fn the_latency_only_vpc_never_refuses() {
-        let mut v = VpcApi::new(
-            &config().latency,
-            RngStreams::new(5).stream(Stream::VpcLatency),
-        );
-        for i in 0..10_000 {
-            let o = v.submit(Api::Attach, SimTime(i / 100));
-            assert_eq!(
-                (o.result, o.completes_at),
-                (Ok(()), SimTime(i / 100 + 2000))
-            );
-        }
     }
 }
