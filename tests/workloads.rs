@@ -343,7 +343,8 @@ time,action,pod,workload,static_ip
 250.125,create,web-c,web,
 ";
 
-/// Two nodes with 2 warm ENIs each (ready at 2.3 s with the default latencies), and a trace
+/// Two nodes with 2 warm ENIs each (ready at 3.2 s with the default latencies and task
+/// polling), and a trace
 /// workload reading `trace.csv` next to the scenario.
 fn handwritten_scenario() -> String {
     cluster(
@@ -375,7 +376,7 @@ fn a_handwritten_trace_gives_the_pods_names_nodes_and_times_it_says() {
         assert_eq!(v.len(), 1, "{name}");
         v[0].clone()
     };
-    // Both nodes' pools are warm from 2.3 s: each pod takes an idle ENI when it is created.
+    // Both nodes' pools are warm from 3.2 s: each pod takes an idle ENI when it is created.
     // Placement: fewest exclusive-ENI pods, ties to the oldest node.
     let web_a = one("web-a");
     assert_eq!(web_a.node.as_deref(), Some("w-0"));
@@ -407,7 +408,8 @@ fn a_handwritten_trace_gives_the_pods_names_nodes_and_times_it_says() {
 
     // db-0 (static IP) is deleted at 120.25 s: its ENI is detached and kept for its name.
     // Created again at 150 s, it goes to w-1 (0 pods; w-0 has web-b) and gets the same ENI
-    // attached again: ready 2 s later, same address.
+    // attached again: the attach runs 2 s, the poll at 151 s is too early, the one at 152 s
+    // answers at 152.1 s. Same address.
     let db = rows.named("db-0");
     assert_eq!(db.len(), 2);
     assert_eq!(db[0].node.as_deref(), Some("w-1"), "w-0 had web-a");
@@ -419,7 +421,7 @@ fn a_handwritten_trace_gives_the_pods_names_nodes_and_times_it_says() {
     assert_eq!(db[1].node.as_deref(), Some("w-1"));
     assert_eq!(
         (db[1].created, db[1].scheduled, db[1].ready, db[1].deleted),
-        (s(150), Some(s(150)), Some(s(152)), None)
+        (s(150), Some(s(150)), Some(ms(152_100)), None)
     );
     assert!(!db[1].from_pool);
     assert!(db[0].ip.is_some());
@@ -555,7 +557,8 @@ lifetime = "5m"
     let expected: Vec<String> = (0..20).map(|i| format!("storm-{i}")).collect();
     assert_eq!(names, expected);
     // With a pool of 1 per node, 2 of the first burst's pods find a warm ENI; the other 18
-    // wait for their own create + attach (300 ms + 2 s).
+    // wait for their own create + attach, each learned by polling: 3.2 s (see
+    // tests/pool_policy.rs). 18 polls at a time stay within DescribeVpcTaskResult's 20/s.
     let first_waits: Vec<Option<SimTime>> = at_1m
         .iter()
         .map(|p| p.ready.map(|r| r.since(p.created)))
@@ -564,7 +567,7 @@ lifetime = "5m"
     assert_eq!(
         first_waits
             .iter()
-            .filter(|w| **w == Some(ms(2_300)))
+            .filter(|w| **w == Some(ms(3_200)))
             .count(),
         18
     );
