@@ -21,4 +21,5 @@ pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod swarm;
 pub mod workload;

@@ -6,7 +6,8 @@ use enisim::error::InputError;
 use enisim::output;
 use enisim::report::human;
 use enisim::scenario;
-use std::path::PathBuf;
+use enisim::sim::RunOptions;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -39,6 +40,28 @@ enum Command {
         /// Print nothing on success.
         #[arg(long)]
         quiet: bool,
+        /// Check every invariant after every event, and that nothing leaked once in-flight
+        /// work settled after the end.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run a scenario under many seeds, each drawing its own faults, latencies and outages,
+    /// with every invariant checked; print the seeds that fail and how to reproduce them.
+    Swarm {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Run seeds 1 to N.
+        #[arg(long, default_value_t = 100)]
+        seeds: u64,
+        /// Run this one seed only, and print its summary.
+        #[arg(long, conflicts_with = "seeds")]
+        seed: Option<u64>,
+        /// Threads [default: the machine's cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Override a scalar key, as for `run`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -67,12 +90,21 @@ fn main() -> ExitCode {
             mut overrides,
             json,
             quiet,
+            check,
         } => {
             if let Some(seed) = seed {
                 overrides.push(format!("seed={seed}"));
             }
-            run(&scenario, out, &overrides, json, quiet)
+            let print = Print { json, quiet };
+            run(&scenario, out, &overrides, print, RunOptions { check })
         }
+        Command::Swarm {
+            scenario,
+            seeds,
+            seed,
+            jobs,
+            overrides,
+        } => swarm(&scenario, seeds, seed, jobs, &overrides),
         Command::Validate {
             scenario,
             overrides,
@@ -105,12 +137,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(
-    path: &std::path::Path,
-    out: Option<PathBuf>,
-    overrides: &[String],
+/// What `run` prints.
+struct Print {
     json: bool,
     quiet: bool,
+}
+
+fn run(
+    path: &Path,
+    out: Option<PathBuf>,
+    overrides: &[String],
+    print: Print,
+    options: RunOptions,
 ) -> ExitCode {
     let sc = match scenario::load(path, overrides) {
         Ok(sc) => sc,
@@ -118,7 +156,7 @@ fn run(
     };
     let out = out.unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
     let started = Instant::now();
-    let summary = match output::run_to_dir(sc, &out) {
+    let summary = match output::run_to_dir(sc, &out, options) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -126,9 +164,9 @@ fn run(
         }
     };
     let wall = started.elapsed();
-    if json {
+    if print.json {
         print!("{}", summary.to_json());
-    } else if !quiet {
+    } else if !print.quiet {
         print!(
             "{}",
             human::render(&summary, wall, &out.display().to_string())
@@ -142,6 +180,72 @@ fn run(
         return ExitCode::from(BROKEN_INVARIANT);
     }
     ExitCode::SUCCESS
+}
+
+fn swarm(
+    path: &Path,
+    count: u64,
+    one: Option<u64>,
+    jobs: Option<usize>,
+    overrides: &[String],
+) -> ExitCode {
+    let base = match scenario::load(path, overrides) {
+        Ok(sc) => sc,
+        Err(e) => return bad_input(&e),
+    };
+    let seeds: Vec<u64> = match one {
+        Some(s) => vec![s],
+        None => (1..=count).collect(),
+    };
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = Instant::now();
+    let runs = match enisim::swarm::run_seeds(&base, &seeds, jobs) {
+        Ok(runs) => runs,
+        Err(e) => return bad_input(&e),
+    };
+    let mut failed = 0;
+    for r in &runs {
+        if one.is_some() {
+            print!(
+                "{}",
+                human::render(&r.summary, started.elapsed(), "(not written)")
+            );
+        }
+        if !r.passed() {
+            failed += 1;
+            let first = r
+                .summary
+                .invariants
+                .details
+                .first()
+                .map_or("", String::as_str);
+            println!("seed {} FAILED: {first}", r.seed);
+            println!(
+                "  reproduce: enisim swarm {} --seed {}",
+                path.display(),
+                r.seed
+            );
+        }
+    }
+    let errors: u64 = runs
+        .iter()
+        .flat_map(|r| r.summary.api.errors.values())
+        .sum();
+    let orphans: u64 = runs.iter().map(|r| r.summary.invariants.orphans).sum();
+    println!(
+        "swarm {}: {} seeds, {} failed; faults fired: {} API errors, {} lost creates found and deleted ({:.1} s wall)",
+        path.display(),
+        runs.len(),
+        failed,
+        errors,
+        orphans,
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        ExitCode::from(BROKEN_INVARIANT)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn bad_input(e: &InputError) -> ExitCode {

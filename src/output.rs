@@ -5,7 +5,7 @@ use crate::error::InputError;
 use crate::report::files::{CsvFiles, Staging};
 use crate::report::summary::Summary;
 use crate::scenario::model::Scenario;
-use crate::sim;
+use crate::sim::{self, RunOptions};
 use std::fmt;
 use std::fs;
 use std::io;
@@ -40,13 +40,17 @@ impl std::error::Error for OutputError {}
 
 /// Runs `scenario` and writes every output file into `dir`, replacing what was there only
 /// once all files are complete.
-pub fn run_to_dir(scenario: Scenario, dir: &Path) -> Result<Summary, OutputError> {
+pub fn run_to_dir(
+    scenario: Scenario,
+    dir: &Path,
+    options: RunOptions,
+) -> Result<Summary, OutputError> {
     let err = |source| OutputError::Io {
         path: dir.to_path_buf(),
         source,
     };
     let staging = Staging::create(dir).map_err(err)?;
-    match write_run(scenario, staging.dir()) {
+    match write_run(scenario, staging.dir(), options) {
         Ok(summary) => {
             staging.commit().map_err(err)?;
             Ok(summary)
@@ -61,13 +65,13 @@ pub fn run_to_dir(scenario: Scenario, dir: &Path) -> Result<Summary, OutputError
     }
 }
 
-fn write_run(scenario: Scenario, dir: &Path) -> Result<Summary, OutputError> {
+fn write_run(scenario: Scenario, dir: &Path, options: RunOptions) -> Result<Summary, OutputError> {
     let io = |source| OutputError::Io {
         path: dir.to_path_buf(),
         source,
     };
     let mut files = CsvFiles::create(dir).map_err(io)?;
-    let summary = sim::run(scenario, &mut files).map_err(OutputError::Input)?;
+    let summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
     files.finish().map_err(io)?;
     fs::write(dir.join("summary.json"), summary.to_json()).map_err(io)?;
     Ok(summary)

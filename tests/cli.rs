@@ -266,3 +266,46 @@ fn instance_types_lists_the_spec_table() {
         .stdout(predicate::str::is_match(r"SA3\s+LARGE\s+4\s+15").unwrap())
         .stdout(predicate::str::is_match(r"IT5\s+32XLARGE\s+128\s+23").unwrap());
 }
+
+#[test]
+fn swarm_runs_every_seed_checked_and_shows_the_faults_fired() {
+    let out = enisim()
+        .args(["swarm", QUICKSTART, "--seeds", "6", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(": 6 seeds, 0 failed"), "{text}");
+    let errors: u64 = text
+        .split("faults fired: ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(errors > 0, "{text}");
+    // One seed alone reproduces with its summary; the same figures whatever --jobs.
+    let one = |jobs: &str| {
+        let o = enisim()
+            .args(["swarm", QUICKSTART, "--seed", "4", "--jobs", jobs])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(o.stdout).unwrap();
+        text.lines()
+            .find(|l| l.contains("fingerprint"))
+            .map(str::to_string)
+            .unwrap()
+    };
+    assert_eq!(one("1"), one("2"));
+}
+
+#[test]
+fn checked_run_exits_0_when_every_invariant_holds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = run_to(
+        &tmp.path().join("c"),
+        &["--check", "--set", "vpc.faults.timeout=0.2"],
+    );
+    assert_eq!(s["invariants"]["violations"], 0);
+    assert!(s["invariants"]["orphans"].as_u64().unwrap() > 0);
+    assert_eq!(s["invariants"]["orphans_at_end"], 0, "drained");
+}

@@ -91,6 +91,12 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|e| e.time)
     }
 
+    /// True if the next event that will run satisfies `pred`.
+    pub fn peek_is(&mut self, pred: impl Fn(&E) -> bool) -> bool {
+        self.skip_cancelled();
+        self.heap.peek().is_some_and(|e| pred(&e.event))
+    }
+
     /// Removes and returns the next event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.skip_cancelled();

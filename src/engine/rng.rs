@@ -14,6 +14,8 @@ pub enum Stream {
     VpcFaults = 2,
     /// Choices made by the allocation policy (which idle ENI a pod gets).
     Policy = 3,
+    /// Fault rates, latencies and outages a swarm run draws for its seed.
+    Swarm = 4,
     /// Workload generators; workload `i` uses stream `Workloads + i`.
     Workloads = 1000,
 }

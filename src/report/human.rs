@@ -66,8 +66,28 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
         );
     }
     let _ = writeln!(o, "  api calls   {}", calls.join("  "));
+    if !s.api.errors.is_empty() {
+        let errors: Vec<String> = s
+            .api
+            .errors
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  api errors  {}  (throttled {})",
+            errors.join("  "),
+            s.api.throttled
+        );
+    }
     let inv = &s.invariants;
-    if inv.violations == 0 {
+    if inv.violations == 0 && inv.orphans > 0 {
+        let _ = writeln!(
+            o,
+            "  invariants  all hold; {} ENIs of lost create answers found by the reconciler (lived p50 {:.1}s, max {:.1}s), {} not yet at the end",
+            inv.orphans, inv.orphan_lived_s.p50, inv.orphan_lived_s.max, inv.orphans_at_end
+        );
+    } else if inv.violations == 0 {
         let _ = writeln!(o, "  invariants  all hold");
     } else {
         let _ = writeln!(

@@ -167,3 +167,92 @@ impl Simulation<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RunOptions, Simulation};
+    use crate::report::rows::NullSink;
+    use crate::scenario::load_str;
+
+    const SCENARIO: &str = r#"
+duration = "1h"
+[[subnets]]
+id = "a"
+zone = "z"
+cidr = "10.0.0.0/24"
+[[node_groups]]
+name = "w"
+instance_type = "S5.2XLARGE16"
+zone = "z"
+count = 2
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 5
+"#;
+
+    /// A world a few minutes in, every invariant holding.
+    fn settled(sink: &mut NullSink) -> Simulation<'_> {
+        let sc = load_str(SCENARIO, "t.toml", "t", &[]).unwrap();
+        let mut sim = Simulation::new(sc, sink).unwrap();
+        sim.start().unwrap();
+        while sim
+            .queue
+            .peek_time()
+            .is_some_and(|t| t.as_millis() < 300_000)
+        {
+            sim.step(RunOptions { check: true }).unwrap();
+        }
+        assert!(sim.first_violation.is_none());
+        assert!(sim.check_invariants().details.is_empty());
+        sim
+    }
+
+    #[test]
+    fn each_kind_of_broken_books_is_found() {
+        let mut sink = NullSink;
+        let mut sim = settled(&mut sink);
+        sim.nodes[0].bound += 1;
+        assert!(sim.check_invariants().details[0].contains("bound ENIs"));
+
+        let mut sink = NullSink;
+        let mut sim = settled(&mut sink);
+        let eni = sim.nodes[0].idle.pop().expect("a warm ENI");
+        let f = sim.check_invariants();
+        assert!(
+            f.details.iter().any(|d| d.contains("idle")),
+            "{:?}",
+            f.details
+        );
+        sim.nodes[0].alive = false;
+        let f = sim.check_invariants();
+        assert!(
+            f.leaked >= 1,
+            "an attached ENI of a gone node leaks: {:?} {eni:?}",
+            f.details
+        );
+
+        let mut sink = NullSink;
+        let mut sim = settled(&mut sink);
+        let running = sim.pods.iter().position(|p| p.eni.is_some()).unwrap();
+        let other = sim.pods.iter().rposition(|p| p.eni.is_some()).unwrap();
+        sim.pods[other].eni = sim.pods[running].eni;
+        let f = sim.check_invariants();
+        assert!(
+            f.details.iter().any(|d| d.contains("runs without")),
+            "{:?}",
+            f.details
+        );
+
+        let mut sink = NullSink;
+        let mut sim = settled(&mut sink);
+        let now = sim.now();
+        sim.subnets[0].allocate(now);
+        let f = sim.check_invariants();
+        assert!(
+            f.details.iter().any(|d| d.contains("subnet a")),
+            "{:?}",
+            f.details
+        );
+    }
+}

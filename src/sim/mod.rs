@@ -69,6 +69,21 @@ enum Event {
 }
 
 impl Event {
+    /// Events that bring new work (pods, cluster changes); a draining run skips them.
+    fn is_new_work(&self) -> bool {
+        matches!(
+            self,
+            Event::Cluster(_)
+                | Event::WorkloadStart(_)
+                | Event::Scale { .. }
+                | Event::Restart(_)
+                | Event::RollingStep(_)
+                | Event::CrashDetected(_)
+                | Event::Source(_)
+                | Event::PodExpire(_)
+        )
+    }
+
     /// A number per variant and its ids, for the fingerprint.
     fn words(self) -> [u64; 2] {
         match self {
@@ -139,6 +154,8 @@ pub struct Simulation<'a> {
     orphans: Vec<EniId>,
     /// True while a reconcile event is scheduled.
     reconcile_due: bool,
+    /// The first invariant broken, with the event after which it was found (checked runs).
+    first_violation: Option<String>,
     starved: Vec<BTreeSet<u32>>,
     metrics: Metrics,
     gauges: Gauges,
@@ -146,10 +163,31 @@ pub struct Simulation<'a> {
     sink: &'a mut dyn Sink,
 }
 
+/// How a run is carried out, beyond what the scenario says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Check every invariant after every event, and after `duration` let in-flight work
+    /// settle (at most [`DRAIN_LIMIT`], no new pods or cluster events) and check that no
+    /// orphan or leaked ENI is left. The first violation is reported with its event.
+    pub check: bool,
+}
+
+/// The longest a checked run drains past its duration.
+pub const DRAIN_LIMIT: SimTime = SimTime::from_secs(3600);
+
 /// Runs `scenario` to its end, streaming rows into `sink`, and returns the summary. Fails only
 /// on bad input found during the run (a trace that changed since it was loaded).
 pub fn run(scenario: Scenario, sink: &mut dyn Sink) -> Result<Summary, InputError> {
-    Simulation::new(scenario, sink)?.run()
+    run_with(scenario, sink, RunOptions::default())
+}
+
+/// As [`run`], with options.
+pub fn run_with(
+    scenario: Scenario,
+    sink: &mut dyn Sink,
+    options: RunOptions,
+) -> Result<Summary, InputError> {
+    Simulation::new(scenario, sink)?.run(options)
 }
 
 /// FNV-1a offset basis and prime, folded over 64-bit words.
@@ -242,6 +280,7 @@ impl<'a> Simulation<'a> {
             node_timers: Vec::new(),
             orphans: Vec::new(),
             reconcile_due: false,
+            first_violation: None,
             metrics: Metrics::default(),
             gauges,
             fingerprint: FNV_OFFSET,
@@ -255,7 +294,7 @@ impl<'a> Simulation<'a> {
     }
 
     /// Runs every event up to the scenario's duration and returns the summary.
-    pub fn run(mut self) -> Result<Summary, InputError> {
+    pub fn run(mut self, options: RunOptions) -> Result<Summary, InputError> {
         self.start()?;
         let end = self.sc.duration;
         let interval = self.sc.sample_interval;
@@ -268,18 +307,62 @@ impl<'a> Simulation<'a> {
                 self.sample(next_sample);
                 next_sample = next_sample.plus(interval);
             }
-            let Some((t, event)) = self.queue.pop() else {
-                break;
-            };
-            self.metrics.events += 1;
-            self.fold_fingerprint(t, event);
-            self.dispatch(event)?;
+            self.step(options)?;
         }
         while next_sample <= end {
             self.sample(next_sample);
             next_sample = next_sample.plus(interval);
         }
-        Ok(self.finish(end))
+        if options.check {
+            self.drain(options)?;
+        }
+        let last = self.now().max(end);
+        Ok(self.finish(last))
+    }
+
+    /// Runs the next event, then checks the invariants if asked to.
+    fn step(&mut self, options: RunOptions) -> Result<(), InputError> {
+        let Some((t, event)) = self.queue.pop() else {
+            return Ok(());
+        };
+        self.metrics.events += 1;
+        self.fold_fingerprint(t, event);
+        self.dispatch(event)?;
+        if options.check && self.first_violation.is_none() {
+            if let Some(detail) = self.check_invariants().details.into_iter().next() {
+                self.first_violation = Some(format!("after {event:?} at {t} s: {detail}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets the VPC calls, retries and the reconciler settle after the run's duration, with
+    /// no new pods or cluster events, then records anything left behind.
+    fn drain(&mut self, options: RunOptions) -> Result<(), InputError> {
+        let limit = self.sc.duration.plus(DRAIN_LIMIT);
+        while let Some(t) = self.queue.peek_time() {
+            if t > limit || !self.has_vpc_work() {
+                break;
+            }
+            if self.queue.peek_is(Event::is_new_work) {
+                self.queue.pop();
+                continue;
+            }
+            self.step(options)?;
+        }
+        if self.first_violation.is_none() && !self.orphans.is_empty() {
+            self.first_violation = Some(format!(
+                "{} orphaned ENIs left after draining {} s past the end",
+                self.orphans.len(),
+                DRAIN_LIMIT
+            ));
+        }
+        Ok(())
+    }
+
+    /// True while a VPC call is in flight or an orphan awaits the reconciler.
+    fn has_vpc_work(&self) -> bool {
+        !self.orphans.is_empty() || self.calls.iter().any(Option::is_some)
     }
 
     /// Nodes present at time zero, and the scheduled workload and cluster events.

@@ -42,6 +42,7 @@ pub struct Call {
     pub api: &'static str,
     pub node: String,
     pub latency: SimTime,
+    pub result: &'static str,
 }
 
 /// Keeps every row a run streams.
@@ -87,6 +88,7 @@ impl Sink for Recorder {
             api: r.api,
             node: format!("{}-{}", r.node.0, r.node.1),
             latency: r.latency,
+            result: r.result,
         });
     }
     fn sample(&mut self, r: &SampleRow) {
@@ -114,16 +116,21 @@ impl Recorder {
 
 /// Runs a scenario given as TOML text and returns its summary and every row.
 pub fn run(toml: &str) -> (Summary, Recorder) {
-    run_with(toml, &[])
+    run_with(toml, &[], enisim::sim::RunOptions::default())
 }
 
-/// As [`run`], with `--set` overrides.
-pub fn run_with(toml: &str, overrides: &[&str]) -> (Summary, Recorder) {
+/// As [`run`], with `--set` overrides and run options.
+pub fn run_with(
+    toml: &str,
+    overrides: &[&str],
+    options: enisim::sim::RunOptions,
+) -> (Summary, Recorder) {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
     let sc = enisim::scenario::load_str(toml, "test.toml", "test", &overrides)
         .unwrap_or_else(|e| panic!("scenario does not load: {e}"));
     let mut rec = Recorder::default();
-    let summary = enisim::sim::run(sc, &mut rec).unwrap_or_else(|e| panic!("run failed: {e}"));
+    let summary =
+        enisim::sim::run_with(sc, &mut rec, options).unwrap_or_else(|e| panic!("run failed: {e}"));
     assert_eq!(
         summary.invariants.violations, 0,
         "invariants broken: {:?}",
