@@ -112,6 +112,12 @@ impl Simulation<'_> {
                     attached[id]
                 ));
             }
+            if attached[id] > n.eni_pods {
+                f.details.push(format!(
+                    "node {id} has {} ENIs attached for pods, over its instance limit {}",
+                    attached[id], n.eni_pods
+                ));
+            }
             if n.pods.len() as u32 > n.eni_pods {
                 f.details.push(format!(
                     "node {id} has {} exclusive-ENI pods, over its limit {}",
