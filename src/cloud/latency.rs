@@ -1,5 +1,6 @@
 //! Drawing call latencies from a [`LatencyModel`] in whole milliseconds.
 
+use crate::engine::dist::lognormal_from_median_p99;
 use crate::engine::SimTime;
 use crate::scenario::model::LatencyModel;
 use rand::Rng;
@@ -17,9 +18,6 @@ enum Kind {
     Uniform(u64, u64),
 }
 
-/// z-score of the 99th percentile of the standard normal distribution.
-const Z99: f64 = 2.326_347_874_040_841;
-
 impl Sampler {
     /// A sampler for `model`. A lognormal whose parameters cannot form a distribution falls
     /// back to its median; a uniform with `min > max` (rejected by the loader) draws from
@@ -28,11 +26,9 @@ impl Sampler {
         Sampler(match model {
             LatencyModel::Fixed(t) => Kind::Fixed(t.as_millis()),
             LatencyModel::LogNormal { median, p99 } => {
-                let mu = (median.as_millis().max(1) as f64).ln();
-                let sigma = ((p99.as_millis().max(1) as f64).ln() - mu).max(0.0) / Z99;
-                match LogNormal::new(mu, sigma) {
-                    Ok(d) => Kind::LogNormal(d),
-                    Err(_) => Kind::Fixed(median.as_millis()),
+                match lognormal_from_median_p99(median, p99) {
+                    Some(d) => Kind::LogNormal(d),
+                    None => Kind::Fixed(median.as_millis()),
                 }
             }
             LatencyModel::Uniform { min, max } => {

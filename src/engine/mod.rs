@@ -1,6 +1,7 @@
 //! Model-agnostic simulation machinery: integer virtual time, the event queue and the seeded
 //! random streams. Nothing here knows about ENIs, nodes or pods.
 
+pub mod dist;
 pub mod queue;
 pub mod rng;
 pub mod time;

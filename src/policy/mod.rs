@@ -77,3 +77,16 @@ pub fn most_free_subnet(candidates: &[SubnetView]) -> Option<usize> {
         })
         .map(|(i, _)| i)
 }
+
+/// A node view for policy tests: `max` 39, min_warm 1, max_warm 3.
+#[cfg(test)]
+pub(crate) fn test_view(pods: u32, bound: u32, idle: u32) -> NodeView {
+    NodeView {
+        pods,
+        bound,
+        idle,
+        max: 39,
+        min_warm: 1,
+        max_warm: 3,
+    }
+}

@@ -101,16 +101,7 @@ mod tests {
         )
     }
 
-    fn view(pods: u32, bound: u32, idle: u32) -> NodeView {
-        NodeView {
-            pods,
-            bound,
-            idle,
-            max: 39,
-            min_warm: 1,
-            max_warm: 3,
-        }
-    }
+    use crate::policy::test_view as view;
 
     #[test]
     fn binds_up_to_pods_plus_min_warm_capped_at_max() {

@@ -35,16 +35,7 @@ impl AllocationPolicy for StaticPolicy {
 mod tests {
     use super::*;
 
-    fn view(pods: u32, bound: u32, idle: u32) -> NodeView {
-        NodeView {
-            pods,
-            bound,
-            idle,
-            max: 39,
-            min_warm: 1,
-            max_warm: 3,
-        }
-    }
+    use crate::policy::test_view as view;
 
     #[test]
     fn binds_one_per_pod_and_nothing_warm() {

@@ -1,5 +1,6 @@
 //! How long generated pods live.
 
+use crate::engine::dist::lognormal_from_median_p99;
 use crate::engine::SimTime;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
@@ -33,20 +34,15 @@ impl LifetimeModel {
                 _ => Inner::Fixed(mean),
             },
             LifetimeModel::LogNormal { median, p99 } => {
-                let mu = (median.as_millis().max(1) as f64).ln();
-                let sigma = ((p99.as_millis().max(1) as f64).ln() - mu).max(0.0) / Z99;
-                match LogNormal::new(mu, sigma) {
-                    Ok(d) => Inner::LogNormal(d),
-                    Err(_) => Inner::Fixed(median),
+                match lognormal_from_median_p99(median, p99) {
+                    Some(d) => Inner::LogNormal(d),
+                    None => Inner::Fixed(median),
                 }
             }
         };
         LifetimeSampler(inner)
     }
 }
-
-/// z-score of the 99th percentile of the standard normal distribution.
-const Z99: f64 = 2.326_347_874_040_841;
 
 /// Draws lifetimes of one [`LifetimeModel`], in whole milliseconds (rounded to nearest).
 #[derive(Clone, Copy, Debug)]
