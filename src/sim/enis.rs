@@ -262,7 +262,8 @@ impl Simulation<'_> {
         self.submit(Api::Attach, eni);
     }
 
-    /// A create failed. The node stops creating for a backoff; a subnet that ran dry is left
+    /// A create failed. The node stops creating for a backoff (growing with each round of
+    /// creates that fails, reset by a success); a subnet that ran dry is left
     /// out for a cooldown; and if only the answer was lost, the ENI exists unknown to the
     /// controller until its reconciler finds it.
     pub(super) fn create_failed(&mut self, eni: EniId, code: ApiErrorCode, answer_lost: bool) {
@@ -290,8 +291,12 @@ impl Simulation<'_> {
             return;
         }
         n.bound -= 1;
-        n.create_failures += 1;
-        n.bind_after = now.plus(backoff(&self.sc.policy.retry, n.create_failures));
+        // Creates sent together fail together: only the first failure of a round of creates
+        // lengthens the backoff.
+        if now >= n.bind_after {
+            n.create_failures += 1;
+            n.bind_after = now.plus(backoff(&self.sc.policy.retry, n.create_failures));
+        }
         self.metrics.bound.add(-1, now);
         self.reconcile_node(node);
     }
