@@ -201,8 +201,14 @@ fn pod_line(l: &mut Line, r: &PodRow) {
     }
     l.comma().time(r.created).comma().opt_time(r.scheduled);
     l.comma().opt_time(r.ready).comma().opt_time(r.deleted);
-    l.comma().opt_time(latency).comma().flag(r.from_pool).comma();
-    l.raw(r.failure.unwrap_or("")).comma().raw(r.end.unwrap_or(""));
+    l.comma()
+        .opt_time(latency)
+        .comma()
+        .flag(r.from_pool)
+        .comma();
+    l.raw(r.failure.unwrap_or(""))
+        .comma()
+        .raw(r.end.unwrap_or(""));
 }
 
 /// The enis.csv line of a row.
@@ -210,14 +216,22 @@ fn eni_line(l: &mut Line, r: &EniRow) {
     l.eni(r.eni).comma().field(r.subnet).comma().ip(r.ip);
     l.comma().node(r.node).comma().time(r.created);
     l.comma().opt_time(r.attached).comma().opt_time(r.released);
-    l.comma().opt_time(r.deleted).comma().int(r.pods_served.into());
+    l.comma()
+        .opt_time(r.deleted)
+        .comma()
+        .int(r.pods_served.into());
     l.comma().raw(r.state);
 }
 
 /// The api_calls.csv line of a row.
 fn api_line(l: &mut Line, r: &ApiCallRow) {
     l.time(r.issued).comma().raw(r.api).comma().node(r.node);
-    l.comma().eni(r.eni).comma().time(r.latency).comma().raw(r.result);
+    l.comma()
+        .eni(r.eni)
+        .comma()
+        .time(r.latency)
+        .comma()
+        .raw(r.result);
 }
 
 /// The timeseries.csv line of a row.
@@ -332,20 +346,59 @@ mod tests {
             l.0.clear();
             s
         };
-        for n in [0, 7, 10, 999, 1000, 123_456_789, u64::from(u32::MAX), u64::MAX] {
-            assert_eq!(text(&|l| drop(l.int(n))), n.to_string());
-            assert_eq!(text(&|l| drop(l.padded(n, 8))), format!("{n:08}"));
-            assert_eq!(text(&|l| drop(l.time(SimTime(n)))), SimTime(n).to_string());
+        for n in [
+            0,
+            7,
+            10,
+            999,
+            1000,
+            123_456_789,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            assert_eq!(
+                text(&|l| {
+                    l.int(n);
+                }),
+                n.to_string()
+            );
+            assert_eq!(
+                text(&|l| {
+                    l.padded(n, 8);
+                }),
+                format!("{n:08}")
+            );
+            assert_eq!(
+                text(&|l| {
+                    l.time(SimTime(n));
+                }),
+                SimTime(n).to_string()
+            );
         }
         for id in [0, 42, 99_999_999, 123_456_789, u32::MAX] {
-            assert_eq!(text(&|l| drop(l.eni(id))), format!("eni-{id:08}"));
+            assert_eq!(
+                text(&|l| {
+                    l.eni(id);
+                }),
+                format!("eni-{id:08}")
+            );
         }
         for ip in [[0, 0, 0, 0], [10, 1, 255, 7], [255, 255, 255, 255]] {
             let ip = Ipv4Addr::from(ip);
-            assert_eq!(text(&|l| drop(l.ip(ip))), ip.to_string());
+            assert_eq!(
+                text(&|l| {
+                    l.ip(ip);
+                }),
+                ip.to_string()
+            );
         }
         for s in ["web", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""] {
-            assert_eq!(text(&|l| drop(l.field(s))), field(s));
+            assert_eq!(
+                text(&|l| {
+                    l.field(s);
+                }),
+                field(s)
+            );
         }
         let row = PodRow {
             name: Some("trace,pod"),
