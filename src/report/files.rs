@@ -81,7 +81,11 @@ impl Line {
             }
         }
         let start = i.min(digits.len() - width.min(digits.len()));
-        self.0.extend_from_slice(&digits[start..]);
+        // Byte by byte: a handful of digits, where `extend_from_slice` would call memmove.
+        self.0.reserve(digits.len() - start);
+        for &d in &digits[start..] {
+            self.0.push(d);
+        }
         self
     }
 
