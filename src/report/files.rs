@@ -84,7 +84,9 @@ impl Line {
     /// most 20). Two digits per division; the digits are built left-aligned in a fixed
     /// array that is appended whole and then cut to length, so no variable-length copy.
     fn padded(&mut self, mut n: u64, width: usize) -> &mut Self {
-        let len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(width).min(20);
+        let len = (n.checked_ilog10().unwrap_or(0) as usize + 1)
+            .max(width)
+            .min(20);
         let mut digits = [b'0'; 20];
         let mut i = len;
         while n >= 100 {
