@@ -1,43 +1,78 @@
-//! The future event list: a binary heap ordered by (time, sequence), so events at the same
-//! instant run in the order they were scheduled (FIFO), with cancellation checked at dequeue.
+//! The future event list, ordered by (time, sequence), so events at the same instant run in
+//! the order they were scheduled (FIFO), with cancellation checked at dequeue.
+//!
+//! It is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan): the clock never goes backwards, so
+//! every key scheduled is above the key popped last, and an entry can sit in the bucket named
+//! by the highest bit where its key differs from that last key. Popping takes the lowest
+//! non-empty bucket, finds its minimum and redistributes the bucket's entries into lower
+//! buckets relative to it; each entry moves a few times in its life, through contiguous
+//! vectors, instead of sifting through a cache-missing binary heap on every pop. Buckets keep
+//! their capacity, so a run in steady state allocates nothing per event.
 
 use super::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Names one scheduled event so it can be cancelled before it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EventKey(u64);
 
+/// Keys are (time, seq) as one `u128`: time in the high word, so the integer order is the
+/// (time, seq) order.
+type Key = u128;
+
+fn key(time: SimTime, seq: u64) -> Key {
+    (u128::from(time.as_millis()) << 64) | u128::from(seq)
+}
+
 struct Entry<E> {
-    time: SimTime,
+    time: u64,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+impl<E> Entry<E> {
+    fn key(&self) -> Key {
+        key(SimTime(self.time), self.seq)
     }
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+/// Buckets 0..=128: bucket 0 holds the entry whose key equals `last` (at most one, keys being
+/// unique); bucket b > 0 entries whose key's highest bit differing from `last` is bit b - 1.
+const BUCKETS: usize = 129;
+
+/// Sequence numbers are probed, never iterated, so a multiplicative hash is enough (and far
+/// cheaper than SipHash on the dequeue path).
+#[derive(Default)]
+struct SeqHasher(u64);
+
+impl Hasher for SeqHasher {
+    fn finish(&self) -> u64 {
+        self.0
     }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest entry first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
 /// A deterministic priority queue of events of type `E`.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit b set when bucket b is non-empty.
+    occupied: [u64; 3],
+    /// Lower bound of every key queued: the key of the entry settled last.
+    last: Key,
+    /// Where the minimum is, when [`EventQueue::peek_time`] found it without settling it:
+    /// (bucket, index). Cleared by anything that changes the buckets.
+    peeked: Option<(usize, usize)>,
+    len: usize,
     next_seq: u64,
-    cancelled: HashSet<u64>,
+    cancelled: HashSet<u64, BuildHasherDefault<SeqHasher>>,
     now: SimTime,
 }
 
@@ -51,9 +86,13 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: [0; 3],
+            last: 0,
+            peeked: None,
+            len: 0,
             next_seq: 0,
-            cancelled: HashSet::new(),
+            cancelled: HashSet::default(),
             now: SimTime::ZERO,
         }
     }
@@ -69,11 +108,14 @@ impl<E> EventQueue<E> {
         debug_assert!(time >= self.now, "event scheduled in the past");
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            time: time.max(self.now),
+        let time = time.max(self.now);
+        self.peeked = None;
+        self.insert(Entry {
+            time: time.as_millis(),
             seq,
             event,
         });
+        self.len += 1;
         EventKey(seq)
     }
 
@@ -87,45 +129,121 @@ impl<E> EventQueue<E> {
 
     /// The time of the next event that will run, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.skip_cancelled();
-        self.heap.peek().map(|e| e.time)
+        loop {
+            let (b, i) = match self.peeked {
+                Some(found) => found,
+                None => {
+                    let b = self.first_occupied()?;
+                    let i = self.min_index(b);
+                    self.peeked = Some((b, i));
+                    (b, i)
+                }
+            };
+            let entry = &self.buckets[b][i];
+            if self.cancelled.is_empty() || !self.cancelled.contains(&entry.seq) {
+                return Some(SimTime(entry.time));
+            }
+            // A cancelled minimum is dropped here; removing an entry keeps the others' keys
+            // above `last`, so the buckets stay valid.
+            let seq = entry.seq;
+            self.cancelled.remove(&seq);
+            self.buckets[b].swap_remove(i);
+            if self.buckets[b].is_empty() {
+                self.occupied[b / 64] &= !(1 << (b % 64));
+            }
+            self.len -= 1;
+            self.peeked = None;
+        }
     }
 
     /// True if the next event that will run satisfies `pred`.
     pub fn peek_is(&mut self, pred: impl Fn(&E) -> bool) -> bool {
-        self.skip_cancelled();
-        self.heap.peek().is_some_and(|e| pred(&e.event))
+        if self.peek_time().is_none() {
+            return false;
+        }
+        let (b, i) = self.peeked.expect("peek_time found the minimum");
+        pred(&self.buckets[b][i].event)
     }
 
     /// Removes and returns the next event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.skip_cancelled();
-        let entry = self.heap.pop()?;
-        self.now = entry.time;
-        Some((entry.time, entry.event))
+        let mut hint = self.peeked.take();
+        loop {
+            if self.buckets[0].is_empty() {
+                self.settle(hint.take())?;
+            }
+            let entry = self.buckets[0].pop().expect("bucket 0 was settled");
+            self.occupied[0] &= !1;
+            self.len -= 1;
+            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
+                continue;
+            }
+            self.now = SimTime(entry.time);
+            return Some((self.now, entry.event));
+        }
     }
 
     /// Number of events waiting (cancelled ones included until they come up).
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// True when no event is waiting.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 
-    fn skip_cancelled(&mut self) {
-        if self.cancelled.is_empty() {
-            return;
-        }
-        while let Some(top) = self.heap.peek() {
-            if self.cancelled.remove(&top.seq) {
-                self.heap.pop();
-            } else {
-                break;
+    fn bucket_of(&self, key: Key) -> usize {
+        (128 - (key ^ self.last).leading_zeros()) as usize
+    }
+
+    fn insert(&mut self, entry: Entry<E>) {
+        let b = self.bucket_of(entry.key());
+        self.buckets[b].push(entry);
+        self.occupied[b / 64] |= 1 << (b % 64);
+    }
+
+    fn first_occupied(&self) -> Option<usize> {
+        self.occupied
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w != 0)
+            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
+    }
+
+    fn min_index(&self, b: usize) -> usize {
+        let bucket = &self.buckets[b];
+        let mut best = 0;
+        let mut best_key = bucket[0].key();
+        for (i, e) in bucket.iter().enumerate().skip(1) {
+            let k = e.key();
+            if k < best_key {
+                best = i;
+                best_key = k;
             }
         }
+        best
+    }
+
+    /// Moves the minimum entry into bucket 0 (with bucket 0 empty): the lowest non-empty
+    /// bucket's entries are redistributed relative to its minimum, which becomes `last`.
+    /// `None` when the queue is empty.
+    /// `hint` is where [`EventQueue::peek_time`] found the minimum, if nothing changed since.
+    fn settle(&mut self, hint: Option<(usize, usize)>) -> Option<()> {
+        let b = self.first_occupied()?;
+        let i = match hint {
+            Some((pb, pi)) if pb == b => pi,
+            _ => self.min_index(b),
+        };
+        let mut bucket = std::mem::take(&mut self.buckets[b]);
+        self.occupied[b / 64] &= !(1 << (b % 64));
+        self.last = bucket[i].key();
+        for entry in bucket.drain(..) {
+            self.insert(entry);
+        }
+        // Keep the capacity for the next entries that land in this bucket.
+        self.buckets[b] = bucket;
+        Some(())
     }
 }
 
@@ -154,5 +272,58 @@ mod tests {
         assert_eq!(q.peek_time(), Some(SimTime(6)));
         assert_eq!(q.pop(), Some((SimTime(6), 'b')));
         assert_eq!(q.pop(), None);
+    }
+
+    /// The radix heap against a plain ordered map of (time, seq), through a long random mix
+    /// of schedules (same-instant ones included), cancellations (of pending and of past
+    /// events), peeks and pops.
+    #[test]
+    fn matches_an_ordered_map_under_random_use() {
+        use rand::{Rng, SeedableRng};
+        use std::collections::{BTreeMap, HashSet};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let mut q = EventQueue::new();
+        let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
+        let mut keys = Vec::new();
+        let mut cancelled = HashSet::new();
+        let mut next = 0u32;
+        for _ in 0..200_000 {
+            match rng.random_range(0..10) {
+                0..=3 => {
+                    let now = q.now().as_millis();
+                    let delay = match rng.random_range(0..4) {
+                        0 => 0,
+                        1 => rng.random_range(0..10),
+                        2 => rng.random_range(0..100_000),
+                        _ => rng.random_range(0..1u64 << 40),
+                    };
+                    let key = q.schedule(SimTime(now + delay), next);
+                    model.insert((now + delay, key.0), next);
+                    keys.push(key);
+                    next += 1;
+                }
+                4 => {
+                    if !keys.is_empty() {
+                        let key = keys[rng.random_range(0..keys.len())];
+                        q.cancel(key);
+                        cancelled.insert(key.0);
+                        model.retain(|&(_, seq), _| seq != key.0);
+                    }
+                }
+                5 => {
+                    let expected = model.keys().next().map(|&(t, _)| SimTime(t));
+                    assert_eq!(q.peek_time(), expected);
+                }
+                _ => {
+                    let expected = model.pop_first().map(|((t, _), e)| (SimTime(t), e));
+                    assert_eq!(q.pop(), expected);
+                }
+            }
+        }
+        while let Some(((t, _), e)) = model.pop_first() {
+            assert_eq!(q.pop(), Some((SimTime(t), e)));
+        }
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
     }
 }

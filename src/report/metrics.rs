@@ -2,6 +2,7 @@
 //! time integrals. Nothing here is derived from the CSV rows, so a run without files
 //! (a sweep) reports the same summary.
 
+use super::stats::Samples;
 use crate::cloud::api::Endpoint;
 use crate::engine::SimTime;
 use std::collections::BTreeMap;
@@ -59,7 +60,7 @@ pub struct Metrics {
     /// Pods that waited longer than `policy.eni_timeout` for their ENI.
     pub eni_timeouts: u64,
     /// Start-up latencies (scheduled -> ENI ready), ms.
-    pub startup_ms: Vec<u64>,
+    pub startup_ms: Samples,
     /// Pods that found an idle ENI waiting.
     pub pool_hits: u64,
     /// Attached ENIs no pod uses.
@@ -77,7 +78,7 @@ pub struct Metrics {
     /// ENIs released as surplus.
     pub releases: u64,
     /// Surplus -> release delays, ms.
-    pub release_delay_ms: Vec<u64>,
+    pub release_delay_ms: Samples,
     /// Calls issued per endpoint (task polls included).
     pub api_calls: BTreeMap<Endpoint, u64>,
     /// Failed calls per error code.
