@@ -24,7 +24,7 @@ pub enum EniState {
     Deleting,
     /// Gone from the VPC; its address is free again.
     Deleted,
-    /// Never existed: its CreateNetworkInterface failed.
+    /// Never existed: its CreateNetworkInterface failed; the id awaits the next create.
     Failed,
 }
 

@@ -9,7 +9,7 @@
 
 use super::node::Node;
 use super::pod::SchedulingFailure;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Where a pod may run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,10 +25,10 @@ pub struct Scheduler {
     /// Pending pods, oldest first: queue 0 for pods that may go anywhere, queue 1 + z for pods
     /// bound to zone z. Pods deleted while pending are skipped lazily.
     queues: Vec<VecDeque<u32>>,
-    /// Per zone, schedulable nodes keyed by (pods on it, node index).
-    ready: Vec<BTreeSet<(u32, u32)>>,
-    /// The zone and key each node has in `ready`, if any.
-    keys: Vec<Option<(usize, (u32, u32))>>,
+    /// Per zone, schedulable nodes by their pods.
+    ready: Vec<LoadIndex>,
+    /// The zone and pod count each node is filed under in `ready`, if any.
+    keys: Vec<Option<(usize, u32)>>,
     /// Per zone: true if it has a container subnet.
     zone_has_subnet: Vec<bool>,
     /// Per workload, per zone: pods placed and not yet gone.
@@ -41,7 +41,7 @@ impl Scheduler {
         let zones = zone_has_subnet.len();
         Scheduler {
             queues: vec![VecDeque::new(); zones + 1],
-            ready: vec![BTreeSet::new(); zones],
+            ready: vec![LoadIndex::default(); zones],
             keys: Vec::new(),
             zone_has_subnet,
             spread: vec![vec![0; zones]; workloads],
@@ -59,13 +59,13 @@ impl Scheduler {
         if idx >= self.keys.len() {
             self.keys.resize(idx + 1, None);
         }
-        if let Some((zone, old)) = self.keys[idx].take() {
-            self.ready[zone].remove(&old);
+        if let Some((zone, load)) = self.keys[idx].take() {
+            self.ready[zone].remove(load, id);
         }
         if node.alive && node.free_slots() > 0 && self.zone_has_subnet[node.zone] {
-            let key = (node.pods.len() as u32, id);
-            self.ready[node.zone].insert(key);
-            self.keys[idx] = Some((node.zone, key));
+            let load = node.pods.len() as u32;
+            self.ready[node.zone].insert(load, id);
+            self.keys[idx] = Some((node.zone, load));
         }
     }
 
@@ -83,7 +83,7 @@ impl Scheduler {
                 .filter(|&z| !self.ready[z].is_empty())
                 .min_by_key(|&z| (self.spread[workload as usize][z], z))?,
         };
-        self.ready[zone].first().map(|&(_, id)| id)
+        self.ready[zone].first()
     }
 
     /// The oldest pending pod that some node can take now, with its placement, after dropping
@@ -154,6 +154,51 @@ impl Scheduler {
     }
 }
 
+/// One zone's schedulable nodes filed by how many pods they have: a bitset of node ids per
+/// pod count, so the least loaded node (ties to the lowest id) is found by scanning a few
+/// words, and a node moves between counts in constant time.
+#[derive(Clone, Debug, Default)]
+struct LoadIndex {
+    /// `levels[l]`: the nodes with `l` pods, one bit per node id.
+    levels: Vec<Vec<u64>>,
+    /// How many nodes each level holds.
+    counts: Vec<u32>,
+}
+
+impl LoadIndex {
+    fn insert(&mut self, load: u32, node: u32) {
+        let (l, word, bit) = (load as usize, node as usize / 64, node % 64);
+        if l >= self.levels.len() {
+            self.levels.resize(l + 1, Vec::new());
+            self.counts.resize(l + 1, 0);
+        }
+        let words = &mut self.levels[l];
+        if word >= words.len() {
+            words.resize(word + 1, 0);
+        }
+        words[word] |= 1 << bit;
+        self.counts[l] += 1;
+    }
+
+    fn remove(&mut self, load: u32, node: u32) {
+        let (l, word, bit) = (load as usize, node as usize / 64, node % 64);
+        self.levels[l][word] &= !(1 << bit);
+        self.counts[l] -= 1;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.counts.iter().all(|&c| c == 0)
+    }
+
+    /// The least loaded node, ties to the lowest id.
+    fn first(&self) -> Option<u32> {
+        let l = self.counts.iter().position(|&c| c > 0)?;
+        let words = &self.levels[l];
+        let w = words.iter().position(|&w| w != 0)?;
+        Some((w * 64) as u32 + words[w].trailing_zeros())
+    }
+}
+
 fn queue_of(placement: Placement) -> usize {
     match placement {
         Placement::AnyZone => 0,
@@ -165,5 +210,26 @@ fn placement_of(queue: usize) -> Placement {
     match queue {
         0 => Placement::AnyZone,
         q => Placement::Zone(q - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_index_finds_the_least_loaded_lowest_node() {
+        let mut idx = LoadIndex::default();
+        assert_eq!(idx.first(), None);
+        idx.insert(3, 200);
+        idx.insert(1, 130);
+        idx.insert(1, 70);
+        assert_eq!(idx.first(), Some(70));
+        idx.remove(1, 70);
+        assert_eq!(idx.first(), Some(130));
+        idx.remove(1, 130);
+        assert_eq!(idx.first(), Some(200));
+        idx.remove(3, 200);
+        assert!(idx.is_empty());
     }
 }

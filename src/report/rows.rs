@@ -111,12 +111,20 @@ pub trait Sink {
     fn api_call(&mut self, row: &ApiCallRow);
     /// A timeseries sample.
     fn sample(&mut self, row: &SampleRow);
+    /// False if the sink discards every row, so the simulator need not build them.
+    fn wants_rows(&self) -> bool {
+        true
+    }
 }
 
 /// Discards every row, for runs that only need the summary.
 pub struct NullSink;
 
 impl Sink for NullSink {
+    fn wants_rows(&self) -> bool {
+        false
+    }
+
     fn pod(&mut self, _: &PodRow) {}
     fn eni(&mut self, _: &EniRow) {}
     fn api_call(&mut self, _: &ApiCallRow) {}

@@ -92,8 +92,17 @@ impl Simulation<'_> {
             return false;
         };
         let subnet = self.zone_subnets[zone][choice];
-        let eni = EniId(self.enis.len() as u32);
-        self.enis.push(Eni::new(subnet, node, now));
+        let record = Eni::new(subnet, node, now);
+        let eni = match self.unused_eni_ids.pop() {
+            Some(id) => {
+                self.enis[id.0 as usize] = record;
+                id
+            }
+            None => {
+                self.enis.push(record);
+                EniId(self.enis.len() as u32 - 1)
+            }
+        };
         self.nodes[node as usize].bound += 1;
         self.metrics.bound.add(1, now);
         self.submit(Api::Create, eni);
@@ -278,8 +287,10 @@ impl Simulation<'_> {
             self.metrics.orphans += 1;
             self.schedule_reconcile();
         } else {
+            // Nothing was created: the id goes to the next create, so failed attempts do not
+            // pile up records.
             e.state = EniState::Failed;
-            self.write_eni_row(eni);
+            self.unused_eni_ids.push(eni);
         }
         if code == ApiErrorCode::ResourceInsufficient {
             let until = now.plus(self.sc.policy.subnet_cooldown);
@@ -411,6 +422,9 @@ impl Simulation<'_> {
 
     /// Streams one ENI's row.
     pub(super) fn write_eni_row(&mut self, eni: EniId) {
+        if !self.rows {
+            return;
+        }
         let e = &self.enis[eni.0 as usize];
         let row = EniRow {
             eni: eni.0,

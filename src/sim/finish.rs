@@ -20,7 +20,10 @@ impl Simulation<'_> {
             }
         }
         for eni in 0..self.enis.len() as u32 {
-            if self.enis[eni as usize].state != EniState::Deleted {
+            if !matches!(
+                self.enis[eni as usize].state,
+                EniState::Deleted | EniState::Failed
+            ) {
                 self.write_eni_row(EniId(eni));
             }
         }

@@ -128,6 +128,8 @@ pub struct Simulation<'a> {
     zone_subnets: Vec<Vec<SubnetId>>,
     vpc: VpcApi,
     enis: Vec<Eni>,
+    /// Ids of ENIs whose create failed (nothing was created), for the next creates.
+    unused_eni_ids: Vec<EniId>,
     quota: Quota,
     /// Per subnet: left out of new ENIs until then (after `ResourceInsufficient`).
     subnet_cooling: Vec<SimTime>,
@@ -156,6 +158,8 @@ pub struct Simulation<'a> {
     reconcile_due: bool,
     /// The first invariant broken, with the event after which it was found (checked runs).
     first_violation: Option<String>,
+    /// False when the sink discards rows: they are not built at all.
+    rows: bool,
     starved: Vec<BTreeSet<u32>>,
     metrics: Metrics,
     gauges: Gauges,
@@ -257,6 +261,7 @@ impl<'a> Simulation<'a> {
             quota: Quota::new(sc.vpc.eni_quota),
             subnet_cooling: vec![SimTime::ZERO; sc.subnets.len()],
             enis: Vec::new(),
+            unused_eni_ids: Vec::new(),
             calls: Vec::new(),
             free_call_slots: Vec::new(),
             call_seq: 0,
@@ -281,6 +286,7 @@ impl<'a> Simulation<'a> {
             orphans: Vec::new(),
             reconcile_due: false,
             first_violation: None,
+            rows: sink.wants_rows(),
             metrics: Metrics::default(),
             gauges,
             fingerprint: FNV_OFFSET,

@@ -322,6 +322,9 @@ impl Simulation<'_> {
 
     /// Streams one pod's row.
     pub(super) fn write_pod_row(&mut self, pod: u32) {
+        if !self.rows {
+            return;
+        }
         let p = &self.pods[pod as usize];
         let node = p.node.map(|n| &self.nodes[n as usize]);
         let source = self.sources[p.workload as usize].as_ref();
