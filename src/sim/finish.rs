@@ -42,11 +42,11 @@ impl Simulation<'_> {
     }
 
     fn summary(mut self, end: SimTime, findings: super::invariants::Findings) -> Summary {
-        let count = |state| self.pods.iter().filter(|p| p.state == state).count() as u64;
+        let g = self.gauges;
         let (pending, running, waiting) = (
-            count(PodState::Pending),
-            count(PodState::Running),
-            count(PodState::WaitingEni),
+            u64::from(g.pods_pending),
+            u64::from(g.pods_running),
+            u64::from(g.pods_waiting_eni),
         );
         let late_waiters = self.still_waiting_too_long(end);
         let m = &mut self.metrics;

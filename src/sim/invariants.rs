@@ -24,8 +24,25 @@ impl Simulation<'_> {
         f
     }
 
-    /// Every running pod holds an attached ENI of its node that names it back.
+    /// Every running pod holds an attached ENI of its node that names it back, and the live
+    /// counts behind the timeseries and the summary match the pods.
     fn check_pods(&self, f: &mut Findings) {
+        let mut by_state = [0u32; 3];
+        for p in &self.pods {
+            match p.state {
+                PodState::Pending => by_state[0] += 1,
+                PodState::WaitingEni => by_state[1] += 1,
+                PodState::Running => by_state[2] += 1,
+                _ => {}
+            }
+        }
+        let g = &self.gauges;
+        let counted = [g.pods_pending, g.pods_waiting_eni, g.pods_running];
+        if by_state != counted {
+            f.details.push(format!(
+                "pending/waiting/running pods are {by_state:?} but counted as {counted:?}"
+            ));
+        }
         for (id, p) in self.pods.iter().enumerate() {
             if p.state != PodState::Running {
                 continue;
