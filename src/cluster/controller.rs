@@ -73,7 +73,7 @@ impl ReplicaController {
             };
             order.sort_by_key(|&p| {
                 let pod = &pods[p as usize];
-                (rank(pod.state), std::cmp::Reverse((pod.created_at, p)))
+                (rank(pod.state), std::cmp::Reverse(pod.seq))
             });
         }
         order.truncate(excess);
@@ -87,7 +87,7 @@ impl ReplicaController {
         if self.ordered {
             remaining.sort_by_key(|&p| pods[p as usize].serial);
         } else {
-            remaining.sort_by_key(|&p| std::cmp::Reverse((pods[p as usize].created_at, p)));
+            remaining.sort_by_key(|&p| std::cmp::Reverse(pods[p as usize].seq));
         }
         self.rolling = Some(Rolling {
             remaining,
@@ -104,7 +104,7 @@ mod tests {
     fn pod(serial: u32, state: PodState, t: u64) -> Pod {
         Pod {
             state,
-            ..Pod::new(0, serial, false, SimTime(t))
+            ..Pod::new(0, serial, t, false, SimTime(t))
         }
     }
 

@@ -82,6 +82,9 @@ pub struct Pod {
     pub workload: u32,
     /// Serial number within the workload, for its name `<workload>-<serial>`.
     pub serial: u32,
+    /// Creation order over the whole run: what "oldest" and "newest" mean (pod ids are
+    /// reused, so they do not say).
+    pub seq: u64,
     /// Lifecycle state.
     pub state: PodState,
     /// The node it was placed on.
@@ -107,11 +110,12 @@ pub struct Pod {
 }
 
 impl Pod {
-    /// A new pending pod.
-    pub fn new(workload: u32, serial: u32, static_ip: bool, now: SimTime) -> Self {
+    /// A new pending pod; `seq` is its place in the run's creation order.
+    pub fn new(workload: u32, serial: u32, seq: u64, static_ip: bool, now: SimTime) -> Self {
         Pod {
             workload,
             serial,
+            seq,
             state: PodState::Pending,
             node: None,
             eni: None,

@@ -87,29 +87,33 @@ impl Scheduler {
     }
 
     /// The oldest pending pod that some node can take now, with its placement, after dropping
-    /// queue heads that `is_pending` says are no longer pending.
-    pub fn next_placeable(&mut self, is_pending: impl Fn(u32) -> bool) -> Option<(u32, Placement)> {
-        let mut best: Option<(u32, usize)> = None;
+    /// queue heads that are no longer pending. `age` gives a pending pod's creation order
+    /// (`None` once it is not pending).
+    pub fn next_placeable(&mut self, age: impl Fn(u32) -> Option<u64>) -> Option<(u32, Placement)> {
+        let mut best: Option<(u64, usize)> = None;
         for q in 0..self.queues.len() {
-            while let Some(&pod) = self.queues[q].front() {
-                if is_pending(pod) {
-                    break;
-                }
-                self.queues[q].pop_front();
-            }
-            let Some(&pod) = self.queues[q].front() else {
+            let oldest = loop {
+                let Some(&pod) = self.queues[q].front() else {
+                    break None;
+                };
+                match age(pod) {
+                    Some(seq) => break Some(seq),
+                    None => self.queues[q].pop_front(),
+                };
+            };
+            let Some(seq) = oldest else {
                 continue;
             };
             let has_room = match q {
                 0 => self.ready.iter().any(|r| !r.is_empty()),
                 _ => !self.ready[q - 1].is_empty(),
             };
-            if has_room && best.is_none_or(|(b, _)| pod < b) {
-                best = Some((pod, q));
+            if has_room && best.is_none_or(|(b, _)| seq < b) {
+                best = Some((seq, q));
             }
         }
-        let (pod, q) = best?;
-        self.queues[q].pop_front();
+        let (_, q) = best?;
+        let pod = self.queues[q].pop_front()?;
         Some((pod, placement_of(q)))
     }
 

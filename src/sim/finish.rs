@@ -14,10 +14,13 @@ use crate::report::summary::{
 impl Simulation<'_> {
     /// Writes the rows of live pods, ENIs and calls, checks invariants and builds the summary.
     pub(super) fn finish(mut self, end: SimTime) -> Summary {
-        for pod in 0..self.pods.len() as u32 {
-            if self.pods[pod as usize].state != PodState::Terminated {
-                self.write_pod_row(pod);
-            }
+        // Pods alive at the end, oldest first (ids are reused, so id order is not age).
+        let mut alive: Vec<u32> = (0..self.pods.len() as u32)
+            .filter(|&p| self.pods[p as usize].state != PodState::Terminated)
+            .collect();
+        alive.sort_by_key(|&p| self.pods[p as usize].seq);
+        for pod in alive {
+            self.write_pod_row(pod);
         }
         for eni in 0..self.enis.len() as u32 {
             if !matches!(

@@ -143,6 +143,10 @@ pub struct Simulation<'a> {
     group_added: Vec<u32>,
     group_warm: Vec<(u32, u32)>,
     pods: Vec<Pod>,
+    /// Records of ended pods that nothing refers to any more, for new pods.
+    unused_pod_ids: Vec<u32>,
+    /// Pods created so far: the next pod's place in creation order.
+    pod_seq: u64,
     /// Per workload: its replica controller (deployments, statefulsets).
     controllers: Vec<Option<ReplicaController>>,
     /// Per workload: its pod source (poisson, burst, trace).
@@ -270,6 +274,8 @@ impl<'a> Simulation<'a> {
             group_added: vec![0; sc.node_groups.len()],
             group_warm,
             pods: Vec::new(),
+            unused_pod_ids: Vec::new(),
+            pod_seq: 0,
             controllers: sc
                 .workloads
                 .iter()

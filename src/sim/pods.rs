@@ -31,7 +31,6 @@ impl Simulation<'_> {
     /// deletes excess ones, then lets the scheduler place what it can. Returns the pods it
     /// created (none for a source-driven workload, whose pods are not replaced).
     pub(super) fn reconcile_workload(&mut self, w: u32) -> Vec<u32> {
-        let now = self.queue.now();
         let Some(controller) = self.controllers[w as usize].as_mut() else {
             return Vec::new();
         };
@@ -39,13 +38,15 @@ impl Simulation<'_> {
             .kind
             .replicas()
             .is_some_and(|s| s.static_ip);
-        let mut created = Vec::new();
-        for serial in controller.to_create(&self.pods) {
-            let id = self.pods.len() as u32;
-            self.pods.push(Pod::new(w, serial, static_ip, now));
-            controller.live.insert(id);
-            created.push(id);
-        }
+        let serials = controller.to_create(&self.pods);
+        let created: Vec<u32> = serials
+            .into_iter()
+            .map(|serial| self.new_pod(w, serial, static_ip))
+            .collect();
+        let controller = self.controllers[w as usize]
+            .as_mut()
+            .expect("a replicated workload");
+        controller.live.extend(created.iter().copied());
         let victims = controller.victims(&self.pods);
         for &pod in &created {
             self.create_pod(pod);
@@ -55,6 +56,22 @@ impl Simulation<'_> {
         }
         self.schedule_pending();
         created
+    }
+
+    /// Files a new pending pod, in a reused slot if one is free, and returns its id.
+    pub(super) fn new_pod(&mut self, workload: u32, serial: u32, static_ip: bool) -> u32 {
+        let pod = Pod::new(workload, serial, self.pod_seq, static_ip, self.now());
+        self.pod_seq += 1;
+        match self.unused_pod_ids.pop() {
+            Some(id) => {
+                self.pods[id as usize] = pod;
+                id
+            }
+            None => {
+                self.pods.push(pod);
+                self.pods.len() as u32 - 1
+            }
+        }
     }
 
     /// A new pod, already in `pods`, joins the scheduler's queue: bound to the zone of its
@@ -75,9 +92,10 @@ impl Simulation<'_> {
     pub(super) fn schedule_pending(&mut self) {
         loop {
             let pods = &self.pods;
-            let next = self
-                .scheduler
-                .next_placeable(|p| pods[p as usize].state == PodState::Pending);
+            let next = self.scheduler.next_placeable(|p| {
+                let pod = &pods[p as usize];
+                (pod.state == PodState::Pending).then_some(pod.seq)
+            });
             let Some((pod, placement)) = next else {
                 break;
             };

@@ -3,7 +3,7 @@
 
 use super::pods::EniFate;
 use super::{Event, Simulation};
-use crate::cluster::pod::{Pod, PodEnd, PodState};
+use crate::cluster::pod::{PodEnd, PodState};
 use crate::engine::{RngStreams, SimTime, Stream};
 use crate::error::InputError;
 use crate::scenario::model::WorkloadKind;
@@ -98,9 +98,10 @@ impl Simulation<'_> {
             } => {
                 let state = self.sources[w as usize].as_mut().expect("source exists");
                 let serial = state.serial(key, name);
-                let pod = self.pods.len() as u32;
-                state.pods_by_key.push(pod);
-                self.pods.push(Pod::new(w, serial, static_ip, self.now()));
+                let pod = self.new_pod(w, serial, static_ip);
+                if let Some(state) = self.sources[w as usize].as_mut() {
+                    state.pods_by_key.push(pod);
+                }
                 self.create_pod(pod);
                 if let Some(life) = lifetime {
                     let at = self.now().plus(life);
@@ -118,11 +119,19 @@ impl Simulation<'_> {
         self.pull_source(w)
     }
 
-    /// A source-driven pod's life is over.
+    /// A source-driven pod's life is over. Its record is reused for a later pod when nothing
+    /// can refer to it any more: it was placed (so no scheduler queue holds it) and this was
+    /// its only end (its expiry or its trace delete, never both).
     pub(super) fn expire_pod(&mut self, pod: u32) {
-        if !matches!(self.pods[pod as usize].state, PodState::Terminated) {
-            self.delete_pod(pod, PodEnd::Deleted, EniFate::Normal);
-            self.schedule_pending();
+        let p = &self.pods[pod as usize];
+        if p.state == PodState::Terminated {
+            return;
         }
+        let reusable = p.scheduled_at.is_some() && p.state != PodState::Lost;
+        self.delete_pod(pod, PodEnd::Deleted, EniFate::Normal);
+        if reusable {
+            self.unused_pod_ids.push(pod);
+        }
+        self.schedule_pending();
     }
 }
