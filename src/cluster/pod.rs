@@ -1,7 +1,7 @@
 //! Pods and why they could not run.
 
 use crate::cloud::eni::EniId;
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Stamp};
 
 /// Where a pod is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -96,11 +96,11 @@ pub struct Pod {
     /// When the controller created it.
     pub created_at: SimTime,
     /// When the scheduler placed it.
-    pub scheduled_at: Option<SimTime>,
+    pub scheduled_at: Stamp,
     /// When it got its ENI.
-    pub ready_at: Option<SimTime>,
+    pub ready_at: Stamp,
     /// When it was deleted.
-    pub deleted_at: Option<SimTime>,
+    pub deleted_at: Stamp,
     /// True if an idle ENI of the pool was waiting for it.
     pub from_pool: bool,
     /// Why the scheduler could not place it when it first tried, if it could not.
@@ -121,9 +121,9 @@ impl Pod {
             eni: None,
             static_ip,
             created_at: now,
-            scheduled_at: None,
-            ready_at: None,
-            deleted_at: None,
+            scheduled_at: Stamp::NONE,
+            ready_at: Stamp::NONE,
+            deleted_at: Stamp::NONE,
             from_pool: false,
             failure: None,
             end: None,

@@ -167,6 +167,8 @@ struct LoadIndex {
     levels: Vec<Vec<u64>>,
     /// How many nodes each level holds.
     counts: Vec<u32>,
+    /// How many nodes all levels hold.
+    total: u32,
 }
 
 impl LoadIndex {
@@ -182,16 +184,18 @@ impl LoadIndex {
         }
         words[word] |= 1 << bit;
         self.counts[l] += 1;
+        self.total += 1;
     }
 
     fn remove(&mut self, load: u32, node: u32) {
         let (l, word, bit) = (load as usize, node as usize / 64, node % 64);
         self.levels[l][word] &= !(1 << bit);
         self.counts[l] -= 1;
+        self.total -= 1;
     }
 
     fn is_empty(&self) -> bool {
-        self.counts.iter().all(|&c| c == 0)
+        self.total == 0
     }
 
     /// The least loaded node, ties to the lowest id.

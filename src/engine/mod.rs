@@ -8,4 +8,4 @@ pub mod time;
 
 pub use queue::{EventKey, EventQueue};
 pub use rng::{RngStreams, Stream};
-pub use time::SimTime;
+pub use time::{SimTime, Stamp};

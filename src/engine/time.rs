@@ -43,6 +43,32 @@ impl SimTime {
     }
 }
 
+/// A moment that may not have come yet, in 8 bytes rather than `Option<SimTime>`'s 16: pod
+/// records are the simulator's largest table, and smaller records mean fewer cache misses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp(u64);
+
+impl Stamp {
+    /// Not yet.
+    pub const NONE: Stamp = Stamp(u64::MAX);
+
+    /// The moment, if it came.
+    pub fn get(self) -> Option<SimTime> {
+        (self != Stamp::NONE).then_some(SimTime(self.0))
+    }
+
+    /// Records the moment `t`.
+    pub fn set(&mut self, t: SimTime) {
+        debug_assert!(t != SimTime::MAX);
+        self.0 = t.0;
+    }
+
+    /// True once the moment came.
+    pub fn is_some(self) -> bool {
+        self != Stamp::NONE
+    }
+}
+
 /// Prints seconds with exactly three decimals (`12.345`), the form every CSV column uses, so
 /// that output never depends on float formatting.
 impl fmt::Display for SimTime {

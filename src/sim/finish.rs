@@ -158,7 +158,7 @@ impl Simulation<'_> {
         self.pods
             .iter()
             .filter(|p| p.state == PodState::WaitingEni)
-            .filter(|p| end.since(p.scheduled_at.unwrap_or(end)) > self.sc.policy.eni_timeout)
+            .filter(|p| end.since(p.scheduled_at.get().unwrap_or(end)) > self.sc.policy.eni_timeout)
             .count() as u64
     }
 }

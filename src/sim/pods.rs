@@ -129,7 +129,7 @@ impl Simulation<'_> {
         let p = &mut self.pods[pod as usize];
         p.state = PodState::WaitingEni;
         p.node = Some(node);
-        p.scheduled_at = Some(now);
+        p.scheduled_at.set(now);
         let (workload, serial) = (p.workload, p.serial);
         self.gauges.pods_pending -= 1;
         self.gauges.pods_waiting_eni += 1;
@@ -200,9 +200,9 @@ impl Simulation<'_> {
         let p = &mut self.pods[pod as usize];
         p.state = PodState::Running;
         p.eni = Some(eni);
-        p.ready_at = Some(now);
+        p.ready_at.set(now);
         let name = (p.workload, p.serial);
-        let latency = now.since(p.scheduled_at.unwrap_or(now));
+        let latency = now.since(p.scheduled_at.get().unwrap_or(now));
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
         e.pods_served += 1;
@@ -233,7 +233,7 @@ impl Simulation<'_> {
         let node = p.node.expect("a placed pod has a node");
         if state == PodState::WaitingEni {
             self.gauges.pods_waiting_eni -= 1;
-            if now.since(p.scheduled_at.unwrap_or(now)) > self.sc.policy.eni_timeout {
+            if now.since(p.scheduled_at.get().unwrap_or(now)) > self.sc.policy.eni_timeout {
                 self.metrics.eni_timeouts += 1;
             }
         } else {
@@ -263,7 +263,9 @@ impl Simulation<'_> {
         }
         let p = &mut self.pods[pod as usize];
         p.state = PodState::Terminated;
-        p.deleted_at.get_or_insert(now);
+        if !p.deleted_at.is_some() {
+            p.deleted_at.set(now);
+        }
         p.end.get_or_insert(end);
         let w = p.workload;
         if let Some(c) = self.controllers[w as usize].as_mut() {
@@ -280,7 +282,7 @@ impl Simulation<'_> {
         self.unplace(pod, EniFate::WithNode);
         let p = &mut self.pods[pod as usize];
         p.state = PodState::Lost;
-        p.deleted_at = Some(self.queue.now());
+        p.deleted_at.set(self.queue.now());
         p.end = Some(PodEnd::NodeCrashed);
     }
 
@@ -354,9 +356,9 @@ impl Simulation<'_> {
             zone: node.map(|n| self.zones[n.zone].as_str()),
             ip: p.eni.and_then(|e| self.eni_address(e)),
             created: p.created_at,
-            scheduled: p.scheduled_at,
-            ready: p.ready_at,
-            deleted: p.deleted_at,
+            scheduled: p.scheduled_at.get(),
+            ready: p.ready_at.get(),
+            deleted: p.deleted_at.get(),
             from_pool: p.from_pool,
             failure: p.failure.map(|f| f.name()),
             end: p.end.map(|e| e.name()),
