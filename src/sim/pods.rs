@@ -90,6 +90,9 @@ impl Simulation<'_> {
     /// Places pending pods, oldest first, while some node can take one. Pods still pending
     /// that never failed before get their failure reason.
     pub(super) fn schedule_pending(&mut self) {
+        if self.gauges.pods_pending == 0 {
+            return;
+        }
         loop {
             let pods = &self.pods;
             let next = self.scheduler.next_placeable(|p| {

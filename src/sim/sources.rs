@@ -103,6 +103,7 @@ impl Simulation<'_> {
                     state.pods_by_key.push(pod);
                 }
                 self.create_pod(pod);
+                self.schedule_pending();
                 if let Some(life) = lifetime {
                     let at = self.now().plus(life);
                     self.queue.schedule(at, Event::PodExpire(pod));
@@ -115,7 +116,6 @@ impl Simulation<'_> {
                 }
             }
         }
-        self.schedule_pending();
         self.pull_source(w)
     }
 
