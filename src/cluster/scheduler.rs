@@ -79,9 +79,16 @@ impl Scheduler {
     pub fn pick_node(&self, workload: u32, placement: Placement) -> Option<u32> {
         let zone = match placement {
             Placement::Zone(z) => z,
-            Placement::AnyZone => (0..self.ready.len())
-                .filter(|&z| !self.ready[z].is_empty())
-                .min_by_key(|&z| (self.spread[workload as usize][z], z))?,
+            Placement::AnyZone => {
+                let spread = &self.spread[workload as usize];
+                let mut best: Option<usize> = None;
+                for z in (0..self.ready.len()).filter(|&z| !self.ready[z].is_empty()) {
+                    if best.is_none_or(|b| spread[z] < spread[b]) {
+                        best = Some(z);
+                    }
+                }
+                best?
+            }
         };
         self.ready[zone].first()
     }

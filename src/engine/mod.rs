@@ -6,6 +6,6 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
-pub use queue::{EventKey, EventQueue};
+pub use queue::EventQueue;
 pub use rng::{RngStreams, Stream};
 pub use time::{SimTime, Stamp};

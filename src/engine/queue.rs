@@ -1,5 +1,7 @@
 //! The future event list, ordered by (time, sequence), so events at the same instant run in
-//! the order they were scheduled (FIFO), with cancellation checked at dequeue.
+//! the order they were scheduled (FIFO). There is no cancellation: a model that changes its
+//! mind lets the old event run and finds it stale (it keeps the due time it still wants),
+//! which keeps the dequeue path free of lookups.
 //!
 //! It is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan): the clock never goes backwards, so
 //! every key scheduled is above the key popped last, and an entry can sit in the bucket named
@@ -10,12 +12,6 @@
 //! their capacity, so a run in steady state allocates nothing per event.
 
 use super::time::SimTime;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Names one scheduled event so it can be cancelled before it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EventKey(u64);
 
 /// Keys are (time, seq) as one `u128`: time in the high word, so the integer order is the
 /// (time, seq) order.
@@ -41,25 +37,6 @@ impl<E> Entry<E> {
 /// unique); bucket b > 0 entries whose key's highest bit differing from `last` is bit b - 1.
 const BUCKETS: usize = 129;
 
-/// Sequence numbers are probed, never iterated, so a multiplicative hash is enough (and far
-/// cheaper than SipHash on the dequeue path).
-#[derive(Default)]
-struct SeqHasher(u64);
-
-impl Hasher for SeqHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
 /// A deterministic priority queue of events of type `E`.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
@@ -72,7 +49,6 @@ pub struct EventQueue<E> {
     peeked: Option<(usize, usize)>,
     len: usize,
     next_seq: u64,
-    cancelled: HashSet<u64, BuildHasherDefault<SeqHasher>>,
     now: SimTime,
 }
 
@@ -92,7 +68,6 @@ impl<E> EventQueue<E> {
             peeked: None,
             len: 0,
             next_seq: 0,
-            cancelled: HashSet::default(),
             now: SimTime::ZERO,
         }
     }
@@ -104,7 +79,7 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`. Scheduling into the past is a logic error: such an event
     /// runs at the current time instead, so time never goes backwards.
-    pub fn schedule(&mut self, time: SimTime, event: E) -> EventKey {
+    pub fn schedule(&mut self, time: SimTime, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past");
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -116,44 +91,20 @@ impl<E> EventQueue<E> {
             event,
         });
         self.len += 1;
-        EventKey(seq)
-    }
-
-    /// Cancels a scheduled event; it will be skipped when it comes up. Cancelling an event
-    /// that already ran has no effect.
-    pub fn cancel(&mut self, key: EventKey) {
-        if key.0 < self.next_seq {
-            self.cancelled.insert(key.0);
-        }
     }
 
     /// The time of the next event that will run, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        loop {
-            let (b, i) = match self.peeked {
-                Some(found) => found,
-                None => {
-                    let b = self.first_occupied()?;
-                    let i = self.min_index(b);
-                    self.peeked = Some((b, i));
-                    (b, i)
-                }
-            };
-            let entry = &self.buckets[b][i];
-            if self.cancelled.is_empty() || !self.cancelled.contains(&entry.seq) {
-                return Some(SimTime(entry.time));
+        let (b, i) = match self.peeked {
+            Some(found) => found,
+            None => {
+                let b = self.first_occupied()?;
+                let i = self.min_index(b);
+                self.peeked = Some((b, i));
+                (b, i)
             }
-            // A cancelled minimum is dropped here; removing an entry keeps the others' keys
-            // above `last`, so the buckets stay valid.
-            let seq = entry.seq;
-            self.cancelled.remove(&seq);
-            self.buckets[b].swap_remove(i);
-            if self.buckets[b].is_empty() {
-                self.occupied[b / 64] &= !(1 << (b % 64));
-            }
-            self.len -= 1;
-            self.peeked = None;
-        }
+        };
+        Some(SimTime(self.buckets[b][i].time))
     }
 
     /// True if the next event that will run satisfies `pred`.
@@ -167,23 +118,18 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the next event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let mut hint = self.peeked.take();
-        loop {
-            if self.buckets[0].is_empty() {
-                self.settle(hint.take())?;
-            }
-            let entry = self.buckets[0].pop().expect("bucket 0 was settled");
-            self.occupied[0] &= !1;
-            self.len -= 1;
-            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
-                continue;
-            }
-            self.now = SimTime(entry.time);
-            return Some((self.now, entry.event));
+        let hint = self.peeked.take();
+        if self.buckets[0].is_empty() {
+            self.settle(hint)?;
         }
+        let entry = self.buckets[0].pop().expect("bucket 0 was settled");
+        self.occupied[0] &= !1;
+        self.len -= 1;
+        self.now = SimTime(entry.time);
+        Some((self.now, entry.event))
     }
 
-    /// Number of events waiting (cancelled ones included until they come up).
+    /// Number of events waiting.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -263,30 +209,17 @@ mod tests {
         assert_eq!(q.now(), SimTime(20));
     }
 
-    #[test]
-    fn cancelled_events_are_skipped() {
-        let mut q = EventQueue::new();
-        let a = q.schedule(SimTime(5), 'a');
-        q.schedule(SimTime(6), 'b');
-        q.cancel(a);
-        assert_eq!(q.peek_time(), Some(SimTime(6)));
-        assert_eq!(q.pop(), Some((SimTime(6), 'b')));
-        assert_eq!(q.pop(), None);
-    }
-
     /// The radix heap against a plain ordered map of (time, seq), through a long random mix
-    /// of schedules (same-instant ones included), cancellations (of pending and of past
-    /// events), peeks and pops.
+    /// of schedules (same-instant ones included), peeks and pops.
     #[test]
     fn matches_an_ordered_map_under_random_use() {
         use rand::{Rng, SeedableRng};
-        use std::collections::{BTreeMap, HashSet};
+        use std::collections::BTreeMap;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
         let mut q = EventQueue::new();
         let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
-        let mut keys = Vec::new();
-        let mut cancelled = HashSet::new();
         let mut next = 0u32;
+        let mut seq = 0u64;
         for _ in 0..200_000 {
             match rng.random_range(0..10) {
                 0..=3 => {
@@ -297,20 +230,12 @@ mod tests {
                         2 => rng.random_range(0..100_000),
                         _ => rng.random_range(0..1u64 << 40),
                     };
-                    let key = q.schedule(SimTime(now + delay), next);
-                    model.insert((now + delay, key.0), next);
-                    keys.push(key);
+                    q.schedule(SimTime(now + delay), next);
+                    model.insert((now + delay, seq), next);
                     next += 1;
+                    seq += 1;
                 }
-                4 => {
-                    if !keys.is_empty() {
-                        let key = keys[rng.random_range(0..keys.len())];
-                        q.cancel(key);
-                        cancelled.insert(key.0);
-                        model.retain(|&(_, seq), _| seq != key.0);
-                    }
-                }
-                5 => {
+                4 | 5 => {
                     let expected = model.keys().next().map(|&(t, _)| SimTime(t));
                     assert_eq!(q.peek_time(), expected);
                 }

@@ -58,22 +58,30 @@ impl Simulation<'_> {
         }
     }
 
-    /// Keeps one pending wake-up per node, at `wake_at` (none if `None`).
+    /// Keeps one wake-up per node, at `wake_at` (none if `None`). A wake-up that was
+    /// replaced is not taken out of the queue: it finds itself stale when it comes up
+    /// ([`Simulation::node_wake`]), which keeps the queue free of cancellations.
     pub(super) fn set_node_timer(&mut self, node: u32, wake_at: Option<SimTime>) {
         let idx = node as usize;
         if idx >= self.node_timers.len() {
             self.node_timers.resize(idx + 1, None);
         }
-        if self.node_timers[idx].map(|(t, _)| t) == wake_at {
+        if self.node_timers[idx] == wake_at {
             return;
         }
-        if let Some((_, key)) = self.node_timers[idx].take() {
-            self.queue.cancel(key);
-        }
+        self.node_timers[idx] = wake_at;
         if let Some(t) = wake_at {
-            let key = self.queue.schedule(t, Event::NodeWake(node));
-            self.node_timers[idx] = Some((t, key));
+            self.queue.schedule(t, Event::NodeWake(node));
         }
+    }
+
+    /// A node's wake-up came due: the policy is asked again, unless the wake-up was replaced.
+    pub(super) fn node_wake(&mut self, node: u32) {
+        if self.node_timers[node as usize] != Some(self.now()) {
+            return;
+        }
+        self.node_timers[node as usize] = None;
+        self.reconcile_node(node);
     }
 
     /// Asks the VPC for an ENI for the node, in the subnet the policy picks. False if every

@@ -20,7 +20,7 @@ use crate::cluster::controller::ReplicaController;
 use crate::cluster::node::Node;
 use crate::cluster::pod::Pod;
 use crate::cluster::scheduler::Scheduler;
-use crate::engine::{EventKey, EventQueue, RngStreams, SimTime, Stream};
+use crate::engine::{EventQueue, RngStreams, SimTime, Stream};
 use crate::error::InputError;
 use crate::policy::pool::PoolPolicy;
 use crate::policy::static_ip::StaticPolicy;
@@ -155,7 +155,8 @@ pub struct Simulation<'a> {
     claims: BTreeMap<(u32, u32), EniId>,
     scheduler: Scheduler,
     policy: Box<dyn AllocationPolicy>,
-    node_timers: Vec<Option<(SimTime, EventKey)>>,
+    /// Per node: when its pending wake-up is due, if it has one.
+    node_timers: Vec<Option<SimTime>>,
     /// ENIs whose create's answer was lost, until the reconciler finds them.
     orphans: Vec<EniId>,
     /// True while a reconcile event is scheduled.
@@ -427,10 +428,7 @@ impl<'a> Simulation<'a> {
             Event::Retry(slot) => self.retry(slot),
             Event::Reconcile => self.reconcile_orphans(),
             Event::SubnetCooled(subnet) => self.wake_starved(SubnetId(subnet)),
-            Event::NodeWake(node) => {
-                self.node_timers[node as usize] = None;
-                self.reconcile_node(node);
-            }
+            Event::NodeWake(node) => self.node_wake(node),
             Event::CrashDetected(node) => self.crash_detected(node),
             Event::RetentionExpiry(eni) => self.retention_expiry(EniId(eni)),
             Event::PodExpire(pod) => self.expire_pod(pod),
