@@ -1,9 +1,10 @@
-//! A run written to a directory: the CSV streams during the run, summary.json after, all
-//! staged so that a failed run leaves nothing that looks complete.
+//! A run written to a directory: the CSV streams during the run; the charts, report.html and
+//! summary.json after, all staged so that a failed run leaves nothing that looks complete.
 
 use crate::error::InputError;
 use crate::report::files::{CsvFiles, Staging};
 use crate::report::summary::Summary;
+use crate::report::{charts, html};
 use crate::scenario::model::Scenario;
 use crate::sim::{self, RunOptions};
 use std::fmt;
@@ -72,7 +73,13 @@ fn write_run(scenario: Scenario, dir: &Path, options: RunOptions) -> Result<Summ
     };
     let mut files = CsvFiles::create(dir).map_err(io)?;
     let summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
-    files.finish().map_err(io)?;
+    let samples = files.finish().map_err(io)?;
+    let charts = charts::render(&samples).map_err(io)?;
+    fs::create_dir_all(dir.join("charts")).map_err(io)?;
+    for chart in &charts {
+        fs::write(dir.join("charts").join(chart.file), &chart.svg).map_err(io)?;
+    }
+    fs::write(dir.join("report.html"), html::render(&summary, &charts)).map_err(io)?;
     fs::write(dir.join("summary.json"), summary.to_json()).map_err(io)?;
     Ok(summary)
 }

@@ -10,12 +10,17 @@ fn enisim() -> Command {
 }
 
 const QUICKSTART: &str = "scenarios/quickstart.toml";
-const FILES: [&str; 5] = [
+const FILES: [&str; 10] = [
     "summary.json",
     "timeseries.csv",
     "pods.csv",
     "enis.csv",
     "api_calls.csv",
+    "report.html",
+    "charts/pods.svg",
+    "charts/enis.svg",
+    "charts/api_calls.svg",
+    "charts/subnet_free_ips.svg",
 ];
 
 fn run_to(dir: &Path, extra: &[&str]) -> serde_json::Value {
@@ -95,6 +100,13 @@ fn run_writes_every_file_with_every_summary_key() {
     }
     assert_eq!(s["scenario"], "quickstart");
     assert_eq!(s["invariants"]["violations"], 0);
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<h1>enisim run: quickstart</h1>"));
+    assert_eq!(report.matches("<svg").count(), 4, "every chart inline");
+    assert!(report.contains(&format!(
+        "<code>{}</code>",
+        s["fingerprint"].as_str().unwrap()
+    )));
     assert!(s["pods"]["started"].as_u64().unwrap() > 0);
     let header = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(header.starts_with(

@@ -153,6 +153,8 @@ impl Line {
 
 /// The four CSV streams of a run, written into a staging directory.
 pub struct CsvFiles {
+    /// Every timeseries sample, kept for the charts.
+    samples: Vec<SampleRow>,
     pods: BufWriter<File>,
     enis: BufWriter<File>,
     api: BufWriter<File>,
@@ -171,6 +173,7 @@ impl CsvFiles {
     /// Opens the CSV files in `dir`, headers written.
     pub fn create(dir: &Path) -> io::Result<Self> {
         Ok(CsvFiles {
+            samples: Vec::new(),
             pods: create(dir, "pods.csv", PODS_HEADER)?,
             enis: create(dir, "enis.csv", ENIS_HEADER)?,
             api: create(dir, "api_calls.csv", API_HEADER)?,
@@ -180,8 +183,9 @@ impl CsvFiles {
         })
     }
 
-    /// Flushes every file, reporting the first write error of the run.
-    pub fn finish(mut self) -> io::Result<()> {
+    /// Flushes every file, reporting the first write error of the run, and hands back the
+    /// timeseries for the charts.
+    pub fn finish(mut self) -> io::Result<Vec<SampleRow>> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -193,7 +197,7 @@ impl CsvFiles {
         ] {
             w.flush()?;
         }
-        Ok(())
+        Ok(self.samples)
     }
 
     fn keep(&mut self, r: io::Result<()>) {
@@ -297,6 +301,7 @@ impl Sink for CsvFiles {
     }
 
     fn sample(&mut self, r: &SampleRow) {
+        self.samples.push(*r);
         sample_line(&mut self.line, r);
         let res = self.line.end(&mut self.timeseries);
         self.keep(res);

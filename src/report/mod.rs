@@ -1,7 +1,9 @@
 //! What a run reports: metrics aggregated as the run goes, the row streams behind the CSV
 //! files, summary.json and the human summary.
 
+pub mod charts;
 pub mod files;
+pub mod html;
 pub mod human;
 pub mod metrics;
 pub mod rows;

@@ -1,0 +1,174 @@
+//! report.html: one self-contained page (inline style and charts, no scripts, nothing fetched)
+//! with the summary's figures and the charts, for reading a run in a browser.
+
+use super::charts::Chart;
+use super::summary::Summary;
+use std::fmt::Write;
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A table of (label, value) rows under a heading.
+fn table(out: &mut String, heading: &str, rows: &[(&str, String)]) {
+    let _ = write!(out, "<section><h2>{}</h2><table>", esc(heading));
+    for (label, value) in rows {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            esc(label),
+            esc(value)
+        );
+    }
+    out.push_str("</table></section>\n");
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:960px;color:#222}\
+h1{font-size:1.5em}h2{font-size:1.1em;margin:1.2em 0 .4em}\
+.grid{display:flex;flex-wrap:wrap;gap:0 2em}section{min-width:280px}\
+table{border-collapse:collapse}th{text-align:left;font-weight:normal;color:#555;padding:2px 1em 2px 0}\
+td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}\
+figure{margin:1em 0}.bad{color:#b00}";
+
+/// The page for a run.
+pub fn render(s: &Summary, charts: &[Chart]) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enisim: {name}</title><style>{STYLE}</style></head><body>\n<h1>enisim run: {name}</h1>\n<p>seed {seed}, {dur} s of virtual time, {events} events, fingerprint <code>{fp}</code></p>\n",
+        name = esc(&s.scenario),
+        seed = s.seed,
+        dur = s.duration_s,
+        events = s.events_processed,
+        fp = esc(&s.fingerprint),
+    );
+    let inv = &s.invariants;
+    if inv.violations > 0 {
+        let _ = writeln!(
+            o,
+            "<p class=\"bad\">{} invariant(s) broken, {} leaked ENIs: {}</p>",
+            inv.violations,
+            inv.leaked_enis,
+            esc(inv.details.first().map_or("", String::as_str))
+        );
+    }
+    o.push_str("<div class=\"grid\">\n");
+    let p = &s.pods;
+    table(
+        &mut o,
+        "Pods",
+        &[
+            ("created", p.created.to_string()),
+            ("started", p.started.to_string()),
+            ("failed scheduling", p.failed_scheduling.to_string()),
+            ("pending at end", p.pending_at_end.to_string()),
+            (
+                "waiting for an ENI at end",
+                p.waiting_eni_at_end.to_string(),
+            ),
+            ("ENI timeouts", p.eni_timeouts.to_string()),
+        ],
+    );
+    let l = &s.startup_latency_s;
+    table(
+        &mut o,
+        "Start-up latency (scheduled to ENI ready)",
+        &[
+            ("p50", format!("{:.3} s", l.p50)),
+            ("p90", format!("{:.3} s", l.p90)),
+            ("p99", format!("{:.3} s", l.p99)),
+            ("max", format!("{:.3} s", l.max)),
+            ("mean", format!("{:.3} s", l.mean)),
+        ],
+    );
+    let pool = &s.pool;
+    table(
+        &mut o,
+        "Pool",
+        &[
+            ("hit rate", format!("{:.1}%", pool.hit_rate * 100.0)),
+            ("idle ENI-hours", format!("{:.2}", pool.idle_eni_hours)),
+            ("peak bound ENIs", pool.peak_bound_enis.to_string()),
+            ("peak idle ENIs", pool.peak_idle_enis.to_string()),
+        ],
+    );
+    let c = &s.churn;
+    let r = &s.release;
+    table(
+        &mut o,
+        "ENI churn",
+        &[
+            ("created", c.enis_created.to_string()),
+            ("attached", c.enis_attached.to_string()),
+            ("detached", c.enis_detached.to_string()),
+            ("deleted", c.enis_deleted.to_string()),
+            ("released as surplus", r.count.to_string()),
+            (
+                "release delay p50 / max",
+                format!("{:.1} s / {:.1} s", r.delay_s.p50, r.delay_s.max),
+            ),
+        ],
+    );
+    let mut api: Vec<(&str, String)> = s
+        .api
+        .calls
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.to_string()))
+        .collect();
+    api.extend(
+        s.api
+            .errors
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_string())),
+    );
+    table(&mut o, "VPC API calls and errors", &api);
+    let subnets: Vec<(&str, String)> = s
+        .subnets
+        .iter()
+        .map(|(id, f)| {
+            let text = format!(
+                "peak {} used, {:.0} s exhausted",
+                f.peak_used_ips, f.exhausted_s
+            );
+            (id.as_str(), text)
+        })
+        .collect();
+    table(&mut o, "Subnets", &subnets);
+    let st = &s.static_ip;
+    table(
+        &mut o,
+        "Static IPs and orphans",
+        &[
+            ("ENIs kept for a pod name", st.retained.to_string()),
+            ("re-attached", st.reattached.to_string()),
+            ("expired", st.expired.to_string()),
+            ("lost with their node", st.lost.to_string()),
+            ("lost create answers (orphans)", inv.orphans.to_string()),
+        ],
+    );
+    o.push_str("</div>\n");
+    for chart in charts {
+        let _ = write!(
+            o,
+            "<figure><figcaption>{}</figcaption>\n{}\n</figure>\n",
+            esc(chart.title),
+            chart.svg
+        );
+    }
+    o.push_str("<p>Files: <a href=\"summary.json\">summary.json</a>, <a href=\"timeseries.csv\">timeseries.csv</a>, <a href=\"pods.csv\">pods.csv</a>, <a href=\"enis.csv\">enis.csv</a>, <a href=\"api_calls.csv\">api_calls.csv</a>, <a href=\"charts/\">charts/</a>.</p>\n</body></html>\n");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_the_user_named() {
+        assert_eq!(esc("a<b> & \"c\""), "a&lt;b&gt; &amp; &quot;c&quot;");
+    }
+}
