@@ -110,7 +110,7 @@ fn draw(
         .iter()
         .flat_map(|r| lines.iter().map(move |l| (l.value)(r)))
         .fold(1.0_f64, f64::max)
-        * 1.05;
+        * 1.3; // headroom for the legend in the upper right
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 320)).into_drawing_area();
