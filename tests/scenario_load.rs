@@ -542,3 +542,21 @@ fn no_panic_on_damaged_files_or_odd_flags() {
         let _ = load_str(FULL, "t.toml", "stem", &[flag.to_string()]);
     }
 }
+
+#[test]
+fn sizes_beyond_any_cluster_are_refused_before_they_exhaust_memory() {
+    let e = err("duration = \"1h\"\n[[node_groups]]\nname = \"w\"\ninstance_type = \"S5.LARGE8\"\nzone = \"z\"\ncount = 4000000000\n");
+    assert_at(
+        &e,
+        6,
+        9,
+        "node_groups.0.count = 4000000000 is more than the 100000",
+    );
+    let e = err(&format!("{WORKLOAD}kind = \"deployment\"\nreplicas = 1\nscale = [ {{ at = \"1m\", replicas = 99999999 }} ]\n"));
+    assert!(e.message.contains("is more than the 10000000"), "{e}");
+    assert_eq!(e.line, Some(6), "{e}");
+    let e = err(&format!(
+        "{WORKLOAD}kind = \"poisson\"\narrivals_per_minute = 1e9\nlifetime = \"1m\"\n"
+    ));
+    assert_at(&e, 5, 23, "is more than the 1000000");
+}

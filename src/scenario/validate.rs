@@ -43,6 +43,26 @@ pub const DEFAULT_SUBNET_COOLDOWN: SimTime = SimTime::from_secs(300);
 pub const DEFAULT_RECONCILE_INTERVAL: SimTime = SimTime::from_secs(60);
 /// Shortest `policy.static_ip_retention` TKE accepts.
 pub const MIN_STATIC_IP_RETENTION: SimTime = SimTime::from_secs(300);
+/// Most nodes a node group or an `add_nodes` event may have or add: far above any real
+/// cluster, low enough that a typo cannot exhaust memory.
+pub const MAX_NODES: u32 = 100_000;
+/// Most pods a workload may ask for at once (replicas, a burst).
+pub const MAX_PODS: u32 = 10_000_000;
+/// Highest arrival rate of a poisson workload, per minute.
+pub const MAX_ARRIVALS_PER_MINUTE: f64 = 1_000_000.0;
+
+/// `value` at `path`, if it is at most `max`.
+fn at_most(value: u32, max: u32, path: KeyPath) -> Check<u32> {
+    if value <= max {
+        return Ok(value);
+    }
+    let key = path.to_string();
+    Err(Invalid::at(
+        path,
+        format!("{key} = {value} is more than the {max} this tool accepts"),
+    ))
+}
+
 /// `diurnal.period` of a poisson workload when not given: a day.
 pub const DEFAULT_DIURNAL_PERIOD: SimTime = SimTime::from_secs(86_400);
 /// `detection` of `crash_nodes` when not given: Kubernetes' node-monitor grace period (40s)
@@ -380,7 +400,7 @@ fn node_group(
         name: raw.name.clone(),
         instance_type,
         zone: raw.zone.clone(),
-        count: raw.count,
+        count: at_most(raw.count, MAX_NODES, at.key("count"))?,
         max_attach: raw.max_attach,
         min_warm: raw.min_warm,
         max_warm: raw.max_warm,
@@ -504,15 +524,20 @@ fn replica_spec(
 ) -> Check<ReplicaSpec> {
     let owner = format!("{kind} \"{}\"", raw.name);
     let replicas = required(raw.replicas, at, "replicas", &owner)?;
+    let replicas = at_most(replicas, MAX_PODS, at.key("replicas"))?;
     let mut scale: Vec<ScaleStep> = raw
         .scale
         .iter()
         .flatten()
-        .map(|s| ScaleStep {
-            at: s.at.0,
-            replicas: s.replicas,
+        .enumerate()
+        .map(|(i, s)| {
+            let path = at.key("scale").index(i).key("replicas");
+            Ok(ScaleStep {
+                at: s.at.0,
+                replicas: at_most(s.replicas, MAX_PODS, path)?,
+            })
         })
-        .collect();
+        .collect::<Check<_>>()?;
     scale.sort_by_key(|s| s.at);
     let mut restart: Vec<SimTime> = raw.restart.iter().flatten().map(|d| d.0).collect();
     restart.sort();
@@ -565,7 +590,16 @@ fn poisson(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
         ));
     }
     Ok(WorkloadKind::Poisson(PoissonConfig {
-        arrivals_per_minute: positive_number(rate, at, "arrivals_per_minute")?,
+        arrivals_per_minute: {
+            let rate = positive_number(rate, at, "arrivals_per_minute")?;
+            if rate > MAX_ARRIVALS_PER_MINUTE {
+                return Err(Invalid::at(
+                    at.key("arrivals_per_minute"),
+                    format!("arrivals_per_minute = {rate} is more than the {MAX_ARRIVALS_PER_MINUTE} this tool accepts"),
+                ));
+            }
+            rate
+        },
         lifetime: required(raw.lifetime, at, "lifetime", &owner)?.0,
         diurnal,
         start,
@@ -579,11 +613,15 @@ fn burst(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
     let entries = required(raw.bursts.as_ref(), at, "bursts", &owner)?;
     let mut bursts: Vec<Burst> = entries
         .iter()
-        .map(|b| Burst {
-            at: b.at.0,
-            count: b.count,
+        .enumerate()
+        .map(|(i, b)| {
+            let path = at.key("bursts").index(i).key("count");
+            Ok(Burst {
+                at: b.at.0,
+                count: at_most(b.count, MAX_PODS, path)?,
+            })
         })
-        .collect();
+        .collect::<Check<_>>()?;
     bursts.sort_by_key(|b| b.at);
     Ok(WorkloadKind::Burst(BurstConfig {
         bursts,
@@ -669,7 +707,7 @@ const ACTIONS: [(&str, ActionSpec); 6] = [
             build: |e| {
                 Ok(EventAction::AddNodes {
                     group: e.group()?,
-                    count: e.need(e.raw.count, "count")?,
+                    count: at_most(e.need(e.raw.count, "count")?, MAX_NODES, e.at.key("count"))?,
                 })
             },
         },
