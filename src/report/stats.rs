@@ -71,8 +71,8 @@ const DENSE_MS: u64 = 1 << 17;
 
 /// Exact integer samples (ms) aggregated as they come: a count per millisecond value, so a
 /// million pod start-ups cost the range of their latencies rather than 8 bytes each, with
-/// the same nearest-rank percentiles as the raw samples. Values of 2^17 ms (about 131 s) and more
-/// (over two minutes) are kept raw.
+/// the same nearest-rank percentiles as the raw samples. Values of 2^17 ms (about 131 s) and
+/// more are kept raw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Samples {
     /// `counts[v]`: samples equal to `v`, for `v < DENSE_MS`; grown to the largest seen.
