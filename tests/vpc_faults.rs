@@ -183,3 +183,40 @@ timeout = 0.1
         );
     }
 }
+
+#[test]
+fn retry_jitter_spreads_the_retries_of_callers_that_failed_together() {
+    let vpc = r#"
+[policy.retry]
+jitter = 1.0
+[[vpc.outages]]
+start = "10m"
+end = "20m"
+apis = ["attach"]
+"#;
+    let (sum, rec) = run(&cluster(
+        vpc,
+        1,
+        &deployment(0, "{ at = \"10m\", replicas = 5 }"),
+    ));
+    assert_eq!(sum.pods.started, 5);
+    let ready: Vec<u64> = rec
+        .pods
+        .iter()
+        .filter_map(|p| p.ready)
+        .map(|t| t.as_millis())
+        .collect();
+    // The first attach admitted is at or after 1200 s (the outage's end) and, the jittered
+    // waits being at most the 60 s cap, before 1260.1 s; it is learned 2.1 s later.
+    assert!(
+        ready.iter().all(|&t| (1_202_100..=1_262_300).contains(&t)),
+        "{ready:?}"
+    );
+    let mut distinct = ready.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(
+        distinct.len() > 1,
+        "without jitter all five are ready at 1207.7 s: {ready:?}"
+    );
+}

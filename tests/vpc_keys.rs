@@ -99,6 +99,7 @@ fn every_vpc_key_loads_with_its_value() {
         base: SimTime(500),
         cap: secs(30),
         multiplier: 3,
+        jitter: 0.0,
     };
     assert_eq!(s.policy.retry, retry);
 }
@@ -127,6 +128,7 @@ fn defaults_follow_spec() {
         base: secs(1),
         cap: secs(60),
         multiplier: 2,
+        jitter: 0.0,
     };
     assert_eq!(s.policy.retry, retry);
 }
@@ -342,4 +344,18 @@ fn damaged_vpc_sections_never_panic() {
             let _ = enisim::scenario::load_str(&VPC[..i], "t.toml", "stem", &[]);
         }
     }
+}
+
+#[test]
+fn retry_jitter_is_a_share_between_0_and_1() {
+    let s = ok(&format!("{MINIMAL}[policy.retry]\njitter = 0.5\n"), &[]);
+    assert_eq!(s.policy.retry.jitter, 0.5);
+    let e = enisim::scenario::load_str(
+        &format!("{MINIMAL}[policy.retry]\njitter = 1.5\n"),
+        "t.toml",
+        "t",
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("between 0 (exact delays) and 1"), "{e}");
 }

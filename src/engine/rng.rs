@@ -16,6 +16,8 @@ pub enum Stream {
     Policy = 3,
     /// Fault rates, latencies and outages a swarm run draws for its seed.
     Swarm = 4,
+    /// Retry jitter.
+    Retry = 5,
     /// Workload generators; workload `i` uses stream `Workloads + i`.
     Workloads = 1000,
 }

@@ -83,7 +83,7 @@ pub struct PolicyConfig {
 
 /// `[policy.retry]`: capped exponential backoff between retries of a failed VPC call, computed
 /// by [`crate::cloud::retry::backoff`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RetryConfig {
     /// Delay before the first retry (default 1s, > 0).
     pub base: SimTime,
@@ -91,6 +91,9 @@ pub struct RetryConfig {
     pub cap: SimTime,
     /// Growth factor per retry (default 2, >= 1); an integer so that delays are exact.
     pub multiplier: u32,
+    /// Share of each delay drawn at random (default 0: exact delays); 1 is "full jitter",
+    /// a delay anywhere from zero to the backoff.
+    pub jitter: f64,
 }
 
 /// Latency of one fake VPC API.

@@ -80,6 +80,8 @@ pub struct RawRetry {
     pub cap: Option<Duration>,
     /// Default 2.
     pub multiplier: Option<u32>,
+    /// Default 0.
+    pub jitter: Option<f64>,
 }
 
 /// `[vpc]`.

@@ -6,7 +6,7 @@ use super::{Event, Simulation};
 use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cloud::eni::EniId;
 use crate::cloud::quota::Quota;
-use crate::cloud::retry::backoff;
+use crate::cloud::retry::{backoff, jittered};
 use crate::cloud::vpc::{Api, CallOutcome, Delivery};
 use crate::engine::SimTime;
 use crate::report::rows::ApiCallRow;
@@ -169,7 +169,7 @@ impl Simulation<'_> {
                     let mut call = call;
                     call.attempt += 1;
                     self.calls[slot as usize] = Some(call);
-                    let at = now.plus(backoff(&self.sc.policy.retry, call.attempt));
+                    let at = now.plus(self.retry_delay(call.attempt));
                     self.queue.schedule(at, Event::Retry(slot));
                 }
             }
@@ -188,6 +188,12 @@ impl Simulation<'_> {
             return;
         }
         self.send(Some(slot), call.api, call.eni, call.attempt);
+    }
+
+    /// The wait before retry number `attempt`: the policy's backoff, less its jitter.
+    pub(super) fn retry_delay(&mut self, attempt: u32) -> SimTime {
+        let retry = self.sc.policy.retry;
+        jittered(backoff(&retry, attempt), retry.jitter, &mut self.retry_rng)
     }
 
     fn release_slot(&mut self, slot: u32) {

@@ -5,7 +5,6 @@ use super::pods::EniFate;
 use super::{Event, Simulation};
 use crate::cloud::api::ApiErrorCode;
 use crate::cloud::eni::{Eni, EniId, EniState};
-use crate::cloud::retry::backoff;
 use crate::cloud::subnet::SubnetId;
 use crate::cloud::vpc::Api;
 use crate::cluster::node::Node;
@@ -314,7 +313,9 @@ impl Simulation<'_> {
         // lengthens the backoff.
         if now >= n.bind_after {
             n.create_failures += 1;
-            n.bind_after = now.plus(backoff(&self.sc.policy.retry, n.create_failures));
+            let failures = n.create_failures;
+            let delay = self.retry_delay(failures);
+            self.nodes[node as usize].bind_after = now.plus(delay);
         }
         self.metrics.bound.add(-1, now);
         self.reconcile_node(node);

@@ -131,6 +131,8 @@ pub struct Simulation<'a> {
     /// Ids of ENIs whose create failed (nothing was created), for the next creates.
     unused_eni_ids: Vec<EniId>,
     quota: Quota,
+    /// Draws of retry jitter.
+    retry_rng: rand_chacha::ChaCha8Rng,
     /// Per subnet: left out of new ENIs until then (after `ResourceInsufficient`).
     subnet_cooling: Vec<SimTime>,
     calls: Vec<Option<Call>>,
@@ -264,6 +266,7 @@ impl<'a> Simulation<'a> {
             zone_subnets,
             vpc: VpcApi::with_config(&sc.vpc, &streams),
             quota: Quota::new(sc.vpc.eni_quota),
+            retry_rng: streams.stream(Stream::Retry),
             subnet_cooling: vec![SimTime::ZERO; sc.subnets.len()],
             enis: Vec::new(),
             unused_eni_ids: Vec::new(),

@@ -38,6 +38,7 @@ pub const DEFAULT_RETRY: RetryConfig = RetryConfig {
     base: SimTime::from_secs(1),
     cap: SimTime::from_secs(60),
     multiplier: 2,
+    jitter: 0.0,
 };
 /// `reserved_ips` of a subnet when not given: the VPC keeps 3 addresses of every subnet.
 pub const DEFAULT_RESERVED_IPS: u32 = 3;
@@ -285,10 +286,18 @@ fn retry(raw: &RawRetry) -> Check<RetryConfig> {
             "policy.retry.multiplier must be at least 1",
         ));
     }
+    let jitter = raw.jitter.unwrap_or(DEFAULT_RETRY.jitter);
+    if !(0.0..=1.0).contains(&jitter) {
+        return Err(Invalid::at(
+            at("jitter"),
+            "policy.retry.jitter must be between 0 (exact delays) and 1 (full jitter)",
+        ));
+    }
     Ok(RetryConfig {
         base,
         cap,
         multiplier,
+        jitter,
     })
 }
 
