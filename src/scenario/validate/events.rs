@@ -1,6 +1,6 @@
 //! Scheduled cluster events: which actions exist, the keys each takes, and how each is built.
 
-use super::{at_most, choice, or, required, warm_order, Check, Invalid, MAX_NODES};
+use super::{at_most, choice, only_keys, or, required, warm_order, Check, Invalid, MAX_NODES};
 use crate::engine::SimTime;
 use crate::scenario::model::{EventAction, EventConfig, NodeGroupConfig};
 use crate::scenario::path::KeyPath;
@@ -140,21 +140,8 @@ pub(super) fn events(raw: &[RawEvent], groups: &[NodeGroupConfig]) -> Check<Vec<
 
 fn event(raw: &RawEvent, at: KeyPath, groups: &[NodeGroupConfig]) -> Check<EventConfig> {
     let spec = choice(&raw.action, "event action", at.key("action"), &ACTIONS, &[])?;
-    if let Some(key) = raw
-        .given_keys()
-        .into_iter()
-        .find(|k| !spec.keys.contains(k))
-    {
-        return Err(Invalid::at(
-            at.key(key),
-            format!("\"{key}\" does not apply to action \"{}\"", raw.action),
-        )
-        .hint(format!(
-            "action \"{}\" takes: at, action, {}",
-            raw.action,
-            spec.keys.join(", ")
-        )));
-    }
+    let owner = format!("action \"{}\"", raw.action);
+    only_keys(raw.given_keys(), spec.keys, &at, &owner, "at, action")?;
     let group = match &raw.node_group {
         Some(name) => Some(group_index(name, groups, at.key("node_group"))?),
         None => None,

@@ -413,6 +413,24 @@ fn node_group(
     })
 }
 
+/// Fails on the first of `given` keys that `owner` (e.g. `action "set_warm"`) does not take;
+/// the hint lists what it takes: `always` (the keys every entry has) and `allowed`.
+pub(super) fn only_keys(
+    given: Vec<&str>,
+    allowed: &[&str],
+    at: &KeyPath,
+    owner: &str,
+    always: &str,
+) -> Check<()> {
+    match given.into_iter().find(|k| !allowed.contains(k)) {
+        None => Ok(()),
+        Some(key) => Err(
+            Invalid::at(at.key(key), format!("\"{key}\" does not apply to {owner}"))
+                .hint(format!("{owner} takes: {always}, {}", allowed.join(", "))),
+        ),
+    }
+}
+
 /// A key that `owner` (the workload or event at `at`) cannot do without.
 pub(super) fn required<T>(value: Option<T>, at: &KeyPath, key: &str, owner: &str) -> Check<T> {
     value.ok_or_else(|| Invalid::at(at.key(key), format!("{owner} needs \"{key}\"")))

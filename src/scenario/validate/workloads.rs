@@ -1,6 +1,6 @@
 //! Workloads: which kinds exist, the keys each takes, and how each is built.
 
-use super::{at_most, choice, or, positive, required, unique, Check, Invalid};
+use super::{at_most, choice, only_keys, or, positive, required, unique, Check, Invalid};
 use crate::engine::SimTime;
 use crate::scenario::model::{ReplicaSpec, ScaleStep, WorkloadConfig, WorkloadKind};
 use crate::scenario::path::KeyPath;
@@ -104,17 +104,8 @@ pub(super) fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
         .map(|(i, w)| {
             let at = KeyPath::entry("workloads", i);
             let spec = kind_spec(&w.kind, &at)?;
-            if let Some(key) = w.given_keys().into_iter().find(|k| !spec.keys.contains(k)) {
-                return Err(Invalid::at(
-                    at.key(key),
-                    format!("\"{key}\" does not apply to workload kind \"{}\"", w.kind),
-                )
-                .hint(format!(
-                    "kind \"{}\" takes: name, kind, {}",
-                    w.kind,
-                    spec.keys.join(", ")
-                )));
-            }
+            let owner = format!("workload kind \"{}\"", w.kind);
+            only_keys(w.given_keys(), spec.keys, &at, &owner, "name, kind")?;
             Ok(WorkloadConfig {
                 name: w.name.clone(),
                 kind: (spec.build)(w, &at)?,
