@@ -72,19 +72,21 @@ fn fifteen_hundred_attaches_at_10_per_second_take_at_least_150_seconds() {
     );
 }
 
-#[test]
-fn an_attach_outage_delays_the_pods_that_need_an_eni_by_its_window() {
-    let vpc = r#"
-[[vpc.outages]]
-start = "10m"
-end = "20m"
-apis = ["attach"]
-"#;
-    let (sum, rec) = run(&cluster(
-        vpc,
+/// One node; 5 pods at 10 min, just as attaches go down until 20 min; `retry` is extra
+/// `[policy]` text.
+fn attach_outage(retry: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    let vpc =
+        format!("{retry}\n[[vpc.outages]]\nstart = \"10m\"\nend = \"20m\"\napis = [\"attach\"]\n");
+    run(&cluster(
+        &vpc,
         1,
         &deployment(0, "{ at = \"10m\", replicas = 5 }"),
-    ));
+    ))
+}
+
+#[test]
+fn an_attach_outage_delays_the_pods_that_need_an_eni_by_its_window() {
+    let (sum, rec) = attach_outage("");
     // Created at 600 s (learned 601.1 s), each attach is refused, answered 100 ms later, and
     // retried after 1, 2, 4, 8, 16, 32, then 60 s: refusals at 601.1, 602.2, 604.3, 608.4,
     // 616.5, 632.6, 664.7, then every 60.1 s to 1145.5 (15 in all); the retry at 1205.6 s is
@@ -186,19 +188,7 @@ timeout = 0.1
 
 #[test]
 fn retry_jitter_spreads_the_retries_of_callers_that_failed_together() {
-    let vpc = r#"
-[policy.retry]
-jitter = 1.0
-[[vpc.outages]]
-start = "10m"
-end = "20m"
-apis = ["attach"]
-"#;
-    let (sum, rec) = run(&cluster(
-        vpc,
-        1,
-        &deployment(0, "{ at = \"10m\", replicas = 5 }"),
-    ));
+    let (sum, rec) = attach_outage("[policy.retry]\njitter = 1.0");
     assert_eq!(sum.pods.started, 5);
     let ready: Vec<u64> = rec
         .pods
