@@ -1,7 +1,7 @@
 //! enisim: a deterministic discrete-event simulator of Tencent Kubernetes Engine's VPC-CNI
 //! "Pod with exclusive ENI" allocation.
 //!
-//! Data flows one way: scenario -> world -> event loop -> recorder -> reports.
+//! Data flows one way: scenario -> world -> event loop -> row sink and metrics -> reports.
 //!
 //! - [`engine`]: model-agnostic machinery (integer virtual time, event queue, seeded streams).
 //! - [`scenario`]: the TOML schema, defaults, validation and `--set` overrides.
@@ -9,8 +9,13 @@
 //! - [`cluster`]: nodes, pods, the scheduler and the workload controllers.
 //! - [`policy`]: THE allocation policy: pure decisions behind a trait.
 //! - [`sim`]: the world and the event loop that drives it.
-//! - [`report`]: metrics, summary.json, the CSV files and the human summary.
+//! - [`report`]: metrics, summary.json, the CSV files, charts, report.html and the human
+//!   summary.
 //! - [`workload`]: pod arrival sources (Poisson, bursts, trace replay) the simulator pulls from.
+//! - [`output`]: a run written to a directory, staged so a failure leaves nothing that looks
+//!   complete.
+//! - [`swarm`]: many checked runs, each seed drawing its own faults, latencies and outages.
+//! - [`error`]: bad input, located in its file (exit code 2).
 
 pub mod cloud;
 pub mod cluster;
