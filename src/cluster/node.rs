@@ -28,6 +28,8 @@ pub struct Node {
     pub created_at: SimTime,
     /// Pods placed on it that hold or await an ENI (P), in placement order.
     pub pods: Vec<u32>,
+    /// After a crash: its pods, stopped but not yet known to be gone.
+    pub lost: Vec<u32>,
     /// ENIs bound for pods: being created for it, attaching or attached (B).
     pub bound: u32,
     /// Attached ENIs no pod uses.

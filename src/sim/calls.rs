@@ -114,24 +114,20 @@ impl Simulation<'_> {
         };
         let reply = self.vpc.describe_task(now);
         self.count_call(Endpoint::DescribeTask);
-        let result = match reply.result {
-            Ok(()) => "ok",
-            Err(code) => {
-                self.count_error(code);
-                code.name()
-            }
-        };
-        if self.rows {
-            let row = ApiCallRow {
-                issued: now,
-                api: Endpoint::DescribeTask.name(),
-                node: super::enis::node_name(&self.nodes, &self.sc, call.node),
-                eni: call.eni.0,
-                latency: reply.completes_at.since(now),
-                result,
-            };
-            self.sink.api_call(&row);
+        if let Err(code) = reply.result {
+            self.count_error(code);
         }
+        let latency = reply.completes_at.since(now);
+        let poll = Call {
+            issued: now,
+            ..call
+        };
+        self.write_call_row(
+            &poll,
+            Endpoint::DescribeTask,
+            latency,
+            outcome_name(reply.result),
+        );
         // A poll that got through to a finished task brings the answer; otherwise poll again.
         if reply.result.is_ok() && now >= call.outcome.completes_at {
             self.queue
@@ -148,11 +144,9 @@ impl Simulation<'_> {
             return;
         };
         let now = self.now();
-        let result = match call.outcome.result {
-            Ok(()) => "ok",
-            Err(code) => code.name(),
-        };
-        self.write_call_row(&call, now.since(call.issued), result);
+        let latency = now.since(call.issued);
+        let result = outcome_name(call.outcome.result);
+        self.write_call_row(&call, Endpoint::Task(call.api), latency, result);
         match call.outcome.result {
             Ok(()) => {
                 self.release_slot(slot);
@@ -201,14 +195,21 @@ impl Simulation<'_> {
         self.free_call_slots.push(slot);
     }
 
-    /// Streams one call's row.
-    pub(super) fn write_call_row(&mut self, call: &Call, latency: SimTime, result: &'static str) {
+    /// Streams one call's row: `endpoint` answered `result` after `latency`, about the ENI and
+    /// node of `call` (a task, or the poll of its task).
+    pub(super) fn write_call_row(
+        &mut self,
+        call: &Call,
+        endpoint: Endpoint,
+        latency: SimTime,
+        result: &'static str,
+    ) {
         if !self.rows {
             return;
         }
         let row = ApiCallRow {
             issued: call.issued,
-            api: call.api.name(),
+            api: endpoint.name(),
             node: super::enis::node_name(&self.nodes, &self.sc, call.node),
             eni: call.eni.0,
             latency,
@@ -216,4 +217,9 @@ impl Simulation<'_> {
         };
         self.sink.api_call(&row);
     }
+}
+
+/// A call's result as api_calls.csv writes it: `ok` or the error code.
+fn outcome_name(result: Result<(), ApiErrorCode>) -> &'static str {
+    result.map_or_else(ApiErrorCode::name, |()| "ok")
 }

@@ -33,7 +33,8 @@ impl Simulation<'_> {
         let mut in_flight: Vec<_> = self.calls.iter().flatten().copied().collect();
         in_flight.sort_by_key(|c| c.seq);
         for call in &in_flight {
-            self.write_call_row(call, end.since(call.issued), "in_flight");
+            let api = Endpoint::Task(call.api);
+            self.write_call_row(call, api, end.since(call.issued), "in_flight");
         }
         let mut findings = self.check_invariants();
         if let Some(first) = self.first_violation.take() {

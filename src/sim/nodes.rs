@@ -98,6 +98,7 @@ impl Simulation<'_> {
             alive: true,
             created_at: now,
             pods: Vec::new(),
+            lost: Vec::new(),
             bound: 0,
             idle: Vec::new(),
             waiting: VecDeque::new(),
@@ -135,21 +136,25 @@ impl Simulation<'_> {
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         self.set_node_timer(node, None);
         let pods = self.nodes[node as usize].pods.clone();
-        let mut workloads = Vec::with_capacity(pods.len());
         for &pod in &pods {
             match how {
                 Removal::Drain => self.delete_pod(pod, PodEnd::NodeDrained, EniFate::Normal),
                 Removal::Delete => self.delete_pod(pod, PodEnd::NodeDeleted, EniFate::WithNode),
                 Removal::Crash { .. } => self.lose_pod(pod),
             }
-            workloads.push(self.pods[pod as usize].workload);
         }
-        if let Removal::Crash { detection } = how {
-            self.nodes[node as usize].pods = pods;
-            self.queue
-                .schedule(now.plus(detection), Event::CrashDetected(node));
-            workloads.clear();
-        }
+        let workloads = match how {
+            Removal::Crash { detection } => {
+                self.nodes[node as usize].lost = pods;
+                self.queue
+                    .schedule(now.plus(detection), Event::CrashDetected(node));
+                Vec::new()
+            }
+            _ => pods
+                .iter()
+                .map(|&p| self.pods[p as usize].workload)
+                .collect(),
+        };
         let n = &mut self.nodes[node as usize];
         let idle = std::mem::take(&mut n.idle);
         let bound = std::mem::take(&mut n.bound);
@@ -168,9 +173,10 @@ impl Simulation<'_> {
 
     /// Kubernetes declares a crashed node's pods gone; their controllers replace them.
     pub(super) fn crash_detected(&mut self, node: u32) {
-        let pods = std::mem::take(&mut self.nodes[node as usize].pods);
+        let lost = std::mem::take(&mut self.nodes[node as usize].lost);
         let mut workloads = BTreeSet::new();
-        for pod in pods {
+        for pod in lost {
+            // A pod whose lifetime ran out meanwhile was deleted already.
             if self.pods[pod as usize].state == PodState::Lost {
                 workloads.insert(self.pods[pod as usize].workload);
                 self.delete_pod(pod, PodEnd::NodeCrashed, EniFate::WithNode);
