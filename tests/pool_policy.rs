@@ -92,22 +92,23 @@ scale = [ { at = "60s", replicas = 10 } ]
         .all(|p| p.ready == Some(ms(63_200))));
 }
 
-#[test]
-fn bound_enis_cap_at_max_attach_and_excess_pods_stay_pending() {
-    let rest = r#"
-max_attach = 5
-[[workloads]]
-name = "web"
-kind = "deployment"
-replicas = 8
-"#;
-    // SA2.MEDIUM4 allows 9 exclusive-ENI pods; max_attach lowers M to 5.
-    let (sum, rec) = run(&cluster(
+/// One SA2.MEDIUM4 node (9 exclusive-ENI pods) with max_attach 5, 8 replicas; `events` after.
+fn capped_at_5(events: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    let rest = format!(
+        "max_attach = 5\n[[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 8\n{events}"
+    );
+    run(&cluster(
         "min_warm = 1\nmax_warm = 1",
         "SA2.MEDIUM4",
         1,
-        rest,
-    ));
+        &rest,
+    ))
+}
+
+#[test]
+fn bound_enis_cap_at_max_attach_and_excess_pods_stay_pending() {
+    // SA2.MEDIUM4 allows 9 exclusive-ENI pods; max_attach lowers M to 5.
+    let (sum, rec) = capped_at_5("");
     assert_eq!(sum.pods.running_at_end, 5);
     assert_eq!(sum.pods.pending_at_end, 3);
     assert_eq!(sum.pods.failed_scheduling, 3);
@@ -124,24 +125,9 @@ replicas = 8
 
 #[test]
 fn pending_pods_run_once_capacity_appears() {
-    let rest = r#"
-max_attach = 5
-[[workloads]]
-name = "web"
-kind = "deployment"
-replicas = 8
-[[events]]
-at = "10m"
-action = "add_nodes"
-node_group = "w"
-count = 1
-"#;
-    let (sum, rec) = run(&cluster(
-        "min_warm = 1\nmax_warm = 1",
-        "SA2.MEDIUM4",
-        1,
-        rest,
-    ));
+    let (sum, rec) = capped_at_5(
+        "[[events]]\nat = \"10m\"\naction = \"add_nodes\"\nnode_group = \"w\"\ncount = 1\n",
+    );
     assert_eq!(sum.pods.running_at_end, 8);
     assert_eq!(sum.pods.pending_at_end, 0);
     assert_eq!(sum.pods.failed_scheduling, 3);
