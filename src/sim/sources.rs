@@ -15,7 +15,8 @@ pub(super) struct SourceState {
     source: Box<dyn PodSource>,
     /// The event pulled and scheduled, waiting for its time.
     next: Option<PodEvent>,
-    /// Pod id of each source key.
+    /// Pod id of each source key, for the deletes of a trace. Only named (trace) pods are
+    /// filed: generated pods end by their lifetime, never by key.
     pods_by_key: Vec<u32>,
     /// Trace pod names, by serial; a name that comes back (a pod recreated under the same
     /// name) gets the same serial, so a static-IP pod finds its kept ENI.
@@ -97,9 +98,10 @@ impl Simulation<'_> {
                 ..
             } => {
                 let state = self.sources[w as usize].as_mut().expect("source exists");
+                let named = name.is_some();
                 let serial = state.serial(key, name);
                 let pod = self.new_pod(w, serial, static_ip);
-                if let Some(state) = self.sources[w as usize].as_mut() {
+                if let Some(state) = self.sources[w as usize].as_mut().filter(|_| named) {
                     state.pods_by_key.push(pod);
                 }
                 self.create_pod(pod);
