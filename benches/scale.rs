@@ -108,8 +108,13 @@ fn child(size: &str, mode: &str) {
             "null" => enisim::sim::run(sc, &mut NullSink).expect("run"),
             "outputs" => {
                 let dir = tempfile::tempdir().expect("tempdir");
-                let s = enisim::output::run_to_dir(sc, &dir.path().join("out"), Default::default())
-                    .expect("run");
+                let s = enisim::output::run_to_dir(
+                    sc,
+                    &dir.path().join("out"),
+                    false,
+                    Default::default(),
+                )
+                .expect("run");
                 best = best.min(started.elapsed());
                 summary = Some(s);
                 if hwm == 0 {

@@ -12,8 +12,8 @@
 //! - [`report`]: metrics, summary.json, the CSV files, charts, report.html and the human
 //!   summary.
 //! - [`workload`]: pod arrival sources (Poisson, bursts, trace replay) the simulator pulls from.
-//! - [`output`]: a run written to a directory, staged so a failure leaves nothing that looks
-//!   complete.
+//! - [`output`]: result folders for every command that writes one: owned, staged, swapped in
+//!   whole, with a manifest, so no user file is lost and no partial result looks complete.
 //! - [`swarm`]: many checked runs, each seed drawing its own faults, latencies and outages.
 //! - [`error`]: bad input, located in its file (exit code 2).
 

@@ -1,13 +1,11 @@
-//! Writes a run's files. Everything goes to a staging directory beside the target, which
-//! replaces the target only once every file is complete, so a failed run never leaves output
-//! that looks whole.
+//! Writes a run's CSV streams, row by row, into the folder [`crate::output`] stages.
 
 use super::rows::{ApiCallRow, EniRow, PodRow, SampleRow, Sink};
 use crate::engine::SimTime;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// CSV headers, a contract with users' scripts: columns may be added, never renamed.
 const PODS_HEADER: &str = "pod,workload,node,zone,ip,created_s,scheduled_s,ready_s,deleted_s,startup_latency_s,from_pool,failure,end";
@@ -293,52 +291,6 @@ impl Sink for CsvFiles {
         sample_line(&mut self.line, r);
         let res = self.line.end(&mut self.timeseries);
         self.keep(res);
-    }
-}
-
-/// The staging directory for a run's output, renamed into place on success and removed on
-/// failure.
-pub struct Staging {
-    target: PathBuf,
-    staging: PathBuf,
-}
-
-impl Staging {
-    /// Creates `<target>.incomplete/` (clearing any left by an earlier failed run).
-    pub fn create(target: &Path) -> io::Result<Self> {
-        let mut name = target
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_else(|| "out".into());
-        name.push(".incomplete");
-        let staging = target.with_file_name(name);
-        if staging.exists() {
-            fs::remove_dir_all(&staging)?;
-        }
-        fs::create_dir_all(&staging)?;
-        Ok(Staging {
-            target: target.to_path_buf(),
-            staging,
-        })
-    }
-
-    /// Where files are written until [`Staging::commit`].
-    pub fn dir(&self) -> &Path {
-        &self.staging
-    }
-
-    /// Replaces the target directory with the staged one.
-    pub fn commit(self) -> io::Result<PathBuf> {
-        if self.target.exists() {
-            fs::remove_dir_all(&self.target)?;
-        }
-        fs::rename(&self.staging, &self.target)?;
-        Ok(self.target.clone())
-    }
-
-    /// Removes the staged files after a failure.
-    pub fn abandon(self) {
-        let _ = fs::remove_dir_all(&self.staging);
     }
 }
 

@@ -38,6 +38,10 @@ pub struct Summary {
     pub static_ip: StaticSummary,
     /// End-of-run checks.
     pub invariants: InvariantsSummary,
+    /// The files of the result this summary belongs to (set by the writer; empty for a run
+    /// that wrote no files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 /// `static`: what keeping static-IP pods' ENIs cost and saved.

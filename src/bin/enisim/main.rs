@@ -1,0 +1,38 @@
+//! The command line: parse, hand the command to its module, exit with its code.
+
+mod commands;
+mod stdout;
+
+use clap::{Parser, Subcommand};
+use commands::{instance_types, run, swarm, validate};
+use std::process::ExitCode;
+
+/// Deterministic discrete-event simulator of TKE VPC-CNI "Pod with exclusive ENI" allocation.
+#[derive(Parser)]
+#[command(name = "enisim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write its outputs.
+    Run(run::Args),
+    /// Run a scenario under many seeds, each drawing its own faults, latencies and outages,
+    /// with every invariant checked; print the seeds that fail and how to reproduce them.
+    Swarm(swarm::Args),
+    /// Check a scenario file without running it.
+    Validate(validate::Args),
+    /// List the built-in instance types and their exclusive-ENI pod limits.
+    InstanceTypes,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run(args) => run::exec(args),
+        Command::Swarm(args) => swarm::exec(args),
+        Command::Validate(args) => validate::exec(args),
+        Command::InstanceTypes => instance_types::exec(),
+    }
+}

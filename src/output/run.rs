@@ -1,0 +1,54 @@
+//! A run's result folder: the CSV streams during the run; the charts, report.html and
+//! summary.json after; the manifest last.
+
+use super::{Manifest, OutputDir, OutputError, MANIFEST};
+use crate::report::files::CsvFiles;
+use crate::report::summary::Summary;
+use crate::report::{charts, html};
+use crate::scenario::model::Scenario;
+use crate::sim::{self, RunOptions};
+use std::fs;
+use std::path::Path;
+
+/// Runs `scenario` and writes its result into `target` by the rules of [`crate::output`]:
+/// `force` lets it write into a folder that enisim does not own (replacing only its own
+/// files there).
+pub fn run_to_dir(
+    scenario: Scenario,
+    target: &Path,
+    force: bool,
+    options: RunOptions,
+) -> Result<Summary, OutputError> {
+    let out = OutputDir::begin(target, force)?;
+    let summary = write_run(scenario, &out, options)?;
+    let mut manifest = Manifest::new("run", &summary.scenario, Vec::new());
+    manifest.seed = Some(summary.seed);
+    manifest.fingerprint = Some(summary.fingerprint.clone());
+    out.commit(manifest)?;
+    Ok(summary)
+}
+
+fn write_run(
+    scenario: Scenario,
+    out: &OutputDir,
+    options: RunOptions,
+) -> Result<Summary, OutputError> {
+    let dir = out.dir();
+    let io = |source| OutputError::io(dir, source);
+    let mut files = CsvFiles::create(dir).map_err(io)?;
+    let mut summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
+    let samples = files.finish().map_err(io)?;
+    let charts = charts::render(&samples).map_err(io)?;
+    fs::create_dir_all(dir.join("charts")).map_err(io)?;
+    for chart in &charts {
+        fs::write(dir.join("charts").join(chart.file), &chart.svg).map_err(io)?;
+    }
+    fs::write(dir.join("report.html"), html::render(&summary, &charts)).map_err(io)?;
+    summary.files = out.staged_files()?;
+    summary
+        .files
+        .extend(["summary.json".into(), MANIFEST.into()]);
+    summary.files.sort();
+    fs::write(dir.join("summary.json"), summary.to_json()).map_err(io)?;
+    Ok(summary)
+}
