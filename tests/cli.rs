@@ -312,3 +312,33 @@ fn checked_run_exits_0_when_every_invariant_holds() {
     assert!(s["invariants"]["orphans"].as_u64().unwrap() > 0);
     assert_eq!(s["invariants"]["orphans_at_end"], 0, "drained");
 }
+
+/// Every command piped into a reader that closes at once (`| head -0`) ends quietly: exit 0,
+/// no panic.
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o").display().to_string();
+    let commands: [&[&str]; 7] = [
+        &["instance-types"],
+        &["--help"],
+        &["validate", QUICKSTART],
+        &["run", QUICKSTART, "--out", &out],
+        &["run", QUICKSTART, "--out", &out, "--json"],
+        &["swarm", QUICKSTART, "--seeds", "2"],
+        &["swarm", QUICKSTART, "--seed", "2"],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("enisim"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let done = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&done.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
