@@ -27,4 +27,5 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod swarm;
+pub mod sweep;
 pub mod workload;

@@ -134,9 +134,49 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     Ok(SimTime(total))
 }
 
+/// Formats a duration the way [`parse_duration`] reads it, largest unit first: `0s`, `250ms`,
+/// `90s` is `1m30s`, `1h30m`.
+pub fn format_duration(t: SimTime) -> String {
+    let mut ms = t.as_millis();
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms >= size {
+            out.push_str(&format!("{}{unit}", ms / size));
+            ms %= size;
+        }
+    }
+    if ms > 0 {
+        out.push_str(&format!("{ms}ms"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_what_it_parses() {
+        for (ms, text) in [
+            (0, "0s"),
+            (250, "250ms"),
+            (15_000, "15s"),
+            (90_000, "1m30s"),
+            (5_400_000, "1h30m"),
+            (86_401_001, "1d1s1ms"),
+        ] {
+            assert_eq!(format_duration(SimTime(ms)), text);
+            assert_eq!(parse_duration(text), Ok(SimTime(ms)));
+        }
+    }
 
     #[test]
     fn parses_every_unit_and_compounds() {

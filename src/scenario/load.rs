@@ -30,6 +30,36 @@ pub fn load_str(
     default_name: &str,
     overrides: &[String],
 ) -> Result<Scenario, InputError> {
+    load_variant(text, file_label, default_name, overrides).map_err(|e| e.error)
+}
+
+/// Why a scenario with overrides did not load.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The error, located.
+    pub error: InputError,
+    /// True when a rule between several keys refused the combination of values (min_warm
+    /// above max_warm), rather than one value being bad on its own: a sweep skips such a
+    /// variant instead of stopping.
+    pub between_keys: bool,
+}
+
+impl From<InputError> for LoadError {
+    fn from(error: InputError) -> Self {
+        LoadError {
+            error,
+            between_keys: false,
+        }
+    }
+}
+
+/// Like [`load_str`], telling a combination refused by a rule between keys from bad input.
+pub fn load_variant(
+    text: &str,
+    file_label: &str,
+    default_name: &str,
+    overrides: &[String],
+) -> Result<Scenario, LoadError> {
     let overrides = overrides
         .iter()
         .map(|arg| Override::parse(arg))
@@ -40,8 +70,10 @@ pub fn load_str(
         spans: SpanIndex::new(text),
     };
     let raw = deserialize(&source, &overrides)?;
-    let mut scenario =
-        validate::build(raw, default_name).map_err(|invalid| source.locate(invalid, &overrides))?;
+    let mut scenario = validate::build(raw, default_name).map_err(|invalid| LoadError {
+        between_keys: invalid.paths.len() > 1,
+        error: source.locate(invalid, &overrides),
+    })?;
     let base = Path::new(file_label).parent().unwrap_or(Path::new(""));
     check_traces(&mut scenario, base)?;
     Ok(scenario)

@@ -23,4 +23,4 @@ mod validate;
 mod validate_vpc;
 mod values;
 
-pub use load::{load, load_str};
+pub use load::{load, load_str, load_variant, LoadError};

@@ -32,6 +32,8 @@ pub struct Scenario {
     pub workloads: Vec<WorkloadConfig>,
     /// Scheduled cluster events, in file order (same-time events run in this order).
     pub events: Vec<EventConfig>,
+    /// The `[sweep]` table: a tuning study kept with the scenario; runs ignore it.
+    pub sweep: Option<crate::sweep::Settings>,
 }
 
 /// Which of TKE's exclusive-ENI modes runs.

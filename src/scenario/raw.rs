@@ -41,6 +41,24 @@ pub struct RawScenario {
     /// Scheduled events.
     #[serde(default)]
     pub events: Vec<RawEvent>,
+    /// A tuning study: what `enisim sweep` varies when its flags do not say.
+    pub sweep: Option<RawSweep>,
+}
+
+/// `[sweep]`: the flags of `enisim sweep`, kept with the scenario.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// `KEY=SPEC` axes, as `--vary` takes them.
+    #[serde(default)]
+    pub vary: Vec<String>,
+    /// Seeds per variant.
+    pub seeds: Option<u32>,
+    /// Bounds, as `--target` takes them.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// The metric to minimize.
+    pub minimize: Option<String>,
 }
 
 /// `[policy]`; defaults are applied in validation.

@@ -3,6 +3,7 @@
 //! key paths, which the loader turns into a line and column (or a `--set` flag).
 
 mod events;
+mod sweep;
 mod workloads;
 
 pub use workloads::workload_kinds;
@@ -121,6 +122,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         subnets: subnets(&raw.subnets)?,
         workloads: workloads(&raw.workloads)?,
         events: events(&raw.events, &node_groups)?,
+        sweep: raw.sweep.as_ref().map(sweep::settings).transpose()?,
         node_groups,
         policy,
     })

@@ -1,0 +1,241 @@
+//! A run's figures as dotted metric names (`startup_latency_s.p99`), the names that sweep
+//! columns, targets and budgets use; and statistics of one metric over seeds.
+
+use crate::report::summary::Summary;
+use crate::scenario::model::Scenario;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A run's numeric figures by dotted name, sorted by name.
+pub type Metrics = BTreeMap<String, f64>;
+
+/// Summary keys that are not figures of the run's behaviour.
+const NOT_METRICS: [&str; 1] = ["seed"];
+
+/// Maps of counts whose absent keys mean zero (an error code that never occurred).
+const COUNT_MAPS: [&str; 3] = [
+    "api.calls.",
+    "api.errors.",
+    "pods.failed_scheduling_by_reason.",
+];
+
+/// Every number of `summary` under its dotted name. Measures with nothing to measure (null)
+/// are left out, as are texts and lists.
+pub fn flatten(summary: &Summary) -> Metrics {
+    let mut out = Metrics::new();
+    if let Ok(value) = serde_json::to_value(summary) {
+        walk(&value, "", &mut out);
+    }
+    for key in NOT_METRICS {
+        out.remove(key);
+    }
+    out
+}
+
+/// Every number of a summary.json already parsed, under its dotted name.
+pub fn flatten_json(value: &Value) -> Metrics {
+    let mut out = Metrics::new();
+    walk(value, "", &mut out);
+    for key in NOT_METRICS {
+        out.remove(key);
+    }
+    out
+}
+
+fn walk(value: &Value, prefix: &str, out: &mut Metrics) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                walk(v, &name, out);
+            }
+        }
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64() {
+                out.insert(prefix.to_string(), x);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The metric names a scenario's runs can have, to refuse a misspelt one before running.
+pub struct Known {
+    fixed: BTreeSet<String>,
+    subnets: Vec<String>,
+}
+
+/// The names every run has, those of its subnets, and any key of the maps of counts.
+pub fn known_names(scenario: &Scenario) -> Known {
+    let mut fixed = BTreeSet::new();
+    if let Ok(value) = serde_json::to_value(Summary::default()) {
+        names(&value, "", &mut fixed);
+    }
+    for key in NOT_METRICS {
+        fixed.remove(key);
+    }
+    Known {
+        fixed,
+        subnets: scenario.subnets.iter().map(|s| s.id.clone()).collect(),
+    }
+}
+
+impl Known {
+    /// Whether `name` is a metric of the scenario's runs.
+    pub fn accepts(&self, name: &str) -> bool {
+        self.fixed.contains(name)
+            || COUNT_MAPS
+                .iter()
+                .any(|p| name.len() > p.len() && name.starts_with(p))
+            || self.subnets.iter().any(|id| {
+                name.strip_prefix("subnets.")
+                    .and_then(|rest| rest.strip_prefix(id.as_str()))
+                    .is_some_and(|field| matches!(field, ".peak_used_ips" | ".exhausted_s"))
+            })
+    }
+
+    /// Some valid names, for an error's hint.
+    pub fn hint(&self) -> String {
+        let some: Vec<&str> = self
+            .fixed
+            .iter()
+            .map(String::as_str)
+            .filter(|n| n.matches('.').count() == 1)
+            .collect();
+        format!(
+            "metrics are summary.json's numbers as dotted names, e.g. {}",
+            some.join(", ")
+        )
+    }
+}
+
+/// Every leaf name under `value`, numbers and nulls alike.
+fn names(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                names(v, &name, out);
+            }
+        }
+        Value::Number(_) | Value::Null => {
+            out.insert(prefix.to_string());
+        }
+        _ => {}
+    }
+}
+
+/// The value of `metric` in a run that lacks it: zero for a count in a map of counts, else
+/// nothing (the run had nothing to measure).
+pub fn absent_value(metric: &str) -> Option<f64> {
+    COUNT_MAPS
+        .iter()
+        .any(|p| metric.starts_with(p))
+        .then_some(0.0)
+}
+
+/// One metric over a variant's seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// Runs that measured it.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+    /// 95% confidence interval of the mean (Student's t over the seeds); the mean itself for
+    /// one seed.
+    pub ci95: (f64, f64),
+}
+
+impl Spread {
+    /// The spread of `values`, or none if there are none.
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let half = if n > 1 {
+            let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            t975(n - 1) * (var / n as f64).sqrt()
+        } else {
+            0.0
+        };
+        Some(Spread {
+            n,
+            mean,
+            min,
+            max,
+            ci95: (mean - half, mean + half),
+        })
+    }
+}
+
+/// The 97.5% quantile of Student's t with `df` degrees of freedom (two-sided 95%), from the
+/// standard table; 1.96 (the normal's) beyond 120.
+fn t975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => 0.0,
+        1..=30 => TABLE[df - 1],
+        31..=40 => 2.021,
+        41..=60 => 2.000,
+        61..=120 => 1.980,
+        _ => 1.960,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_flatten_to_dotted_names() {
+        let v: Value = serde_json::json!({
+            "seed": 4,
+            "pods": { "created": 3, "by_reason": { "no_nodes": 1 } },
+            "startup_latency_s": { "p99": 2.5, "p50": null },
+            "fingerprint": "ab",
+            "invariants": { "details": ["x"] }
+        });
+        let m = flatten_json(&v);
+        assert_eq!(
+            m.into_iter().collect::<Vec<_>>(),
+            [
+                ("pods.by_reason.no_nodes".to_string(), 1.0),
+                ("pods.created".to_string(), 3.0),
+                ("startup_latency_s.p99".to_string(), 2.5),
+            ]
+        );
+        assert_eq!(absent_value("api.errors.LimitExceeded"), Some(0.0));
+        assert_eq!(absent_value("release.delay_s.p50"), None);
+    }
+
+    #[test]
+    fn spread_over_seeds_with_a_t_interval() {
+        let s = Spread::of(&[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!((s.n, s.mean, s.min, s.max), (3, 2.0, 1.0, 3.0));
+        // sd = 1, half-width = t(2) * 1 / sqrt(3) = 4.303 / 1.7320508 = 2.484338
+        assert!((s.ci95.1 - 2.0 - 2.484_338).abs() < 1e-5, "{:?}", s.ci95);
+        let one = Spread::of(&[5.0]).unwrap();
+        assert_eq!(one.ci95, (5.0, 5.0));
+        assert!(Spread::of(&[]).is_none());
+    }
+}

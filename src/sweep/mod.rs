@@ -1,0 +1,399 @@
+//! Sweeps: one scenario run over a grid of settings (and seeds), in parallel, to tune the
+//! pool. Each run is the same library call as `enisim run`, on its own scenario value, with
+//! nothing shared; results come back in grid order whatever the number of threads, so a
+//! sweep's files are byte-identical for any `--jobs` and any sharding.
+//!
+//! - [`spec`]: `--vary KEY=SPEC` axes.
+//! - [`target`]: `--target` bounds.
+//! - [`metrics`]: dotted metric names and their spread over seeds.
+//! - [`outcome`]: per-variant figures, which variants meet the targets, the recommendation.
+//! - [`files`]: sweep.csv, variants.csv, sweep.json, and reading shards back for a merge.
+//! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart, report.html.
+
+pub mod charts;
+pub mod files;
+pub mod metrics;
+pub mod outcome;
+pub mod spec;
+pub mod target;
+
+use crate::error::InputError;
+use crate::output;
+use crate::report::rows::NullSink;
+use crate::report::summary::Summary;
+use crate::scenario::{self, LoadError};
+use crate::sim::{self, RunOptions};
+use metrics::Metrics;
+use rayon::prelude::*;
+use spec::Axis;
+use std::path::{Path, PathBuf};
+use target::Target;
+
+/// Most runs one sweep may hold (variants x seeds), so a typo cannot start a week of work.
+pub const MAX_RUNS: u64 = 100_000;
+
+/// The metric minimized by default: what keeping ENIs warm costs.
+pub const DEFAULT_MINIMIZE: &str = "pool.idle_eni_hours";
+
+/// The settings of a sweep, from the command line or the scenario's `[sweep]` table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings {
+    /// `--vary` axes, in order: the first varies slowest.
+    pub axes: Vec<Axis>,
+    /// Seeds per variant.
+    pub seeds: Option<u32>,
+    /// Bounds every seed of the recommended variant must meet.
+    pub targets: Vec<Target>,
+    /// What the recommendation minimizes.
+    pub minimize: Option<String>,
+}
+
+/// A sweep ready to run: the scenario and its grid.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The scenario file's text, loaded afresh with each variant's overrides.
+    pub text: String,
+    /// The scenario file's path as given (errors name it; traces are found beside it).
+    pub label: String,
+    /// The file stem: the scenario's name when the file has none.
+    pub stem: String,
+    /// `--set` overrides applied to every variant, before the axes.
+    pub base: Vec<String>,
+    /// What is run: all that a sweep's outputs need, and all that a merge reads back.
+    pub grid: Grid,
+}
+
+/// The grid of a sweep: variants, seeds, targets. Enough to write every output from the
+/// runs' rows, so shards run apart can be merged without the scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    /// The scenario's name.
+    pub name: String,
+    /// The first seed; a variant runs seeds `seed .. seed + seeds`.
+    pub seed: u64,
+    /// Axes, seeds per variant, targets and the minimized metric.
+    pub settings: Settings,
+    /// Every variant of the grid, in order.
+    pub variants: Vec<Variant>,
+}
+
+/// One point of the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// Index of each axis's value.
+    pub choice: Vec<usize>,
+    /// Why the scenario's rules refuse this combination, if they do: it is not run.
+    pub skipped: Option<String>,
+}
+
+/// One run of a sweep: a variant under one seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRow {
+    /// The variant's index in the grid.
+    pub variant: usize,
+    /// The seed.
+    pub seed: u64,
+    /// The run's fingerprint.
+    pub fingerprint: String,
+    /// Every numeric figure of its summary.
+    pub metrics: Metrics,
+}
+
+/// Which share of the runs this process does: runs whose index is `k - 1` modulo `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub k: u32,
+    /// Number of shards.
+    pub n: u32,
+}
+
+impl Shard {
+    /// The whole sweep.
+    pub const ALL: Shard = Shard { k: 1, n: 1 };
+
+    /// Parses `K/N` with 1 <= K <= N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("\"{text}\" is not a shard; expected K/N with 1 <= K <= N, e.g. 2/4");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (k, n): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Whether run `index` belongs to this shard.
+    pub fn owns(self, index: u64) -> bool {
+        index % u64::from(self.n) == u64::from(self.k - 1)
+    }
+}
+
+impl Plan {
+    /// Builds the plan for the scenario file at `path`: `cli` settings take precedence over
+    /// the file's `[sweep]` table, key by key. Refuses a grid of more than [`MAX_RUNS`] runs,
+    /// unknown metrics, and a varied value bad on its own; a combination refused by a rule
+    /// between keys (min_warm above max_warm) becomes a skipped variant.
+    pub fn new(path: &Path, base: &[String], cli: Settings) -> Result<Plan, InputError> {
+        let label = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(&label, format!("cannot read scenario file: {e}")))?;
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+        let scenario = scenario::load_str(&text, &label, &stem, base)?;
+        let file = scenario.sweep.clone().unwrap_or_default();
+        let settings = Settings {
+            axes: if cli.axes.is_empty() {
+                file.axes
+            } else {
+                cli.axes
+            },
+            seeds: cli.seeds.or(file.seeds),
+            targets: if cli.targets.is_empty() {
+                file.targets
+            } else {
+                cli.targets
+            },
+            minimize: cli.minimize.or(file.minimize),
+        };
+        if settings.axes.is_empty() {
+            return Err(
+                InputError::new(&label, "nothing to sweep: no --vary and no [sweep] vary")
+                    .with_hint("e.g. --vary policy.min_warm=0..4 --vary policy.max_warm=1,2,4,8"),
+            );
+        }
+        let seeds = u64::from(settings.seeds.unwrap_or(1));
+        let variants: u64 = settings
+            .axes
+            .iter()
+            .map(|a| a.values.len() as u64)
+            .product();
+        if seeds == 0 || variants.saturating_mul(seeds) > MAX_RUNS {
+            return Err(InputError::new(
+                "--vary",
+                format!("{variants} variants x {seeds} seeds: a sweep holds 1 to {MAX_RUNS} runs"),
+            )
+            .with_hint("narrow the ranges, take bigger steps, or fewer seeds"));
+        }
+        let known = metrics::known_names(&scenario);
+        for name in settings
+            .targets
+            .iter()
+            .map(|t| t.metric.as_str())
+            .chain(settings.minimize.as_deref())
+        {
+            if !known.accepts(name) {
+                return Err(InputError::new(
+                    "--target/--minimize",
+                    format!("unknown metric \"{name}\""),
+                )
+                .with_hint(known.hint()));
+            }
+        }
+        let mut plan = Plan {
+            text,
+            label,
+            stem,
+            base: base.to_vec(),
+            grid: Grid {
+                name: scenario.name.clone(),
+                seed: scenario.seed,
+                settings,
+                variants: Vec::new(),
+            },
+        };
+        plan.grid.variants = plan.variants()?;
+        Ok(plan)
+    }
+
+    /// Every combination of axis values, the first axis slowest, each checked once.
+    fn variants(&self) -> Result<Vec<Variant>, InputError> {
+        let sizes: Vec<usize> = self
+            .grid
+            .settings
+            .axes
+            .iter()
+            .map(|a| a.values.len())
+            .collect();
+        let total: usize = sizes.iter().product();
+        (0..total)
+            .into_par_iter()
+            .map(|mut i| {
+                let mut choice = vec![0; sizes.len()];
+                for (slot, size) in choice.iter_mut().zip(&sizes).rev() {
+                    *slot = i % size;
+                    i /= size;
+                }
+                let skipped = match self.load(&choice, None) {
+                    Ok(_) => None,
+                    Err(e) if e.between_keys => Some(e.error.message),
+                    Err(e) => return Err(e.error),
+                };
+                Ok(Variant { choice, skipped })
+            })
+            .collect()
+    }
+
+    /// The scenario of a variant, under `seed` if given.
+    pub fn load(
+        &self,
+        choice: &[usize],
+        seed: Option<u64>,
+    ) -> Result<scenario::model::Scenario, LoadError> {
+        let mut overrides = self.base.clone();
+        overrides.extend(self.grid.overrides(choice));
+        if let Some(seed) = seed {
+            overrides.push(format!("seed={seed}"));
+        }
+        scenario::load_variant(&self.text, &self.label, &self.stem, &overrides)
+    }
+}
+
+impl Grid {
+    /// The `--set` arguments that make a variant.
+    pub fn overrides(&self, choice: &[usize]) -> Vec<String> {
+        self.settings
+            .axes
+            .iter()
+            .zip(choice)
+            .map(|(axis, &i)| axis.set_arg(i))
+            .collect()
+    }
+
+    /// Seeds per variant.
+    pub fn seeds(&self) -> u64 {
+        u64::from(self.settings.seeds.unwrap_or(1))
+    }
+
+    /// The metric the recommendation minimizes.
+    pub fn minimize(&self) -> &str {
+        self.settings
+            .minimize
+            .as_deref()
+            .unwrap_or(DEFAULT_MINIMIZE)
+    }
+
+    /// Runs in the grid, skipped variants' slots included (so run indices, and shards, do not
+    /// depend on which variants are skipped).
+    pub fn run_count(&self) -> u64 {
+        self.variants.len() as u64 * self.seeds()
+    }
+
+    /// The variant and seed of run `index`.
+    pub fn run_at(&self, index: u64) -> (usize, u64) {
+        let seeds = self.seeds();
+        (
+            (index / seeds) as usize,
+            self.seed.wrapping_add(index % seeds),
+        )
+    }
+
+    /// A short name for a variant: its values joined (`min_warm=1,max_warm=4`), for folders
+    /// and charts.
+    pub fn variant_label(&self, variant: usize) -> String {
+        self.settings
+            .axes
+            .iter()
+            .zip(&self.variants[variant].choice)
+            .map(|(a, &i)| {
+                format!(
+                    "{}={}",
+                    a.key.rsplit('.').next().unwrap_or(&a.key),
+                    a.values[i].text
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// How to run a plan.
+pub struct Execution<'a> {
+    /// This process's share.
+    pub shard: Shard,
+    /// Threads.
+    pub jobs: usize,
+    /// Where to write each run's own result folder, if at all.
+    pub keep_runs: Option<PathBuf>,
+    /// Called after each run, from any thread.
+    pub on_run: &'a (dyn Fn() + Sync),
+}
+
+/// Why a sweep stopped.
+#[derive(Debug)]
+pub enum SweepError {
+    /// Bad input found while running (a trace that changed since it was checked).
+    Input(InputError),
+    /// A kept run's result could not be written.
+    Output(output::OutputError),
+}
+
+/// Runs this shard's share of the plan on `jobs` threads; rows come back in run order.
+pub fn run(plan: &Plan, exec: &Execution) -> Result<Vec<RunRow>, SweepError> {
+    let grid = &plan.grid;
+    let mine: Vec<u64> = (0..grid.run_count())
+        .filter(|&i| exec.shard.owns(i) && grid.variants[grid.run_at(i).0].skipped.is_none())
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(exec.jobs.max(1))
+        .build()
+        .map_err(|e| SweepError::Input(InputError::new("--jobs", e.to_string())))?;
+    pool.install(|| {
+        mine.par_iter()
+            .map(|&i| {
+                let row = run_one(plan, i, exec.keep_runs.as_deref());
+                (exec.on_run)();
+                row
+            })
+            .collect()
+    })
+}
+
+fn run_one(plan: &Plan, index: u64, keep: Option<&Path>) -> Result<RunRow, SweepError> {
+    let grid = &plan.grid;
+    let (variant, seed) = grid.run_at(index);
+    let sc = plan
+        .load(&grid.variants[variant].choice, Some(seed))
+        .map_err(|e| SweepError::Input(e.error))?;
+    let summary: Summary = match keep {
+        Some(dir) => {
+            let folder = dir.join(format!(
+                "{:04}-{}-seed{seed}",
+                variant,
+                grid.variant_label(variant)
+            ));
+            output::run_to_dir(sc, &folder, false, RunOptions::default())
+                .map_err(SweepError::Output)?
+        }
+        None => {
+            sim::run_with(sc, &mut NullSink, RunOptions::default()).map_err(SweepError::Input)?
+        }
+    };
+    Ok(RunRow {
+        variant,
+        seed,
+        fingerprint: summary.fingerprint.clone(),
+        metrics: metrics::flatten(&summary),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_runs_without_overlap() {
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { k: 2, n: 3 }));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+        let shards: Vec<Shard> = (1..=3).map(|k| Shard { k, n: 3 }).collect();
+        for i in 0..30 {
+            assert_eq!(shards.iter().filter(|s| s.owns(i)).count(), 1);
+        }
+    }
+}
