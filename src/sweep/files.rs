@@ -1,1 +1,411 @@
+//! A sweep's files: `sweep.csv` (one row per run), `variants.csv` (one row per variant),
+//! `sweep.json` (the grid, skipped variants, the recommendation); and a shard's files read
+//! back for a merge. Numbers are written in their shortest exact form, so a shard's rows read
+//! back are the rows it ran, and a merge writes exactly what one unsharded sweep writes.
 
+use super::metrics::{absent_value, Metrics};
+use super::outcome::Outcome;
+use super::spec::{Axis, AxisValue};
+use super::target::Target;
+use super::{Grid, RunRow, Settings, Shard, Variant};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The fixed columns of sweep.csv before the varied keys.
+const RUN_HEAD: &str = "variant";
+
+/// A number in its shortest exact form (`{}` of f64 round-trips).
+fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// The axis keys, as column names.
+fn axis_columns(grid: &Grid) -> impl Iterator<Item = &str> {
+    grid.settings.axes.iter().map(|a| a.key.as_str())
+}
+
+/// The text of each axis's value in a variant.
+fn axis_values<'a>(grid: &'a Grid, v: &'a Variant) -> impl Iterator<Item = &'a str> {
+    grid.settings
+        .axes
+        .iter()
+        .zip(&v.choice)
+        .map(|(a, &i)| a.values[i].text.as_str())
+}
+
+/// Writes sweep.csv: `variant`, the varied keys, `seed`, `fingerprint`, then every metric in
+/// `columns`.
+pub fn write_runs(
+    w: impl Write,
+    grid: &Grid,
+    columns: &[String],
+    rows: &[RunRow],
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut head: Vec<&str> = vec![RUN_HEAD];
+    head.extend(axis_columns(grid));
+    head.extend(["seed", "fingerprint"]);
+    head.extend(columns.iter().map(String::as_str));
+    out.write_record(&head).map_err(csv_err)?;
+    for r in rows {
+        let mut rec: Vec<String> = vec![r.variant.to_string()];
+        rec.extend(axis_values(grid, &grid.variants[r.variant]).map(str::to_string));
+        rec.push(r.seed.to_string());
+        rec.push(r.fingerprint.clone());
+        rec.extend(columns.iter().map(|c| {
+            r.metrics
+                .get(c)
+                .copied()
+                .or_else(|| absent_value(c))
+                .map_or_else(String::new, num)
+        }));
+        out.write_record(&rec).map_err(csv_err)?;
+    }
+    out.flush()
+}
+
+/// Writes variants.csv: per variant its values, runs, why it was skipped, whether it meets
+/// every target, then per metric its mean, min, max and 95% interval over seeds.
+pub fn write_variants(w: impl Write, grid: &Grid, outcome: &Outcome) -> io::Result<()> {
+    const STATS: [&str; 5] = ["mean", "min", "max", "ci95_low", "ci95_high"];
+    let mut out = csv::Writer::from_writer(w);
+    let mut head: Vec<String> = vec![RUN_HEAD.into()];
+    head.extend(axis_columns(grid).map(str::to_string));
+    head.extend(["runs", "skipped", "meets_targets"].map(String::from));
+    for c in &outcome.columns {
+        head.extend(STATS.iter().map(|s| format!("{c}.{s}")));
+    }
+    out.write_record(&head).map_err(csv_err)?;
+    for (i, (v, o)) in grid.variants.iter().zip(&outcome.variants).enumerate() {
+        let mut rec: Vec<String> = vec![i.to_string()];
+        rec.extend(axis_values(grid, v).map(str::to_string));
+        rec.push(o.runs.to_string());
+        rec.push(v.skipped.clone().unwrap_or_default());
+        rec.push(o.meets.to_string());
+        for c in &outcome.columns {
+            match o.spreads.get(c) {
+                Some(s) => rec.extend([s.mean, s.min, s.max, s.ci95.0, s.ci95.1].map(num)),
+                None => rec.extend(std::iter::repeat_n(String::new(), STATS.len())),
+            }
+        }
+        out.write_record(&rec).map_err(csv_err)?;
+    }
+    out.flush()
+}
+
+/// The grid as sweep.json holds it: enough to rebuild it.
+#[derive(Serialize, Deserialize)]
+struct GridJson {
+    scenario: String,
+    seed: u64,
+    seeds: u32,
+    axes: Vec<AxisJson>,
+    targets: Vec<String>,
+    minimize: String,
+    skipped: Vec<SkippedJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AxisJson {
+    key: String,
+    values: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SkippedJson {
+    variant: usize,
+    values: Map<String, Value>,
+    reason: String,
+}
+
+fn values_of(grid: &Grid, v: &Variant) -> Map<String, Value> {
+    axis_columns(grid)
+        .zip(axis_values(grid, v))
+        .map(|(k, t)| (k.to_string(), Value::String(t.to_string())))
+        .collect()
+}
+
+fn grid_json(grid: &Grid) -> GridJson {
+    GridJson {
+        scenario: grid.name.clone(),
+        seed: grid.seed,
+        seeds: grid.seeds() as u32,
+        axes: grid
+            .settings
+            .axes
+            .iter()
+            .map(|a| AxisJson {
+                key: a.key.clone(),
+                values: a.values.iter().map(|v| v.text.clone()).collect(),
+            })
+            .collect(),
+        targets: grid
+            .settings
+            .targets
+            .iter()
+            .map(Target::to_string)
+            .collect(),
+        minimize: grid.minimize().to_string(),
+        skipped: grid
+            .variants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                v.skipped.as_ref().map(|reason| SkippedJson {
+                    variant: i,
+                    values: values_of(grid, v),
+                    reason: reason.clone(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// A hash of the grid and the enisim version: shards of one sweep share it.
+pub fn sweep_id(grid: &Grid) -> String {
+    let text = serde_json::to_string(&grid_json(grid)).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in env!("CARGO_PKG_VERSION").bytes().chain(text.bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A variant's key figures for sweep.json and the printed recommendation.
+fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
+    let o = &outcome.variants[variant];
+    let figures: Map<String, Value> = KEY_METRICS
+        .iter()
+        .chain(
+            grid.settings
+                .targets
+                .iter()
+                .map(|t| t.metric.as_str())
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .chain(std::iter::once(&grid.minimize()))
+        .filter_map(|m| o.spreads.get(*m).map(|s| (m.to_string(), json!(s.mean))))
+        .collect();
+    json!({
+        "variant": variant,
+        "values": values_of(grid, &grid.variants[variant]),
+        "mean": figures,
+    })
+}
+
+/// The metrics a tuner reads first, shown with every recommendation.
+pub const KEY_METRICS: [&str; 6] = [
+    "startup_latency_s.p99",
+    "pool.idle_eni_hours",
+    "api.throttled",
+    "churn.enis_created",
+    "pods.failed_scheduling",
+    "pods.eni_timeouts",
+];
+
+/// sweep.json of a whole sweep: the grid, every variant, the recommendation.
+pub fn sweep_json(grid: &Grid, outcome: &Outcome, runs: usize) -> String {
+    let variants: Vec<Value> = grid
+        .variants
+        .iter()
+        .zip(&outcome.variants)
+        .enumerate()
+        .map(|(i, (v, o))| {
+            json!({
+                "variant": i,
+                "values": values_of(grid, v),
+                "runs": o.runs,
+                "skipped": v.skipped,
+                "meets_targets": o.meets,
+            })
+        })
+        .collect();
+    let closest = outcome.closest_miss.as_ref().map(|m| {
+        let misses: Vec<Value> = m
+            .targets
+            .iter()
+            .map(|&(t, worst, off)| {
+                json!({ "target": grid.settings.targets[t].to_string(), "worst_seed_value": worst, "relative_miss": off })
+            })
+            .collect();
+        json!({ "variant": m.variant, "values": values_of(grid, &grid.variants[m.variant]), "misses": misses })
+    });
+    let doc = json!({
+        "enisim": env!("CARGO_PKG_VERSION"),
+        "sweep_id": sweep_id(grid),
+        "grid": grid_json(grid),
+        "shard": Value::Null,
+        "runs": runs,
+        "variants": variants,
+        "recommendation": outcome.ranking.first().map(|&v| pick(grid, outcome, v)),
+        "runner_up": outcome.ranking.get(1).map(|&v| pick(grid, outcome, v)),
+        "closest_miss": closest,
+    });
+    pretty(&doc)
+}
+
+/// sweep.json of one shard: the grid and which share of the runs its sweep.csv holds.
+pub fn shard_json(grid: &Grid, shard: Shard, runs: usize) -> String {
+    pretty(&json!({
+        "enisim": env!("CARGO_PKG_VERSION"),
+        "sweep_id": sweep_id(grid),
+        "grid": grid_json(grid),
+        "shard": { "k": shard.k, "n": shard.n },
+        "runs": runs,
+    }))
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// A shard's result read back: its sweep, its share and its rows.
+pub struct ShardResult {
+    /// The sweep it belongs to.
+    pub sweep_id: String,
+    /// Its share.
+    pub shard: Shard,
+    /// The grid.
+    pub grid: Grid,
+    /// Its runs, in run order.
+    pub rows: Vec<RunRow>,
+}
+
+/// Reads the shard written into `dir` (sweep.json and sweep.csv); the error says what is
+/// wrong with which file.
+pub fn read_shard(dir: &Path) -> Result<ShardResult, String> {
+    let json_path = dir.join("sweep.json");
+    let text =
+        std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}:{}:{}: {e}", json_path.display(), e.line(), e.column()))?;
+    let bad = |what: &str| format!("{}: {what}", json_path.display());
+    let shard = match &doc["shard"] {
+        Value::Object(s) => Shard {
+            k: s.get("k").and_then(Value::as_u64).unwrap_or(0) as u32,
+            n: s.get("n").and_then(Value::as_u64).unwrap_or(0) as u32,
+        },
+        _ => return Err(bad(
+            "not a shard's result (no \"shard\"): merge takes the folders of `sweep --shard K/N`",
+        )),
+    };
+    let g: GridJson = serde_json::from_value(doc["grid"].clone())
+        .map_err(|e| bad(&format!("unreadable grid: {e}")))?;
+    let grid = rebuild(g).map_err(|e| bad(&e))?;
+    let sweep_id = doc["sweep_id"].as_str().unwrap_or_default().to_string();
+    if sweep_id != self::sweep_id(&grid) {
+        return Err(bad(
+            "its grid does not match its sweep_id (edited, or from another enisim version)",
+        ));
+    }
+    let rows = read_runs(&dir.join("sweep.csv"), &grid)?;
+    Ok(ShardResult {
+        sweep_id,
+        shard,
+        grid,
+        rows,
+    })
+}
+
+/// The grid from its JSON form.
+fn rebuild(g: GridJson) -> Result<Grid, String> {
+    let axes: Vec<Axis> = g
+        .axes
+        .into_iter()
+        .map(|a| Axis {
+            key: a.key,
+            values: a.values.iter().map(|t| AxisValue::word(t)).collect(),
+        })
+        .collect();
+    let targets = g
+        .targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sizes: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+    let total: usize = sizes.iter().product();
+    let mut variants: Vec<Variant> = (0..total)
+        .map(|i| Variant {
+            choice: super::choice_of(i, &sizes),
+            skipped: None,
+        })
+        .collect();
+    for s in g.skipped {
+        let v = variants
+            .get_mut(s.variant)
+            .ok_or_else(|| format!("skipped variant {} is outside the grid", s.variant))?;
+        v.skipped = Some(s.reason);
+    }
+    Ok(Grid {
+        name: g.scenario,
+        seed: g.seed,
+        settings: Settings {
+            axes,
+            seeds: Some(g.seeds),
+            targets,
+            minimize: Some(g.minimize),
+        },
+        variants,
+    })
+}
+
+/// sweep.csv's rows, checked against the grid.
+fn read_runs(path: &Path, grid: &Grid) -> Result<Vec<RunRow>, String> {
+    let at = |line: u64, what: String| format!("{}:{line}: {what}", path.display());
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head: Vec<String> = reader
+        .headers()
+        .map_err(|e| at(1, e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let first_metric = grid.settings.axes.len() + 3;
+    if head.len() < first_metric || head[0] != RUN_HEAD {
+        return Err(at(1, "not a sweep.csv header".into()));
+    }
+    let mut rows = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| at(line, e.to_string()))?;
+        let field = |j: usize| rec.get(j).unwrap_or("");
+        let variant: usize = field(0)
+            .parse()
+            .ok()
+            .filter(|&v| v < grid.variants.len())
+            .ok_or_else(|| at(line, format!("variant \"{}\" is not in the grid", field(0))))?;
+        let seed: u64 = field(first_metric - 2).parse().map_err(|_| {
+            at(
+                line,
+                format!("seed \"{}\" is not a number", field(first_metric - 2)),
+            )
+        })?;
+        let mut metrics = Metrics::new();
+        for (j, name) in head.iter().enumerate().skip(first_metric) {
+            let cell = field(j);
+            if cell.is_empty() {
+                continue;
+            }
+            let x: f64 = cell
+                .parse()
+                .map_err(|_| at(line, format!("{name} \"{cell}\" is not a number")))?;
+            metrics.insert(name.clone(), x);
+        }
+        rows.push(RunRow {
+            variant,
+            seed,
+            fingerprint: field(first_metric - 1).to_string(),
+            metrics,
+        });
+    }
+    Ok(rows)
+}

@@ -8,12 +8,14 @@
 //! - [`metrics`]: dotted metric names and their spread over seeds.
 //! - [`outcome`]: per-variant figures, which variants meet the targets, the recommendation.
 //! - [`files`]: sweep.csv, variants.csv, sweep.json, and reading shards back for a merge.
+//! - [`result`]: a sweep's folder, whole or one shard's, and the merge of shards.
 //! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart, report.html.
 
 pub mod charts;
 pub mod files;
 pub mod metrics;
 pub mod outcome;
+pub mod result;
 pub mod spec;
 pub mod target;
 
@@ -222,12 +224,8 @@ impl Plan {
         let total: usize = sizes.iter().product();
         (0..total)
             .into_par_iter()
-            .map(|mut i| {
-                let mut choice = vec![0; sizes.len()];
-                for (slot, size) in choice.iter_mut().zip(&sizes).rev() {
-                    *slot = i % size;
-                    i /= size;
-                }
+            .map(|i| {
+                let choice = choice_of(i, &sizes);
                 let skipped = match self.load(&choice, None) {
                     Ok(_) => None,
                     Err(e) if e.between_keys => Some(e.error.message),
@@ -309,6 +307,17 @@ impl Grid {
             .collect::<Vec<_>>()
             .join(",")
     }
+}
+
+/// The axis value indices of the `i`-th variant of a grid with axes of `sizes` values, the
+/// first axis varying slowest.
+pub fn choice_of(mut i: usize, sizes: &[usize]) -> Vec<usize> {
+    let mut choice = vec![0; sizes.len()];
+    for (slot, size) in choice.iter_mut().zip(sizes).rev() {
+        *slot = i % size;
+        i /= size;
+    }
+    choice
 }
 
 /// How to run a plan.

@@ -29,7 +29,8 @@ pub struct AxisValue {
 }
 
 impl AxisValue {
-    fn word(text: &str) -> Self {
+    /// The value written `text`, with the number it stands for if any.
+    pub fn word(text: &str) -> Self {
         AxisValue {
             text: text.to_string(),
             number: number_of(text),
@@ -117,11 +118,15 @@ fn parse_spec(spec: &str) -> Result<Vec<AxisValue>, String> {
     ) {
         return decimal_range(a, b, s).map_err(|why| bad(&why));
     }
-    match (
-        parse_duration(start),
-        parse_duration(end),
-        parse_duration(step),
-    ) {
+    // A bare 0 is a duration too: `0..60s/15s`.
+    let duration = |t: &str| {
+        if t == "0" {
+            Ok(SimTime(0))
+        } else {
+            parse_duration(t)
+        }
+    };
+    match (duration(start), duration(end), duration(step)) {
         (Ok(a), Ok(b), Ok(s)) => duration_range(a, b, s).map_err(|why| bad(&why)),
         _ => Err(bad(
             "start, end and step must all be integers, decimals or durations",

@@ -4,7 +4,7 @@ mod commands;
 mod stdout;
 
 use clap::{Parser, Subcommand};
-use commands::{instance_types, run, swarm, validate};
+use commands::{instance_types, run, swarm, sweep, validate};
 use std::process::ExitCode;
 
 /// Deterministic discrete-event simulator of TKE VPC-CNI "Pod with exclusive ENI" allocation.
@@ -22,6 +22,9 @@ enum Command {
     /// Run a scenario under many seeds, each drawing its own faults, latencies and outages,
     /// with every invariant checked; print the seeds that fail and how to reproduce them.
     Swarm(swarm::Args),
+    /// Run a scenario over a grid of settings and seeds, in parallel, and recommend the
+    /// cheapest setting that meets the targets.
+    Sweep(sweep::Args),
     /// Check a scenario file without running it.
     Validate(validate::Args),
     /// List the built-in instance types and their exclusive-ENI pod limits.
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run::exec(args),
         Command::Swarm(args) => swarm::exec(args),
+        Command::Sweep(args) => sweep::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::InstanceTypes => instance_types::exec(),
     }
