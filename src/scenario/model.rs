@@ -53,6 +53,18 @@ pub enum ReleaseMode {
     Quick,
 }
 
+/// When a node with surplus ENIs releases them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseCheck {
+    /// At every tick of the controller's periodic check (multiples of `release_interval`
+    /// from the start), a node whose surplus appeared before the tick releases: TKE's
+    /// documented behaviour (the pool "is checked every two minutes").
+    Periodic,
+    /// Once the surplus has lasted `release_interval` without a break, and again every
+    /// interval while it remains; any moment without surplus restarts the wait.
+    Sustained,
+}
+
 /// `[policy]`.
 #[derive(Clone, Debug)]
 pub struct PolicyConfig {
@@ -66,6 +78,8 @@ pub struct PolicyConfig {
     pub release: ReleaseMode,
     /// Pacing of releases (default 2m).
     pub release_interval: SimTime,
+    /// Periodic (default) or sustained release checks.
+    pub release_check: ReleaseCheck,
     /// A pod waiting longer than this for its ENI counts as an ENI timeout (default 2m).
     pub eni_timeout: SimTime,
     /// How long a static-IP pod's unbound ENI is kept for its name; `None` = forever

@@ -57,6 +57,8 @@ pub struct RawPolicy {
     pub release: Option<String>,
     /// Default 2m.
     pub release_interval: Option<Duration>,
+    /// "periodic" (default) or "sustained".
+    pub release_check: Option<String>,
     /// Default 2m.
     pub eni_timeout: Option<Duration>,
     /// "never" (default) or a duration of at least 5m.

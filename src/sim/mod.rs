@@ -233,6 +233,7 @@ impl<'a> Simulation<'a> {
         let policy: Box<dyn AllocationPolicy> = match sc.policy.mode {
             PolicyMode::Pool => Box::new(PoolPolicy::new(
                 sc.policy.release,
+                sc.policy.release_check,
                 sc.policy.release_interval,
                 streams.stream(Stream::Policy),
             )),

@@ -11,7 +11,8 @@ use crate::cloud::instance::{self, InstanceType};
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::model::{
-    NodeGroupConfig, PolicyConfig, PolicyMode, ReleaseMode, RetryConfig, Scenario, SubnetConfig,
+    NodeGroupConfig, PolicyConfig, PolicyMode, ReleaseCheck, ReleaseMode, RetryConfig, Scenario,
+    SubnetConfig,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
@@ -217,6 +218,16 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
         &[("slow", ReleaseMode::Slow), ("quick", ReleaseMode::Quick)],
         &[],
     )?;
+    let release_check = choice(
+        raw.release_check.as_deref().unwrap_or("periodic"),
+        "release check",
+        at("release_check"),
+        &[
+            ("periodic", ReleaseCheck::Periodic),
+            ("sustained", ReleaseCheck::Sustained),
+        ],
+        &[],
+    )?;
     let min_warm = raw.min_warm.unwrap_or(DEFAULT_WARM);
     let max_warm = raw.max_warm.unwrap_or(DEFAULT_WARM);
     warm_order("", (min_warm, at("min_warm")), (max_warm, at("max_warm")))?;
@@ -229,6 +240,7 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
             or(raw.release_interval, DEFAULT_RELEASE_INTERVAL),
             at("release_interval"),
         )?,
+        release_check,
         eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
         static_ip_retention: retention(raw.static_ip_retention.as_deref(), at)?,
         retry: retry(&raw.retry)?,
