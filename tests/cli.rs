@@ -225,6 +225,11 @@ fn bad_input_exits_2_naming_line_and_column() {
         "10.0.0.0/24",
     );
     rejects("duration = \"2 hours\"\n", "1:12", "1h30m");
+    rejects(
+        "duration = \"2h\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\nstatic_ip = true\n",
+        "6:13",
+        "policy.mode = \"static\"",
+    );
 }
 
 #[test]

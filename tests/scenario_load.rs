@@ -418,6 +418,40 @@ fn unknown_workload_kind_and_keys_that_do_not_apply() {
 }
 
 #[test]
+fn static_ips_exist_only_in_static_ip_mode() {
+    // Pool mode (the default): static_ip = true is refused, whatever the kind.
+    for kind in [
+        "kind = \"statefulset\"\nreplicas = 3",
+        "kind = \"burst\"\nbursts = [ { at = \"1m\", count = 1 } ]\nlifetime = \"1m\"",
+    ] {
+        let e = err(&format!("{WORKLOAD}{kind}\nstatic_ip = true\n"));
+        let line = 4 + kind.lines().count();
+        assert_at(&e, line, 13, "static_ip = true needs static IP mode");
+        assert!(e
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("policy.mode = \"static\""));
+    }
+    // ... and a --set that turns a static-mode file with static IPs into pool mode is blamed.
+    let static_file = format!(
+        "duration = \"1h\"\n[policy]\nmode = \"static\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\nstatic_ip = true\n"
+    );
+    let e = err_with(&static_file, &["policy.mode=pool"]);
+    assert!(e.to_string().contains("--set policy.mode=pool"), "{e}");
+    // A statefulset keeps its IPs by default in static mode only.
+    let statefulset = |mode: &str| {
+        let s = ok(
+            &format!("duration = \"1h\"\n[policy]\nmode = \"{mode}\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\n"),
+            &[],
+        );
+        s.workloads[0].kind.replicas().unwrap().static_ip
+    };
+    assert!(statefulset("static"));
+    assert!(!statefulset("pool"));
+}
+
+#[test]
 fn deployment_needs_replicas() {
     let e = err(&format!("{WORKLOAD}kind = \"deployment\"\n"));
     assert_at(&e, 2, 1, "deployment \"web\" needs \"replicas\"");

@@ -55,20 +55,45 @@ fn statefulset_restart_keeps_every_ip_and_creates_no_new_eni() {
     }
 }
 
-#[test]
-fn statefulset_restart_in_pool_mode_keeps_ips_too() {
+/// A statefulset of 3 on one pool-mode node (TKE's default pool, 1/1) for an hour.
+fn pool_statefulset(rest: &str) -> (enisim::report::summary::Summary, common::Recorder) {
     let toml = format!(
-        "duration = \"1h\"\n[[subnets]]\nid = \"s1\"\nzone = \"z1\"\ncidr = \"10.0.0.0/24\"\n{}{DB3_RESTART}",
+        "duration = \"1h\"\n[[subnets]]\nid = \"s1\"\nzone = \"z1\"\ncidr = \"10.0.0.0/24\"\n{}\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\n{rest}",
         group("w", "z1", 1)
     );
-    let (sum, rec) = run(&toml);
-    assert_eq!(sum.static_ip.reattached, 3);
+    run(&toml)
+}
+
+#[test]
+fn statefulset_restart_in_pool_mode_takes_pooled_enis() {
+    let (sum, rec) = pool_statefulset("restart = [\"10m\"]\n");
+    // 0 s: the warm ENI and one per pod (B = P + min_warm = 4), ready at 3.2 s. The restart at
+    // 10 min deletes db-2: its ENI goes back to the pool (2 idle), and the new db-2 takes an
+    // idle ENI at once; then db-1 and db-0 the same, all at 600 s. Nothing kept, nothing new.
+    assert_eq!(sum.churn.enis_created, 4);
+    assert_eq!(sum.static_ip.retained, 0);
+    assert_eq!(sum.static_ip.reattached, 0);
     for name in ["db-0", "db-1", "db-2"] {
         let inc = rec.incarnations(name);
-        assert_eq!(inc[0].ip, inc[1].ip, "{name}");
+        assert_eq!(inc.len(), 2, "{name}");
+        assert_eq!(
+            (inc[1].ready, inc[1].from_pool),
+            (Some(s(600)), true),
+            "{name}"
+        );
     }
-    // 3 pods took 3 ENIs (the first from the warm pool) and the pool kept one warm ENI.
-    assert_eq!(sum.churn.enis_created, 4);
+}
+
+#[test]
+fn statefulset_scaled_to_zero_in_pool_mode_gives_its_enis_back() {
+    let (sum, rec) = pool_statefulset("scale = [ { at = \"10m\", replicas = 0 } ]\n");
+    // 600 s: the 3 ENIs go back to the pool: B = 4 over P + max_warm = 1, surplus 3, which
+    // appeared at the tick of 600 s: released at the ticks of 720, 840 and 960 s.
+    let mut released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    released.sort();
+    assert_eq!(released, vec![s(720), s(840), s(960)]);
+    assert_eq!(sum.static_ip.retained_at_end, 0);
+    assert_eq!(rec.samples.last().unwrap().enis_total, 1, "the warm ENI");
 }
 
 #[test]

@@ -120,7 +120,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         )?,
         vpc: vpc(&raw.vpc)?,
         subnets: subnets(&raw.subnets)?,
-        workloads: workloads(&raw.workloads)?,
+        workloads: workloads(&raw.workloads, policy.mode)?,
         events: events(&raw.events, &node_groups)?,
         node_groups,
         policy,
