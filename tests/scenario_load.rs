@@ -462,8 +462,18 @@ fn unsupported_policy_mode_and_bad_release() {
     let e = err("duration = \"1h\"\npolicy.mode = \"dynamic\"\n");
     assert_at(&e, 2, 15, "unknown policy mode \"dynamic\"");
     assert_eq!(e.hint.as_deref(), Some("supported: \"pool\", \"static\""));
-    let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"3m\"\n");
-    assert_at(&e, 3, 23, "static_ip_retention \"3m\" is shorter than 5m");
+    for short in ["3m", "5m"] {
+        let e = err(&format!(
+            "duration = \"1h\"\n[policy]\nstatic_ip_retention = \"{short}\"\n"
+        ));
+        assert_at(&e, 3, 23, &format!("\"{short}\" is not more than 5m"));
+        assert!(e.hint.as_deref().unwrap_or("").contains("5m1s"));
+    }
+    let s = ok(
+        "duration = \"1h\"\n[policy]\nmode = \"static\"\nstatic_ip_retention = \"5m1s\"\n",
+        &[],
+    );
+    assert_eq!(s.policy.static_ip_retention, Some(SimTime::from_secs(301)));
     let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"forever\"\n");
     assert_at(&e, 3, 23, "invalid duration \"forever\"");
     assert!(e.hint.as_deref().unwrap_or("").contains("never"));

@@ -162,8 +162,8 @@ impl Simulation<'_> {
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
         e.node = node;
+        e.retained_since = None;
         if e.state == EniState::Detached {
-            e.retained_since = None;
             self.gauges.enis_retained -= 1;
             self.gauges.enis_in_flight += 1;
             self.start_attach(eni, node);

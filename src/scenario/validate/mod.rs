@@ -47,7 +47,7 @@ pub const DEFAULT_RESERVED_IPS: u32 = 3;
 pub const DEFAULT_SUBNET_COOLDOWN: SimTime = SimTime::from_secs(300);
 /// `policy.reconcile_interval` when not given.
 pub const DEFAULT_RECONCILE_INTERVAL: SimTime = SimTime::from_secs(60);
-/// Shortest `policy.static_ip_retention` TKE accepts.
+/// `policy.static_ip_retention` must be more than this, as TKE's `ExpiredSeconds`.
 pub const MIN_STATIC_IP_RETENTION: SimTime = SimTime::from_secs(300);
 /// Most nodes a node group or an `add_nodes` event may have or add: far above any real
 /// cluster, low enough that a typo cannot exhaust memory.
@@ -255,19 +255,23 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
     })
 }
 
-/// `static_ip_retention`: "never" or a duration of at least [`MIN_STATIC_IP_RETENTION`].
+/// `static_ip_retention`: "never" or a duration of more than [`MIN_STATIC_IP_RETENTION`].
 fn retention(given: Option<&str>, at: impl Fn(&str) -> KeyPath) -> Check<Option<SimTime>> {
-    let hint = "\"never\" (the default) or a duration of at least 5m, e.g. \"30m\" or \"24h\"";
+    let hint =
+        "\"never\" (the default) or a duration of more than 5m, e.g. \"5m1s\", \"30m\" or \"24h\"";
     let text = match given {
         None | Some("never") => return Ok(None),
         Some(text) => text,
     };
     let path = at("static_ip_retention");
     let time = parse_duration(text).map_err(|e| Invalid::at(path.clone(), e).hint(hint))?;
-    if time < MIN_STATIC_IP_RETENTION {
+    if time <= MIN_STATIC_IP_RETENTION {
         return Err(Invalid::at(
             path,
-            format!("static_ip_retention \"{text}\" is shorter than 5m"),
+            format!(
+                "static_ip_retention \"{text}\" is not more than 5m: TKE requires over 300 s \
+                 (ExpiredSeconds of EnableVpcCniNetworkType)"
+            ),
         )
         .hint(hint));
     }
