@@ -119,6 +119,9 @@ fn main() -> ExitCode {
                     sc.events.len(),
                     sc.duration
                 );
+                for w in &sc.warnings {
+                    println!("warning: {w}");
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => bad_input(&e),

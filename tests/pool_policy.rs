@@ -413,3 +413,41 @@ fn sustained_check_waits_for_an_unbroken_interval() {
     // The surplus of 600 s is broken at 660 s; the one of 690 s lasts to 810 s.
     assert_eq!(released(&rec), vec![s(810), s(930), s(1050), s(1170)]);
 }
+
+#[test]
+fn min_warm_0_runs_as_a_what_if_with_a_warning() {
+    let rest =
+        "[[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 1\nstart = \"1m\"\n";
+    let (sum, rec) = run(&cluster("min_warm = 0", "S5.2XLARGE16", 1, rest));
+    // Nothing bound in advance: the pod placed at 60 s waits for a create and an attach.
+    assert_eq!(rec.at(50).enis_total, 0);
+    assert_eq!(rec.incarnations("web-0")[0].ready, Some(ms(63_200)));
+    assert_eq!(sum.pool.hit_rate, 0.0);
+    assert_eq!(sum.warnings.len(), 1);
+    assert!(sum.warnings[0].starts_with("policy.min_warm = 0: TKE does not accept"));
+}
+
+#[test]
+fn set_max_attach_below_a_nodes_pods_runs_with_a_warning() {
+    let rest = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 3
+[[events]]
+at = "1m"
+action = "set_max_attach"
+node_group = "w"
+max_attach = 2
+"#;
+    let (sum, rec) = run(&cluster("", "S5.2XLARGE16", 1, rest));
+    // B = 4 (3 pods + 1 warm) over M = 2: the idle ENI goes at once, the pods keep theirs.
+    assert_eq!(sum.warnings.len(), 1, "{:?}", sum.warnings);
+    assert!(sum.warnings[0].starts_with(
+        "set_max_attach = 2 at 60.000 s on node group \"w\": 1 node(s) already use more ENIs \
+         for pods (most: w-0 with 3); TKE refuses"
+    ));
+    let released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    assert_eq!(released, vec![s(60)]);
+    assert_eq!(sum.pods.running_at_end, 3);
+}

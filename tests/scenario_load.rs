@@ -371,6 +371,63 @@ fn event_actions_check_their_keys() {
     );
 }
 
+/// One node group "w" (1/1 unless `group` says otherwise) and `events`.
+fn warm_events(group: &str, events: &str) -> String {
+    format!("duration = \"1h\"\n[[node_groups]]\nname = \"w\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"z\"\ncount = 1\n{group}{events}")
+}
+
+#[test]
+fn set_warm_that_leaves_min_above_max_is_refused_as_tke_does() {
+    let e = err(&warm_events(
+        "",
+        "[[events]]\nat = \"10m\"\naction = \"set_warm\"\nnode_group = \"w\"\nmin_warm = 3\n",
+    ));
+    assert_at(
+        &e,
+        11,
+        12,
+        "set_warm at 600.000 s leaves node group \"w\" with min_warm 3 above max_warm 1",
+    );
+    assert!(e.hint.as_deref().unwrap_or("").contains("give both"));
+    // Events apply in time order: max_warm = 5 at 5m comes before min_warm = 3 at 10m, even
+    // though the file lists it second.
+    let s = ok(
+        &warm_events(
+            "",
+            "[[events]]\nat = \"10m\"\naction = \"set_warm\"\nmin_warm = 3\n\
+             [[events]]\nat = \"5m\"\naction = \"set_warm\"\nnode_group = \"w\"\nmax_warm = 5\n",
+        ),
+        &[],
+    );
+    assert!(s.warnings.is_empty());
+    // A max_warm lowered under the group's min_warm is refused at the max_warm key.
+    let e = err(&warm_events(
+        "min_warm = 2\nmax_warm = 4\n",
+        "[[events]]\nat = \"10m\"\naction = \"set_warm\"\nmax_warm = 1\n",
+    ));
+    assert_at(&e, 12, 12, "min_warm 2 above max_warm 1");
+}
+
+#[test]
+fn min_warm_0_loads_with_a_warning_wherever_it_is_used() {
+    let zero = "TKE does not accept a pre-binding of 0";
+    // The group overrides the policy's 0: only the group's own 0 and the event's are warned of.
+    let s = ok(
+        &warm_events(
+            "min_warm = 0\n",
+            "[policy]\nmin_warm = 0\n[[events]]\nat = \"1h\"\naction = \"set_warm\"\nmin_warm = 0\n",
+        ),
+        &[],
+    );
+    assert_eq!(s.warnings.len(), 2, "{:?}", s.warnings);
+    assert!(s.warnings[0].starts_with("node group \"w\": min_warm = 0: "));
+    assert!(s.warnings[1].starts_with("set_warm at 3600.000 s (events.0): min_warm = 0: "));
+    assert!(s.warnings.iter().all(|w| w.contains(zero)));
+    let s = ok(&warm_events("", ""), &["policy.min_warm=0"]);
+    assert_eq!(s.warnings, [format!("policy.min_warm = 0: {zero} (its non-static IP mode always keeps at least one ENI bound above a node's pods); this run uses 0 as a what-if")]);
+    assert!(ok(&warm_events("", ""), &[]).warnings.is_empty());
+}
+
 #[test]
 fn event_actions_build_the_model() {
     let s = ok(

@@ -38,6 +38,10 @@ pub struct Summary {
     pub static_ip: StaticSummary,
     /// End-of-run checks.
     pub invariants: InvariantsSummary,
+    /// Values the run used that TKE would not accept (what-ifs), one plain sentence each:
+    /// the scenario's in file order, then the run's in the order they came up. Empty when
+    /// everything is as the product allows.
+    pub warnings: Vec<String>,
 }
 
 /// `static`: what keeping static-IP pods' ENIs cost and saved.

@@ -32,6 +32,9 @@ pub struct Scenario {
     pub workloads: Vec<WorkloadConfig>,
     /// Scheduled cluster events, in file order (same-time events run in this order).
     pub events: Vec<EventConfig>,
+    /// Values TKE would not accept that the run uses anyway, one sentence each, in file
+    /// order; the run adds its own and the summary lists them all.
+    pub warnings: Vec<String>,
 }
 
 /// Which of TKE's exclusive-ENI modes runs.

@@ -3,6 +3,7 @@
 //! key paths, which the loader turns into a line and column (or a `--set` flag).
 
 mod events;
+mod tke;
 mod workloads;
 
 pub use workloads::workload_kinds;
@@ -110,7 +111,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
     let policy = policy(&raw.policy)?;
     let types = instance_types(&raw.instance_types)?;
     let node_groups = node_groups(&raw.node_groups, &types, &policy)?;
-    Ok(Scenario {
+    let mut scenario = Scenario {
         name,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         duration: positive(raw.duration.0, KeyPath::keys(&["duration"]))?,
@@ -124,7 +125,10 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         events: events(&raw.events, &node_groups)?,
         node_groups,
         policy,
-    })
+        warnings: Vec::new(),
+    };
+    scenario.warnings = tke::check(&scenario)?;
+    Ok(scenario)
 }
 
 /// The duration given, or `default`.
