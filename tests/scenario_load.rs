@@ -491,10 +491,9 @@ fn static_ips_exist_only_in_static_ip_mode() {
             .contains("policy.mode = \"static\""));
     }
     // ... and a --set that turns a static-mode file with static IPs into pool mode is blamed.
-    let static_file = format!(
-        "duration = \"1h\"\n[policy]\nmode = \"static\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\nstatic_ip = true\n"
-    );
-    let e = err_with(&static_file, &["policy.mode=pool"]);
+    let static_file =
+        "duration = \"1h\"\n[policy]\nmode = \"static\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\nstatic_ip = true\n";
+    let e = err_with(static_file, &["policy.mode=pool"]);
     assert!(e.to_string().contains("--set policy.mode=pool"), "{e}");
     // A statefulset keeps its IPs by default in static mode only.
     let statefulset = |mode: &str| {

@@ -321,7 +321,7 @@ pub enum WorkloadKind {
     /// with a new one (new name).
     Deployment(ReplicaSpec),
     /// A StatefulSet: pods are `<name>-0 .. <name>-(n-1)` and keep their names when
-    /// recreated or restarted; static IP by default.
+    /// recreated or restarted; static IP by default in static IP mode.
     StatefulSet(ReplicaSpec),
     /// Pods arriving at random, each living a random time.
     Poisson(PoissonConfig),
