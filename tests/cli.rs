@@ -189,6 +189,36 @@ fn readable_summary_reports_wall_time_and_event_rate() {
         .stdout(predicate::str::contains("invariants  all hold"));
 }
 
+#[test]
+fn warnings_reach_the_readable_summary_summary_json_and_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    let said = "policy.min_warm = 0: TKE does not accept a pre-binding of 0";
+    enisim()
+        .args(["run", QUICKSTART, "--set", "policy.min_warm=0", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("  WARNING     {said}")));
+    let text = fs::read_to_string(out.join("summary.json")).unwrap();
+    let s: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let warnings = s["warnings"].as_array().expect("a list");
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].as_str().unwrap().starts_with(said));
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(said), "report.html lists the warning");
+    enisim()
+        .args(["validate", QUICKSTART, "--set", "policy.min_warm=0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("warning: {said}")));
+    // The shipped quickstart is as TKE allows: no warning.
+    assert_eq!(
+        run_to(&tmp.path().join("q"), &[])["warnings"],
+        serde_json::json!([])
+    );
+}
+
 /// Writes a scenario file and checks `run` rejects it with exit code 2 and the location.
 fn rejects(text: &str, location: &str, says: &str) {
     let tmp = tempfile::tempdir().unwrap();
@@ -229,6 +259,11 @@ fn bad_input_exits_2_naming_line_and_column() {
         "10.0.0.0/24",
     );
     rejects("duration = \"2 hours\"\n", "1:12", "1h30m");
+    rejects(
+        "duration = \"2h\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\nstatic_ip = true\n",
+        "6:13",
+        "policy.mode = \"static\"",
+    );
 }
 
 #[test]

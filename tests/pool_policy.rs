@@ -299,3 +299,155 @@ count = 1
         vec![("a", "10.0.0.2"), ("b", "10.0.0.18"), ("a", "10.0.0.3")]
     );
 }
+
+/// One node with TKE's default pool (1/1) for `duration`, `release_check` as given.
+fn one_node(
+    duration: &str,
+    check: &str,
+    rest: &str,
+) -> (enisim::report::summary::Summary, common::Recorder) {
+    let toml = format!(
+        "duration = \"{duration}\"\n[policy]\nrelease_check = \"{check}\"\n[[subnets]]\nid = \"a\"\nzone = \"z\"\ncidr = \"10.0.0.0/24\"\n[[node_groups]]\nname = \"w\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"z\"\ncount = 1\n{rest}"
+    );
+    run(&toml)
+}
+
+/// Bursts of 5 pods every 100 s from 5 s, each pod living 10 s.
+const BURSTS: &str = r#"
+[[workloads]]
+name = "jobs"
+kind = "burst"
+lifetime = "10s"
+bursts = [ { at = "5s", count = 5 }, { at = "105s", count = 5 }, { at = "205s", count = 5 },
+           { at = "305s", count = 5 }, { at = "405s", count = 5 }, { at = "505s", count = 5 } ]
+"#;
+
+/// Creates sent, in time order.
+fn creates(rec: &common::Recorder) -> Vec<enisim::engine::SimTime> {
+    let mut v: Vec<_> = rec
+        .calls
+        .iter()
+        .filter(|c| c.api == "create")
+        .map(|c| c.issued)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn periodic_checks_release_a_bursty_nodes_surplus_at_each_tick_and_it_binds_again() {
+    let (sum, rec) = one_node("10m", "periodic", BURSTS);
+    // 0 s: the warm ENI (ready 3.2 s). 5 s: the first pod takes it, the other 4 wait, and
+    // B rises to P + min_warm = 6. 15 s: the pods end, B = 6 over P + max_warm = 1: surplus 5.
+    // Each burst at 100k + 5 s takes 5 idle ENIs (surplus 0), each end at 100k + 15 s brings
+    // the surplus back. The ticks at 120, 240, 360, 480 and 600 s each fall in a surplus window
+    // and release one ENI; the next burst then takes the 5 left, so the fifth pod finds
+    // B = P = 5 and binds one more at 205, 305, 405 and 505 s.
+    let mut released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    released.sort();
+    assert_eq!(released, vec![s(120), s(240), s(360), s(480), s(600)]);
+    assert_eq!(sum.release.count, 5);
+    // Surplus stamped at 115, 215, ... 515 s: 5, 25, 45, 65, 85 s before each tick.
+    assert_eq!(sum.release.delay_s.p50, 45.0);
+    assert_eq!(sum.release.delay_s.max, 85.0);
+    let mut expected = vec![s(0)];
+    expected.extend([s(5); 5]);
+    expected.extend([s(205), s(305), s(405), s(505)]);
+    assert_eq!(creates(&rec), expected);
+    // The detach of the release at 600 s is still in flight at the end.
+    assert_eq!(sum.churn.enis_deleted, 4);
+    // Pool hits: 1 of the first burst, then every pod.
+    assert_eq!(sum.pods.started, 30);
+    assert_eq!(sum.pool.hit_rate, 0.8667);
+}
+
+#[test]
+fn sustained_checks_never_release_a_surplus_that_lasts_90_s() {
+    let (sum, rec) = one_node("10m", "sustained", BURSTS);
+    // Each surplus window (15 to 105 s, ...) is shorter than the 120 s the surplus must last.
+    assert_eq!(sum.release.count, 0);
+    assert_eq!(creates(&rec).len(), 6);
+    // B stays 6: after the first burst every pod finds an idle ENI (26 of 30).
+    assert_eq!(sum.pool.hit_rate, 0.8667);
+}
+
+/// 10 replicas from the start, scaled to 0 at 10m, back to 10 at 11m and to 0 at 11m30s.
+const SCALE_DOWN_UP_DOWN: &str = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 10
+scale = [ { at = "10m", replicas = 0 }, { at = "11m", replicas = 10 },
+          { at = "11m30s", replicas = 0 } ]
+"#;
+
+/// Release times of ENIs, in order.
+fn released(rec: &common::Recorder) -> Vec<enisim::engine::SimTime> {
+    let mut v: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn periodic_check_releases_at_the_first_tick_after_the_surplus_appears() {
+    let (sum, rec) = one_node("20m", "periodic", SCALE_DOWN_UP_DOWN);
+    // 0 s: B = P + min_warm = 11. 600 s: P = 0, surplus 10; it appeared at the tick of 600 s
+    // so it waits for 720 s, but at 660 s the 10 new pods take 10 idle ENIs (no surplus).
+    // 690 s: surplus 10 again; the tick of 720 s releases one, then one per tick.
+    assert_eq!(
+        released(&rec),
+        vec![s(720), s(840), s(960), s(1080), s(1200)]
+    );
+    assert_eq!(
+        sum.release.delay_s.p50, 270.0,
+        "stamped 690 s: 30, 150, 270, 390, 510"
+    );
+    assert_eq!(sum.release.delay_s.max, 510.0);
+    assert_eq!(rec.at(710).enis_bound, 11);
+    assert_eq!(rec.at(720).enis_bound, 10);
+}
+
+#[test]
+fn sustained_check_waits_for_an_unbroken_interval() {
+    let (_, rec) = one_node("20m", "sustained", SCALE_DOWN_UP_DOWN);
+    // The surplus of 600 s is broken at 660 s; the one of 690 s lasts to 810 s.
+    assert_eq!(released(&rec), vec![s(810), s(930), s(1050), s(1170)]);
+}
+
+#[test]
+fn min_warm_0_runs_as_a_what_if_with_a_warning() {
+    let rest =
+        "[[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 1\nstart = \"1m\"\n";
+    let (sum, rec) = run(&cluster("min_warm = 0", "S5.2XLARGE16", 1, rest));
+    // Nothing bound in advance: the pod placed at 60 s waits for a create and an attach.
+    assert_eq!(rec.at(50).enis_total, 0);
+    assert_eq!(rec.incarnations("web-0")[0].ready, Some(ms(63_200)));
+    assert_eq!(sum.pool.hit_rate, 0.0);
+    assert_eq!(sum.warnings.len(), 1);
+    assert!(sum.warnings[0].starts_with("policy.min_warm = 0: TKE does not accept"));
+}
+
+#[test]
+fn set_max_attach_below_a_nodes_pods_runs_with_a_warning() {
+    let rest = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 3
+[[events]]
+at = "1m"
+action = "set_max_attach"
+node_group = "w"
+max_attach = 2
+"#;
+    let (sum, rec) = run(&cluster("", "S5.2XLARGE16", 1, rest));
+    // B = 4 (3 pods + 1 warm) over M = 2: the idle ENI goes at once, the pods keep theirs.
+    assert_eq!(sum.warnings.len(), 1, "{:?}", sum.warnings);
+    assert!(sum.warnings[0].starts_with(
+        "set_max_attach = 2 at 60.000 s on node group \"w\": 1 node(s) already use more ENIs \
+         for pods (most: w-0 with 3); TKE refuses"
+    ));
+    let released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    assert_eq!(released, vec![s(60)]);
+    assert_eq!(sum.pods.running_at_end, 3);
+}

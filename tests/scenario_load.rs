@@ -371,6 +371,63 @@ fn event_actions_check_their_keys() {
     );
 }
 
+/// One node group "w" (1/1 unless `group` says otherwise) and `events`.
+fn warm_events(group: &str, events: &str) -> String {
+    format!("duration = \"1h\"\n[[node_groups]]\nname = \"w\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"z\"\ncount = 1\n{group}{events}")
+}
+
+#[test]
+fn set_warm_that_leaves_min_above_max_is_refused_as_tke_does() {
+    let e = err(&warm_events(
+        "",
+        "[[events]]\nat = \"10m\"\naction = \"set_warm\"\nnode_group = \"w\"\nmin_warm = 3\n",
+    ));
+    assert_at(
+        &e,
+        11,
+        12,
+        "set_warm at 600.000 s leaves node group \"w\" with min_warm 3 above max_warm 1",
+    );
+    assert!(e.hint.as_deref().unwrap_or("").contains("give both"));
+    // Events apply in time order: max_warm = 5 at 5m comes before min_warm = 3 at 10m, even
+    // though the file lists it second.
+    let s = ok(
+        &warm_events(
+            "",
+            "[[events]]\nat = \"10m\"\naction = \"set_warm\"\nmin_warm = 3\n\
+             [[events]]\nat = \"5m\"\naction = \"set_warm\"\nnode_group = \"w\"\nmax_warm = 5\n",
+        ),
+        &[],
+    );
+    assert!(s.warnings.is_empty());
+    // A max_warm lowered under the group's min_warm is refused at the max_warm key.
+    let e = err(&warm_events(
+        "min_warm = 2\nmax_warm = 4\n",
+        "[[events]]\nat = \"10m\"\naction = \"set_warm\"\nmax_warm = 1\n",
+    ));
+    assert_at(&e, 12, 12, "min_warm 2 above max_warm 1");
+}
+
+#[test]
+fn min_warm_0_loads_with_a_warning_wherever_it_is_used() {
+    let zero = "TKE does not accept a pre-binding of 0";
+    // The group overrides the policy's 0: only the group's own 0 and the event's are warned of.
+    let s = ok(
+        &warm_events(
+            "min_warm = 0\n",
+            "[policy]\nmin_warm = 0\n[[events]]\nat = \"1h\"\naction = \"set_warm\"\nmin_warm = 0\n",
+        ),
+        &[],
+    );
+    assert_eq!(s.warnings.len(), 2, "{:?}", s.warnings);
+    assert!(s.warnings[0].starts_with("node group \"w\": min_warm = 0: "));
+    assert!(s.warnings[1].starts_with("set_warm at 3600.000 s (events.0): min_warm = 0: "));
+    assert!(s.warnings.iter().all(|w| w.contains(zero)));
+    let s = ok(&warm_events("", ""), &["policy.min_warm=0"]);
+    assert_eq!(s.warnings, [format!("policy.min_warm = 0: {zero} (its non-static IP mode always keeps at least one ENI bound above a node's pods); this run uses 0 as a what-if")]);
+    assert!(ok(&warm_events("", ""), &[]).warnings.is_empty());
+}
+
 #[test]
 fn event_actions_build_the_model() {
     let s = ok(
@@ -418,6 +475,39 @@ fn unknown_workload_kind_and_keys_that_do_not_apply() {
 }
 
 #[test]
+fn static_ips_exist_only_in_static_ip_mode() {
+    // Pool mode (the default): static_ip = true is refused, whatever the kind.
+    for kind in [
+        "kind = \"statefulset\"\nreplicas = 3",
+        "kind = \"burst\"\nbursts = [ { at = \"1m\", count = 1 } ]\nlifetime = \"1m\"",
+    ] {
+        let e = err(&format!("{WORKLOAD}{kind}\nstatic_ip = true\n"));
+        let line = 4 + kind.lines().count();
+        assert_at(&e, line, 13, "static_ip = true needs static IP mode");
+        assert!(e
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("policy.mode = \"static\""));
+    }
+    // ... and a --set that turns a static-mode file with static IPs into pool mode is blamed.
+    let static_file =
+        "duration = \"1h\"\n[policy]\nmode = \"static\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\nstatic_ip = true\n";
+    let e = err_with(static_file, &["policy.mode=pool"]);
+    assert!(e.to_string().contains("--set policy.mode=pool"), "{e}");
+    // A statefulset keeps its IPs by default in static mode only.
+    let statefulset = |mode: &str| {
+        let s = ok(
+            &format!("duration = \"1h\"\n[policy]\nmode = \"{mode}\"\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\n"),
+            &[],
+        );
+        s.workloads[0].kind.replicas().unwrap().static_ip
+    };
+    assert!(statefulset("static"));
+    assert!(!statefulset("pool"));
+}
+
+#[test]
 fn deployment_needs_replicas() {
     let e = err(&format!("{WORKLOAD}kind = \"deployment\"\n"));
     assert_at(&e, 2, 1, "deployment \"web\" needs \"replicas\"");
@@ -428,8 +518,18 @@ fn unsupported_policy_mode_and_bad_release() {
     let e = err("duration = \"1h\"\npolicy.mode = \"dynamic\"\n");
     assert_at(&e, 2, 15, "unknown policy mode \"dynamic\"");
     assert_eq!(e.hint.as_deref(), Some("supported: \"pool\", \"static\""));
-    let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"3m\"\n");
-    assert_at(&e, 3, 23, "static_ip_retention \"3m\" is shorter than 5m");
+    for short in ["3m", "5m"] {
+        let e = err(&format!(
+            "duration = \"1h\"\n[policy]\nstatic_ip_retention = \"{short}\"\n"
+        ));
+        assert_at(&e, 3, 23, &format!("\"{short}\" is not more than 5m"));
+        assert!(e.hint.as_deref().unwrap_or("").contains("5m1s"));
+    }
+    let s = ok(
+        "duration = \"1h\"\n[policy]\nmode = \"static\"\nstatic_ip_retention = \"5m1s\"\n",
+        &[],
+    );
+    assert_eq!(s.policy.static_ip_retention, Some(SimTime::from_secs(301)));
     let e = err("duration = \"1h\"\n[policy]\nstatic_ip_retention = \"forever\"\n");
     assert_at(&e, 3, 23, "invalid duration \"forever\"");
     assert!(e.hint.as_deref().unwrap_or("").contains("never"));

@@ -55,20 +55,45 @@ fn statefulset_restart_keeps_every_ip_and_creates_no_new_eni() {
     }
 }
 
-#[test]
-fn statefulset_restart_in_pool_mode_keeps_ips_too() {
+/// A statefulset of 3 on one pool-mode node (TKE's default pool, 1/1) for an hour.
+fn pool_statefulset(rest: &str) -> (enisim::report::summary::Summary, common::Recorder) {
     let toml = format!(
-        "duration = \"1h\"\n[[subnets]]\nid = \"s1\"\nzone = \"z1\"\ncidr = \"10.0.0.0/24\"\n{}{DB3_RESTART}",
+        "duration = \"1h\"\n[[subnets]]\nid = \"s1\"\nzone = \"z1\"\ncidr = \"10.0.0.0/24\"\n{}\n[[workloads]]\nname = \"db\"\nkind = \"statefulset\"\nreplicas = 3\n{rest}",
         group("w", "z1", 1)
     );
-    let (sum, rec) = run(&toml);
-    assert_eq!(sum.static_ip.reattached, 3);
+    run(&toml)
+}
+
+#[test]
+fn statefulset_restart_in_pool_mode_takes_pooled_enis() {
+    let (sum, rec) = pool_statefulset("restart = [\"10m\"]\n");
+    // 0 s: the warm ENI and one per pod (B = P + min_warm = 4), ready at 3.2 s. The restart at
+    // 10 min deletes db-2: its ENI goes back to the pool (2 idle), and the new db-2 takes an
+    // idle ENI at once; then db-1 and db-0 the same, all at 600 s. Nothing kept, nothing new.
+    assert_eq!(sum.churn.enis_created, 4);
+    assert_eq!(sum.static_ip.retained, 0);
+    assert_eq!(sum.static_ip.reattached, 0);
     for name in ["db-0", "db-1", "db-2"] {
         let inc = rec.incarnations(name);
-        assert_eq!(inc[0].ip, inc[1].ip, "{name}");
+        assert_eq!(inc.len(), 2, "{name}");
+        assert_eq!(
+            (inc[1].ready, inc[1].from_pool),
+            (Some(s(600)), true),
+            "{name}"
+        );
     }
-    // 3 pods took 3 ENIs (the first from the warm pool) and the pool kept one warm ENI.
-    assert_eq!(sum.churn.enis_created, 4);
+}
+
+#[test]
+fn statefulset_scaled_to_zero_in_pool_mode_gives_its_enis_back() {
+    let (sum, rec) = pool_statefulset("scale = [ { at = \"10m\", replicas = 0 } ]\n");
+    // 600 s: the 3 ENIs go back to the pool: B = 4 over P + max_warm = 1, surplus 3, which
+    // appeared at the tick of 600 s: released at the ticks of 720, 840 and 960 s.
+    let mut released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    released.sort();
+    assert_eq!(released, vec![s(720), s(840), s(960)]);
+    assert_eq!(sum.static_ip.retained_at_end, 0);
+    assert_eq!(rec.samples.last().unwrap().enis_total, 1, "the warm ENI");
 }
 
 #[test]
@@ -114,19 +139,32 @@ fn static_mode_prebinds_nothing() {
     assert!(rec.samples.iter().all(|r| r.enis_total == 0));
 }
 
-fn retention(setting: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+/// db-0 alone in static mode: it ends at 10 min and comes back at 1 h; `detach` is the
+/// DetachNetworkInterface latency.
+fn retention_with(
+    setting: &str,
+    detach: &str,
+) -> (enisim::report::summary::Summary, common::Recorder) {
     let rest = group("w", "z1", 1)
-        + r#"
+        + &format!(
+            r#"
+[vpc.latency]
+detach = "{detach}"
 [[workloads]]
 name = "db"
 kind = "statefulset"
 replicas = 1
-scale = [ { at = "10m", replicas = 0 }, { at = "1h", replicas = 1 } ]
-"#;
+scale = [ {{ at = "10m", replicas = 0 }}, {{ at = "1h", replicas = 1 }} ]
+"#
+        );
     run(&static_cluster(
         &format!("static_ip_retention = \"{setting}\""),
         &rest,
     ))
+}
+
+fn retention(setting: &str) -> (enisim::report::summary::Summary, common::Recorder) {
+    retention_with(setting, "1s")
 }
 
 #[test]
@@ -146,20 +184,46 @@ fn retention_never_keeps_the_unbound_eni() {
 }
 
 #[test]
-fn retention_30m_deletes_the_eni_30_minutes_after_unbinding() {
+fn retention_30m_deletes_the_eni_30_minutes_after_the_pod_ended() {
     let (sum, rec) = retention("30m");
-    // Unbound when its detach is learned at 601.1 s; deleted at 601.1 + 1800 s, the delete
-    // learned at the poll of 2402.1 s (+100 ms).
+    // db-0 ends at 600 s (its detach is learned at 601.1 s); its retention runs out at
+    // 600 + 1800 = 2400 s: the delete is sent then and learned at the poll of 2401 s (+100 ms).
     assert_eq!(sum.static_ip.expired, 1);
     let first = rec.enis.iter().find(|e| e.eni == 0).unwrap();
-    assert_eq!(first.deleted, Some(ms(2_402_200)));
-    assert_eq!(rec.at(2400).enis_retained, 1);
+    assert_eq!(first.released, Some(s(2400)));
+    assert_eq!(first.deleted, Some(ms(2_401_100)));
+    assert_eq!(rec.at(2390).enis_retained, 1);
+    assert_eq!(rec.at(2400).enis_retained, 0);
     assert_eq!(rec.at(2410).enis_total, 0);
     // Back at 1 h, db-0 gets a new ENI, and so a new IP.
     assert_eq!(sum.churn.enis_created, 2);
     assert_eq!(sum.static_ip.reattached, 0);
     let inc = rec.incarnations("db-0");
     assert_ne!(inc[0].ip, inc[1].ip);
+}
+
+#[test]
+fn retention_just_over_5m_runs_from_the_pod_end_whatever_the_detach_latency() {
+    // db-0 ends at 600 s; 5m1s later, at 901 s, its kept ENI is deleted, whether the detach
+    // took 1 s (kept from 601.1 s) or 2 min (kept from 720.1 s).
+    for detach in ["1s", "2m"] {
+        let (sum, rec) = retention_with("5m1s", detach);
+        assert_eq!(sum.static_ip.expired, 1, "detach {detach}");
+        let first = rec.enis.iter().find(|e| e.eni == 0).unwrap();
+        assert_eq!(first.released, Some(s(901)), "detach {detach}");
+        assert_eq!(first.deleted, Some(ms(902_100)), "detach {detach}");
+    }
+    // A detach of 6 min outlasts the retention: at 901 s the name lets the ENI go, and it is
+    // deleted as soon as the detach is learned, at 960.1 s (the poll of 960 s + 100 ms).
+    let (sum, rec) = retention_with("5m1s", "6m");
+    assert_eq!(sum.static_ip.expired, 1);
+    assert_eq!(sum.static_ip.retained_at_end, 0);
+    let first = rec.enis.iter().find(|e| e.eni == 0).unwrap();
+    assert_eq!(first.released, Some(ms(960_100)));
+    assert_eq!(
+        sum.churn.enis_created, 2,
+        "db-0 comes back at 1 h with a new ENI"
+    );
 }
 
 /// Two single-node groups in z1; db-0 lands on a-0, db-1 on b-0; then `action` hits group a.

@@ -256,6 +256,7 @@ fn trace_config(path: &Path, format: TraceFormat) -> TraceConfig {
         to: None,
         limit: None,
         static_ip: false,
+        static_ip_mode: true,
     }
 }
 

@@ -334,11 +334,11 @@ lifetime = { mean = "5m" }
 const HANDWRITTEN: &str = "\
 time,action,pod,workload,static_ip
 30,create,web-a,web,
-30,create,db-0,db,true
+30,create,db-0,db,
 31.5,create,web-b,web,false
 90,delete,web-a,web,
 120.25,delete,db-0,db,
-150,create,db-0,db,true
+150,create,db-0,db,
 200,delete,web-b,web,
 250.125,create,web-c,web,
 ";
@@ -369,8 +369,7 @@ fn a_handwritten_trace_gives_the_pods_names_nodes_and_times_it_says() {
 
     assert_eq!(sum.pods.created, 5, "4 names, db-0 twice");
     assert_eq!(sum.pods.started, 5);
-    assert_eq!(sum.static_ip.retained, 1);
-    assert_eq!(sum.static_ip.reattached, 1);
+    assert_eq!(sum.static_ip.retained, 0, "pool mode: no pod keeps its IP");
     let one = |name: &str| {
         let v = rows.named(name);
         assert_eq!(v.len(), 1, "{name}");
@@ -406,10 +405,9 @@ fn a_handwritten_trace_gives_the_pods_names_nodes_and_times_it_says() {
         (ms(250_125), Some(ms(250_125)), None, None)
     );
 
-    // db-0 (static IP) is deleted at 120.25 s: its ENI is detached and kept for its name.
-    // Created again at 150 s, it goes to w-1 (0 pods; w-0 has web-b) and gets the same ENI
-    // attached again: the attach runs 2 s, the poll at 151 s is too early, the one at 152 s
-    // answers at 152.1 s. Same address.
+    // db-0 is deleted at 120.25 s: its ENI goes back to w-1's pool. Created again at 150 s,
+    // it goes to w-1 (0 pods; w-0 has web-b) and takes one of w-1's 3 idle ENIs at once (at
+    // 30 s db-0 took one of 2 warm ENIs and w-1 bound a third to keep 2 warm).
     let db = rows.named("db-0");
     assert_eq!(db.len(), 2);
     assert_eq!(db[0].node.as_deref(), Some("w-1"), "w-0 had web-a");
@@ -421,14 +419,9 @@ fn a_handwritten_trace_gives_the_pods_names_nodes_and_times_it_says() {
     assert_eq!(db[1].node.as_deref(), Some("w-1"));
     assert_eq!(
         (db[1].created, db[1].scheduled, db[1].ready, db[1].deleted),
-        (s(150), Some(s(150)), Some(ms(152_100)), None)
+        (s(150), Some(s(150)), Some(s(150)), None)
     );
-    assert!(!db[1].from_pool);
-    assert!(db[0].ip.is_some());
-    assert_eq!(db[0].ip, db[1].ip, "a static-IP pod keeps its IP");
-    for p in [&web_a, &web_b, &web_c] {
-        assert_ne!(p.ip, db[0].ip);
-    }
+    assert!(db[1].from_pool);
 
     // pods.csv, through the binary, uses the trace's names.
     let out = dir.path().join("out");
@@ -490,6 +483,49 @@ fn assert_bad_trace(trace: &str, line_col: &str, words: &str) {
 }
 
 const HEADER: &str = "time,action,pod,workload,static_ip\n";
+
+#[test]
+fn a_static_ip_row_in_pool_mode_names_the_file_and_row() {
+    assert_bad_trace(
+        &format!("{HEADER}0,create,a,w,true\n"),
+        "2:14",
+        "a static IP needs static IP mode",
+    );
+}
+
+/// The handwritten trace's db-0 in static IP mode: created with a static IP at 30 s, deleted at
+/// 120.25 s, created again at 150 s by a row that leaves static_ip empty (the workload's
+/// default, false): the name keeps its IP all the same.
+#[test]
+fn a_trace_pod_created_again_gets_its_kept_ip_back_and_counts_as_reattached() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace =
+        format!("{HEADER}30,create,db-0,db,true\n120.25,delete,db-0,db,\n150,create,db-0,db,\n");
+    fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    let label = dir.path().join("scenario.toml");
+    let toml = cluster(
+        "10m",
+        "mode = \"static\"",
+        2,
+        "[[workloads]]\nname = \"replay\"\nkind = \"trace\"\npath = \"trace.csv\"\n",
+    );
+    let (sum, rows) = run_as(&toml, label.to_str().unwrap());
+    // 30 s: an ENI created for db-0 on w-0 (both empty: the oldest), ready at 33.2 s. 120.25 s:
+    // detached and kept. 150 s: back on w-0 (both empty), the kept ENI attached again: ready
+    // at 152.1 s.
+    assert_eq!(sum.churn.enis_created, 1);
+    assert_eq!(sum.static_ip.retained, 1);
+    assert_eq!(sum.static_ip.reattached, 1);
+    let db = rows.named("db-0");
+    assert_eq!(db.len(), 2);
+    assert_eq!(db[0].ready, Some(ms(33_200)));
+    assert_eq!(
+        (db[1].node.as_deref(), db[1].ready),
+        (Some("w-0"), Some(ms(152_100)))
+    );
+    assert!(db[0].ip.is_some());
+    assert_eq!(db[0].ip, db[1].ip);
+}
 
 #[test]
 fn an_unparsable_time_names_the_file_and_row() {

@@ -77,7 +77,7 @@ pub struct Eni {
     pub pod: Option<u32>,
     /// The static-IP pod name (workload, serial) it is kept for, if any.
     pub claim: Option<(u32, u32)>,
-    /// Since when it has been kept unattached for its claim.
+    /// When the last pod of its claim ended: its retention runs from then.
     pub retained_since: Option<SimTime>,
     /// Since when it has existed unknown to the controller (its create's answer was lost).
     pub orphan_since: Option<SimTime>,

@@ -3,18 +3,21 @@
 //! With P pods, B bound ENIs and M the node's bindable maximum:
 //! - B < min(P + min_warm, M): bind the difference;
 //! - B > M: release surplus idle ENIs at once;
-//! - B > P + max_warm: once the surplus has lasted `release_interval`, release one idle ENI
-//!   (slow) or all surplus idle ENIs (quick), and again every interval while surplus remains.
+//! - B > P + max_warm: release one idle ENI (slow) or all surplus idle ENIs (quick) at the
+//!   next release check, and at every check after while surplus remains. Checks are periodic
+//!   (the controller's ticks, every `release_interval` from the start: TKE checks its pools
+//!   every two minutes) or sustained (once the surplus has lasted `release_interval`).
 
 use super::{most_free_subnet, AllocationPolicy, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
-use crate::scenario::model::ReleaseMode;
+use crate::scenario::model::{ReleaseCheck, ReleaseMode};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// The pool policy with its per-node release pacing state.
 pub struct PoolPolicy {
     release: ReleaseMode,
+    check: ReleaseCheck,
     interval: SimTime,
     /// Per node: when the next paced release is due, while the node has surplus.
     release_due: Vec<Option<SimTime>>,
@@ -23,12 +26,31 @@ pub struct PoolPolicy {
 
 impl PoolPolicy {
     /// A pool policy drawing its random choices from `rng`.
-    pub fn new(release: ReleaseMode, interval: SimTime, rng: ChaCha8Rng) -> Self {
+    pub fn new(
+        release: ReleaseMode,
+        check: ReleaseCheck,
+        interval: SimTime,
+        rng: ChaCha8Rng,
+    ) -> Self {
         PoolPolicy {
             release,
+            check,
             interval,
             release_due: Vec::new(),
             rng,
+        }
+    }
+
+    /// The release check that follows `now`: the next periodic tick strictly after it (so
+    /// surplus that appears at a tick waits for the next one, as if the tick ran first), or
+    /// one interval from now.
+    fn next_check(&self, now: SimTime) -> SimTime {
+        match self.check {
+            ReleaseCheck::Periodic => {
+                let every = self.interval.as_millis();
+                SimTime((now.as_millis() / every + 1) * every)
+            }
+            ReleaseCheck::Sustained => now.plus(self.interval),
         }
     }
 
@@ -47,13 +69,13 @@ impl AllocationPolicy for PoolPolicy {
         let mut release = v.bound.saturating_sub(v.max).min(v.idle);
         let surplus = (v.bound - release).saturating_sub(v.pods + v.max_warm);
         let idle_left = v.idle - release;
-        let (mode, interval) = (self.release, self.interval);
+        let (mode, next) = (self.release, self.next_check(now));
         let due = self.due_slot(node);
         if surplus == 0 {
             *due = None;
         } else {
             match *due {
-                None => *due = Some(now.plus(interval)),
+                None => *due = Some(next),
                 Some(at) if now >= at => {
                     let paced = match mode {
                         ReleaseMode::Slow => 1,
@@ -61,7 +83,7 @@ impl AllocationPolicy for PoolPolicy {
                     };
                     let n = paced.min(idle_left);
                     release += n;
-                    *due = (surplus > n).then(|| now.plus(interval));
+                    *due = (surplus > n).then_some(next);
                 }
                 Some(_) => {}
             }
@@ -93,12 +115,18 @@ mod tests {
 
     const MIN: SimTime = SimTime(60_000);
 
-    fn policy(release: ReleaseMode) -> PoolPolicy {
+    fn checked(release: ReleaseMode, check: ReleaseCheck) -> PoolPolicy {
         PoolPolicy::new(
             release,
+            check,
             SimTime(120_000),
             RngStreams::new(1).stream(Stream::Policy),
         )
+    }
+
+    /// The default: periodic checks every 120 s.
+    fn policy(release: ReleaseMode) -> PoolPolicy {
+        checked(release, ReleaseCheck::Periodic)
     }
 
     use crate::policy::test_view as view;
@@ -140,13 +168,47 @@ mod tests {
     }
 
     #[test]
-    fn surplus_that_vanishes_disarms_pacing() {
+    fn periodic_surplus_goes_at_the_next_tick_whenever_it_appeared() {
         let mut p = policy(ReleaseMode::Slow);
-        p.decide(0, &view(2, 8, 6), SimTime(0));
+        // Surplus appears at 130 s: the ticks are at 120 s, 240 s, 360 s ...
+        let d = p.decide(0, &view(2, 8, 6), SimTime(130_000));
+        assert_eq!((d.release, d.wake_at), (0, Some(SimTime(240_000))));
+        let d = p.decide(0, &view(2, 8, 6), SimTime(240_000));
+        assert_eq!((d.release, d.wake_at), (1, Some(SimTime(360_000))));
+        // Asked again at the same tick, after the release: one per tick.
+        let d = p.decide(0, &view(2, 7, 5), SimTime(240_000));
+        assert_eq!((d.release, d.wake_at), (0, Some(SimTime(360_000))));
+    }
+
+    #[test]
+    fn periodic_surplus_that_appears_at_a_tick_waits_for_the_next() {
+        let mut p = policy(ReleaseMode::Slow);
+        let d = p.decide(0, &view(2, 8, 6), SimTime(120_000));
+        assert_eq!((d.release, d.wake_at), (0, Some(SimTime(240_000))));
+    }
+
+    #[test]
+    fn periodic_surplus_that_vanishes_and_returns_keeps_its_tick() {
+        let mut p = policy(ReleaseMode::Slow);
+        p.decide(0, &view(2, 8, 6), SimTime(10_000));
+        assert_eq!(p.decide(0, &view(5, 8, 3), MIN).wake_at, None);
+        // Back at 100 s: the tick at 120 s still comes.
+        let d = p.decide(0, &view(2, 8, 6), SimTime(100_000));
+        assert_eq!(d.wake_at, Some(SimTime(120_000)));
+        assert_eq!(p.decide(0, &view(2, 8, 6), SimTime(120_000)).release, 1);
+    }
+
+    #[test]
+    fn sustained_surplus_that_vanishes_restarts_the_wait() {
+        let mut p = checked(ReleaseMode::Slow, ReleaseCheck::Sustained);
+        let d = p.decide(0, &view(2, 8, 6), SimTime(10_000));
+        assert_eq!(d.wake_at, Some(SimTime(130_000)));
         assert_eq!(p.decide(0, &view(5, 8, 3), MIN).wake_at, None);
         // New surplus later starts a fresh interval.
         let d = p.decide(0, &view(2, 8, 6), SimTime(100_000));
         assert_eq!(d.wake_at, Some(SimTime(220_000)));
+        let d = p.decide(0, &view(2, 8, 6), SimTime(220_000));
+        assert_eq!((d.release, d.wake_at), (1, Some(SimTime(340_000))));
     }
 
     #[test]

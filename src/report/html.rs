@@ -32,7 +32,7 @@ h1{font-size:1.5em}h2{font-size:1.1em;margin:1.2em 0 .4em}\
 .grid{display:flex;flex-wrap:wrap;gap:0 2em}section{min-width:280px}\
 table{border-collapse:collapse}th{text-align:left;font-weight:normal;color:#555;padding:2px 1em 2px 0}\
 td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}\
-figure{margin:1em 0}.bad{color:#b00}";
+figure{margin:1em 0}.bad{color:#b00}.warn{color:#a60}";
 
 /// The page for a run.
 pub fn render(s: &Summary, charts: &[Chart]) -> String {
@@ -55,6 +55,13 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
             inv.leaked_enis,
             esc(inv.details.first().map_or("", String::as_str))
         );
+    }
+    if !s.warnings.is_empty() {
+        o.push_str("<section><h2>Warnings: values TKE would not accept</h2><ul>");
+        for w in &s.warnings {
+            let _ = write!(o, "<li class=\"warn\">{}</li>", esc(w));
+        }
+        o.push_str("</ul></section>\n");
     }
     o.push_str("<div class=\"grid\">\n");
     let p = &s.pods;

@@ -99,6 +99,9 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
             let _ = writeln!(o, "    - {d}");
         }
     }
+    for w in &s.warnings {
+        let _ = writeln!(o, "  WARNING     {w}");
+    }
     let _ = writeln!(o, "  fingerprint {}", s.fingerprint);
     let _ = writeln!(o, "  outputs     {out_dir}");
     o

@@ -38,6 +38,10 @@ pub struct Summary {
     pub static_ip: StaticSummary,
     /// End-of-run checks.
     pub invariants: InvariantsSummary,
+    /// Values the run used that TKE would not accept (what-ifs), one plain sentence each:
+    /// the scenario's in file order, then the run's in the order they came up. Empty when
+    /// everything is as the product allows.
+    pub warnings: Vec<String>,
     /// The files of the result this summary belongs to (set by the writer; empty for a run
     /// that wrote no files).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -34,6 +34,9 @@ pub struct Scenario {
     pub events: Vec<EventConfig>,
     /// The `[sweep]` table: a tuning study kept with the scenario; runs ignore it.
     pub sweep: Option<crate::sweep::Settings>,
+    /// Values TKE would not accept that the run uses anyway, one sentence each, in file
+    /// order; the run adds its own and the summary lists them all.
+    pub warnings: Vec<String>,
 }
 
 /// Which of TKE's exclusive-ENI modes runs.
@@ -55,6 +58,18 @@ pub enum ReleaseMode {
     Quick,
 }
 
+/// When a node with surplus ENIs releases them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseCheck {
+    /// At every tick of the controller's periodic check (multiples of `release_interval`
+    /// from the start), a node whose surplus appeared before the tick releases: TKE's
+    /// documented behaviour (the pool "is checked every two minutes").
+    Periodic,
+    /// Once the surplus has lasted `release_interval` without a break, and again every
+    /// interval while it remains; any moment without surplus restarts the wait.
+    Sustained,
+}
+
 /// `[policy]`.
 #[derive(Clone, Debug)]
 pub struct PolicyConfig {
@@ -68,6 +83,8 @@ pub struct PolicyConfig {
     pub release: ReleaseMode,
     /// Pacing of releases (default 2m).
     pub release_interval: SimTime,
+    /// Periodic (default) or sustained release checks.
+    pub release_check: ReleaseCheck,
     /// A pod waiting longer than this for its ENI counts as an ENI timeout (default 2m).
     pub eni_timeout: SimTime,
     /// How long a static-IP pod's unbound ENI is kept for its name; `None` = forever
@@ -306,7 +323,7 @@ pub enum WorkloadKind {
     /// with a new one (new name).
     Deployment(ReplicaSpec),
     /// A StatefulSet: pods are `<name>-0 .. <name>-(n-1)` and keep their names when
-    /// recreated or restarted; static IP by default.
+    /// recreated or restarted; static IP by default in static IP mode.
     StatefulSet(ReplicaSpec),
     /// Pods arriving at random, each living a random time.
     Poisson(PoissonConfig),

@@ -75,9 +75,11 @@ pub struct RawPolicy {
     pub release: Option<String>,
     /// Default 2m.
     pub release_interval: Option<Duration>,
+    /// "periodic" (default) or "sustained".
+    pub release_check: Option<String>,
     /// Default 2m.
     pub eni_timeout: Option<Duration>,
-    /// "never" (default) or a duration of at least 5m.
+    /// "never" (default) or a duration of more than 5m.
     pub static_ip_retention: Option<String>,
     /// Default 5m.
     pub subnet_cooldown: Option<Duration>,

@@ -175,6 +175,10 @@ impl Simulation<'_> {
             }
             return;
         }
+        if e.claim.is_some() {
+            self.start_retention(eni);
+        }
+        let e = &mut self.enis[eni.0 as usize];
         if !in_use {
             // A kept ENI still detaching from its previous node will not come here; one that
             // is attaching is dealt with when the attach completes.
@@ -196,22 +200,28 @@ impl Simulation<'_> {
         }
     }
 
-    /// A static-IP pod's ENI is now detached and kept for its name, until
-    /// `static_ip_retention` runs out.
-    fn keep_retained(&mut self, eni: EniId) {
+    /// A static-IP pod ended: its name's ENI is kept until `static_ip_retention` runs out,
+    /// counted from the pod's end (TKE releases the IP that long "after the Pod termination"),
+    /// not from when the detach completes.
+    fn start_retention(&mut self, eni: EniId) {
         let now = self.now();
-        let e = &mut self.enis[eni.0 as usize];
-        e.state = EniState::Detached;
-        e.retained_since = Some(now);
-        self.gauges.enis_in_flight -= 1;
-        self.gauges.enis_retained += 1;
+        self.enis[eni.0 as usize].retained_since = Some(now);
         if let Some(retention) = self.sc.policy.static_ip_retention {
             self.queue
                 .schedule(now.plus(retention), Event::RetentionExpiry(eni.0));
         }
     }
 
-    /// Deletes a kept ENI whose retention ran out while it was still unattached.
+    /// A static-IP pod's ENI is now detached and kept for its name.
+    fn keep_retained(&mut self, eni: EniId) {
+        self.enis[eni.0 as usize].state = EniState::Detached;
+        self.gauges.enis_in_flight -= 1;
+        self.gauges.enis_retained += 1;
+    }
+
+    /// The retention of a kept ENI ran out with no pod of its name back: the name lets it go.
+    /// Detached, it is deleted now; still detaching (or attaching), it is deleted as soon as
+    /// it is off its node, having no claim any more.
     pub(super) fn retention_expiry(&mut self, eni: EniId) {
         let now = self.now();
         let Some(retention) = self.sc.policy.static_ip_retention else {
@@ -219,17 +229,20 @@ impl Simulation<'_> {
         };
         let e = &mut self.enis[eni.0 as usize];
         let due = e.retained_since.map(|t| t.plus(retention));
-        if e.state != EniState::Detached || due != Some(now) {
+        if due != Some(now) || e.pod.is_some() {
             return;
         }
-        if let Some(name) = e.claim.take() {
-            self.claims.remove(&name);
-        }
+        let Some(name) = e.claim.take() else {
+            return;
+        };
+        self.claims.remove(&name);
         e.retained_since = None;
         self.metrics.static_expired += 1;
-        self.gauges.enis_retained -= 1;
-        self.gauges.enis_in_flight += 1;
-        self.start_delete(eni);
+        if e.state == EniState::Detached {
+            self.gauges.enis_retained -= 1;
+            self.gauges.enis_in_flight += 1;
+            self.start_delete(eni);
+        }
     }
 
     /// A call on an ENI succeeded: the ENI moves to its next step.

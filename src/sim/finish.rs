@@ -151,6 +151,7 @@ impl Simulation<'_> {
                 },
                 details: findings.details,
             },
+            warnings: self.warnings,
             files: Vec::new(),
         }
     }

@@ -163,6 +163,8 @@ pub struct Simulation<'a> {
     orphans: Vec<EniId>,
     /// True while a reconcile event is scheduled.
     reconcile_due: bool,
+    /// Values TKE would not accept, the scenario's then the run's, in the order found.
+    warnings: Vec<String>,
     /// The first invariant broken, with the event after which it was found (checked runs).
     first_violation: Option<String>,
     /// False when the sink discards rows: they are not built at all.
@@ -233,6 +235,7 @@ impl<'a> Simulation<'a> {
         let policy: Box<dyn AllocationPolicy> = match sc.policy.mode {
             PolicyMode::Pool => Box::new(PoolPolicy::new(
                 sc.policy.release,
+                sc.policy.release_check,
                 sc.policy.release_interval,
                 streams.stream(Stream::Policy),
             )),
@@ -296,6 +299,7 @@ impl<'a> Simulation<'a> {
             orphans: Vec::new(),
             reconcile_due: false,
             first_violation: None,
+            warnings: sc.warnings.clone(),
             rows: sink.wants_rows(),
             metrics: Metrics::default(),
             gauges,

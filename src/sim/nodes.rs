@@ -40,6 +40,7 @@ impl Simulation<'_> {
                 detection,
             } => self.remove_nodes(group, count, Removal::Crash { detection }),
             EventAction::SetMaxAttach { group, max_attach } => {
+                self.warn_max_attach_below_use(group, max_attach);
                 for node in self.group_nodes[group].clone() {
                     self.nodes[node as usize].max_attach = Some(max_attach);
                     self.scheduler.refresh(node, &self.nodes[node as usize]);
@@ -58,10 +59,9 @@ impl Simulation<'_> {
                 };
                 for g in groups {
                     let warm = &mut self.group_warm[g];
+                    // Validation refused any event that leaves min above max.
                     warm.0 = min_warm.unwrap_or(warm.0);
                     warm.1 = max_warm.unwrap_or(warm.1);
-                    // A min above max would bind and release in turn; max follows min up.
-                    warm.1 = warm.1.max(warm.0);
                     let (min, max) = *warm;
                     for node in self.group_nodes[g].clone() {
                         let n = &mut self.nodes[node as usize];
@@ -71,6 +71,31 @@ impl Simulation<'_> {
                 }
             }
         }
+    }
+
+    /// TKE refuses a max-attach below what a node already uses; the run lowers M anyway (a
+    /// what-if), and says so in the summary's warnings.
+    fn warn_max_attach_below_use(&mut self, group: usize, max_attach: u32) {
+        let over: Vec<u32> = self.group_nodes[group]
+            .iter()
+            .copied()
+            .filter(|&n| self.nodes[n as usize].pods.len() > max_attach as usize)
+            .collect();
+        let Some(&most) = over
+            .iter()
+            .max_by_key(|&&n| (self.nodes[n as usize].pods.len(), std::cmp::Reverse(n)))
+        else {
+            return;
+        };
+        let (name, ordinal) = super::enis::node_name(&self.nodes, &self.sc, most);
+        self.warnings.push(format!(
+            "set_max_attach = {max_attach} at {} s on node group \"{name}\": {} node(s) already \
+             use more ENIs for pods (most: {name}-{ordinal} with {}); TKE refuses a max-attach \
+             below what a node uses; this run lowers it anyway as a what-if",
+            self.now(),
+            over.len(),
+            self.nodes[most as usize].pods.len()
+        ));
     }
 
     /// Adds a node to a group; it binds its warm ENIs at once and takes pending pods.

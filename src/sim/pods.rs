@@ -162,8 +162,8 @@ impl Simulation<'_> {
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
         e.node = node;
+        e.retained_since = None;
         if e.state == EniState::Detached {
-            e.retained_since = None;
             self.gauges.enis_retained -= 1;
             self.gauges.enis_in_flight += 1;
             self.start_attach(eni, node);
@@ -197,7 +197,7 @@ impl Simulation<'_> {
     }
 
     /// A placed pod gets its ENI and runs. A static-IP pod's first ENI is kept for its name
-    /// from now on.
+    /// from now on; a pod that got its name's kept ENI back counts as a re-attachment.
     pub(super) fn start_pod(&mut self, pod: u32, eni: EniId) {
         let now = self.now();
         let p = &mut self.pods[pod as usize];
@@ -209,13 +209,13 @@ impl Simulation<'_> {
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
         e.pods_served += 1;
-        if p.static_ip {
-            if e.claim.is_some() {
-                self.metrics.static_reattached += 1;
-            } else {
-                e.claim = Some(name);
-                self.claims.insert(name, eni);
-            }
+        // A name's kept ENI comes back to any pod of that name, whatever the pod's own
+        // static_ip says (a trace row may leave it empty): that is a re-attachment.
+        if e.claim.is_some() {
+            self.metrics.static_reattached += 1;
+        } else if p.static_ip {
+            e.claim = Some(name);
+            self.claims.insert(name, eni);
         }
         self.metrics.startup_ms.push(latency.as_millis());
         if latency > self.sc.policy.eni_timeout {

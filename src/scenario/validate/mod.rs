@@ -4,6 +4,7 @@
 
 mod events;
 mod sweep;
+mod tke;
 mod workloads;
 
 pub use workloads::workload_kinds;
@@ -12,7 +13,8 @@ use crate::cloud::instance::{self, InstanceType};
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
 use crate::scenario::model::{
-    NodeGroupConfig, PolicyConfig, PolicyMode, ReleaseMode, RetryConfig, Scenario, SubnetConfig,
+    NodeGroupConfig, PolicyConfig, PolicyMode, ReleaseCheck, ReleaseMode, RetryConfig, Scenario,
+    SubnetConfig,
 };
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
@@ -47,7 +49,7 @@ pub const DEFAULT_RESERVED_IPS: u32 = 3;
 pub const DEFAULT_SUBNET_COOLDOWN: SimTime = SimTime::from_secs(300);
 /// `policy.reconcile_interval` when not given.
 pub const DEFAULT_RECONCILE_INTERVAL: SimTime = SimTime::from_secs(60);
-/// Shortest `policy.static_ip_retention` TKE accepts.
+/// `policy.static_ip_retention` must be more than this, as TKE's `ExpiredSeconds`.
 pub const MIN_STATIC_IP_RETENTION: SimTime = SimTime::from_secs(300);
 /// Most nodes a node group or an `add_nodes` event may have or add: far above any real
 /// cluster, low enough that a typo cannot exhaust memory.
@@ -110,7 +112,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
     let policy = policy(&raw.policy)?;
     let types = instance_types(&raw.instance_types)?;
     let node_groups = node_groups(&raw.node_groups, &types, &policy)?;
-    Ok(Scenario {
+    let mut scenario = Scenario {
         name,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         duration: positive(raw.duration.0, KeyPath::keys(&["duration"]))?,
@@ -120,12 +122,15 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         )?,
         vpc: vpc(&raw.vpc)?,
         subnets: subnets(&raw.subnets)?,
-        workloads: workloads(&raw.workloads)?,
+        workloads: workloads(&raw.workloads, policy.mode)?,
         events: events(&raw.events, &node_groups)?,
         sweep: raw.sweep.as_ref().map(sweep::settings).transpose()?,
         node_groups,
         policy,
-    })
+        warnings: Vec::new(),
+    };
+    scenario.warnings = tke::check(&scenario)?;
+    Ok(scenario)
 }
 
 /// The duration given, or `default`.
@@ -219,6 +224,16 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
         &[("slow", ReleaseMode::Slow), ("quick", ReleaseMode::Quick)],
         &[],
     )?;
+    let release_check = choice(
+        raw.release_check.as_deref().unwrap_or("periodic"),
+        "release check",
+        at("release_check"),
+        &[
+            ("periodic", ReleaseCheck::Periodic),
+            ("sustained", ReleaseCheck::Sustained),
+        ],
+        &[],
+    )?;
     let min_warm = raw.min_warm.unwrap_or(DEFAULT_WARM);
     let max_warm = raw.max_warm.unwrap_or(DEFAULT_WARM);
     warm_order("", (min_warm, at("min_warm")), (max_warm, at("max_warm")))?;
@@ -231,6 +246,7 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
             or(raw.release_interval, DEFAULT_RELEASE_INTERVAL),
             at("release_interval"),
         )?,
+        release_check,
         eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
         static_ip_retention: retention(raw.static_ip_retention.as_deref(), at)?,
         retry: retry(&raw.retry)?,
@@ -245,19 +261,23 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
     })
 }
 
-/// `static_ip_retention`: "never" or a duration of at least [`MIN_STATIC_IP_RETENTION`].
+/// `static_ip_retention`: "never" or a duration of more than [`MIN_STATIC_IP_RETENTION`].
 fn retention(given: Option<&str>, at: impl Fn(&str) -> KeyPath) -> Check<Option<SimTime>> {
-    let hint = "\"never\" (the default) or a duration of at least 5m, e.g. \"30m\" or \"24h\"";
+    let hint =
+        "\"never\" (the default) or a duration of more than 5m, e.g. \"5m1s\", \"30m\" or \"24h\"";
     let text = match given {
         None | Some("never") => return Ok(None),
         Some(text) => text,
     };
     let path = at("static_ip_retention");
     let time = parse_duration(text).map_err(|e| Invalid::at(path.clone(), e).hint(hint))?;
-    if time < MIN_STATIC_IP_RETENTION {
+    if time <= MIN_STATIC_IP_RETENTION {
         return Err(Invalid::at(
             path,
-            format!("static_ip_retention \"{text}\" is shorter than 5m"),
+            format!(
+                "static_ip_retention \"{text}\" is not more than 5m: TKE requires over 300 s \
+                 (ExpiredSeconds of EnableVpcCniNetworkType)"
+            ),
         )
         .hint(hint));
     }

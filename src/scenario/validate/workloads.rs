@@ -2,7 +2,7 @@
 
 use super::{at_most, choice, only_keys, or, positive, required, unique, Check, Invalid};
 use crate::engine::SimTime;
-use crate::scenario::model::{ReplicaSpec, ScaleStep, WorkloadConfig, WorkloadKind};
+use crate::scenario::model::{PolicyMode, ReplicaSpec, ScaleStep, WorkloadConfig, WorkloadKind};
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::RawWorkload;
 use crate::workload::{Burst, BurstConfig, Diurnal, PoissonConfig, TraceConfig, TraceFormat};
@@ -20,8 +20,8 @@ pub const DEFAULT_DIURNAL_PERIOD: SimTime = SimTime::from_secs(86_400);
 struct KindSpec {
     /// Keys besides `name` and `kind` that the kind accepts.
     keys: &'static [&'static str],
-    /// Builds the kind, failing on a missing or invalid key.
-    build: fn(&RawWorkload, &KeyPath) -> Check<WorkloadKind>,
+    /// Builds the kind in the policy's mode, failing on a missing or invalid key.
+    build: fn(&RawWorkload, &KeyPath, PolicyMode) -> Check<WorkloadKind>,
 }
 
 const REPLICA_KEYS: &[&str] = &["replicas", "start", "scale", "restart", "static_ip"];
@@ -32,14 +32,18 @@ const KINDS: [(&str, KindSpec); 5] = [
         "deployment",
         KindSpec {
             keys: REPLICA_KEYS,
-            build: |w, at| replica_spec(w, at, "deployment", false).map(WorkloadKind::Deployment),
+            build: |w, at, mode| {
+                replica_spec(w, at, "deployment", false, mode).map(WorkloadKind::Deployment)
+            },
         },
     ),
     (
         "statefulset",
         KindSpec {
             keys: REPLICA_KEYS,
-            build: |w, at| replica_spec(w, at, "statefulset", true).map(WorkloadKind::StatefulSet),
+            build: |w, at, mode| {
+                replica_spec(w, at, "statefulset", true, mode).map(WorkloadKind::StatefulSet)
+            },
         },
     ),
     (
@@ -97,7 +101,30 @@ pub fn workload_kinds(doc: &toml::Value) -> Check<()> {
     Ok(())
 }
 
-pub(super) fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
+/// Whether the pods of the workload at `at` keep their IP: as `given`, or the kind's default
+/// in static IP mode. Static IPs exist only in TKE's static IP mode: in pool mode a
+/// terminated pod's ENI goes back to its node's pool, so `static_ip = true` is refused and
+/// nothing defaults to it.
+pub(super) fn static_ip(
+    given: Option<bool>,
+    default_in_static_mode: bool,
+    mode: PolicyMode,
+    at: &KeyPath,
+) -> Check<bool> {
+    match (mode, given) {
+        (PolicyMode::Static, given) => Ok(given.unwrap_or(default_in_static_mode)),
+        (PolicyMode::Pool, Some(true)) => Err(Invalid::at(
+            at.key("static_ip"),
+            "static_ip = true needs static IP mode: in pool mode (TKE's non-static IP mode) a \
+             terminated pod's ENI goes back to its node's pool and no pod keeps its IP",
+        )
+        .also(KeyPath::keys(&["policy", "mode"]))
+        .hint("set policy.mode = \"static\", or drop static_ip")),
+        (PolicyMode::Pool, _) => Ok(false),
+    }
+}
+
+pub(super) fn workloads(raw: &[RawWorkload], mode: PolicyMode) -> Check<Vec<WorkloadConfig>> {
     unique(raw.iter().map(|w| w.name.as_str()), "workloads", "name")?;
     raw.iter()
         .enumerate()
@@ -108,18 +135,20 @@ pub(super) fn workloads(raw: &[RawWorkload]) -> Check<Vec<WorkloadConfig>> {
             only_keys(w.given_keys(), spec.keys, &at, &owner, "name, kind")?;
             Ok(WorkloadConfig {
                 name: w.name.clone(),
-                kind: (spec.build)(w, &at)?,
+                kind: (spec.build)(w, &at, mode)?,
             })
         })
         .collect()
 }
 
-/// The keys deployments and statefulsets share; `static_ip` defaults per kind.
+/// The keys deployments and statefulsets share; `static_ip` defaults per kind in static IP
+/// mode.
 fn replica_spec(
     raw: &RawWorkload,
     at: &KeyPath,
     kind: &str,
     static_by_default: bool,
+    mode: PolicyMode,
 ) -> Check<ReplicaSpec> {
     let owner = format!("{kind} \"{}\"", raw.name);
     let replicas = required(raw.replicas, at, "replicas", &owner)?;
@@ -145,7 +174,7 @@ fn replica_spec(
         start: or(raw.start, SimTime::ZERO),
         scale,
         restart,
-        static_ip: raw.static_ip.unwrap_or(static_by_default),
+        static_ip: static_ip(raw.static_ip, static_by_default, mode, at)?,
     })
 }
 
@@ -161,7 +190,7 @@ fn positive_number(value: f64, at: &KeyPath, key: &str) -> Check<f64> {
     }
 }
 
-fn poisson(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+fn poisson(raw: &RawWorkload, at: &KeyPath, mode: PolicyMode) -> Check<WorkloadKind> {
     let owner = format!("poisson workload \"{}\"", raw.name);
     let rate = required(raw.arrivals_per_minute, at, "arrivals_per_minute", &owner)?;
     let diurnal = match &raw.diurnal {
@@ -203,11 +232,11 @@ fn poisson(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
         diurnal,
         start,
         end: raw.end.map(|e| e.0),
-        static_ip: raw.static_ip.unwrap_or(false),
+        static_ip: static_ip(raw.static_ip, false, mode, at)?,
     }))
 }
 
-fn burst(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+fn burst(raw: &RawWorkload, at: &KeyPath, mode: PolicyMode) -> Check<WorkloadKind> {
     let owner = format!("burst workload \"{}\"", raw.name);
     let entries = required(raw.bursts.as_ref(), at, "bursts", &owner)?;
     let mut bursts: Vec<Burst> = entries
@@ -225,13 +254,13 @@ fn burst(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
     Ok(WorkloadKind::Burst(BurstConfig {
         bursts,
         lifetime: required(raw.lifetime, at, "lifetime", &owner)?.0,
-        static_ip: raw.static_ip.unwrap_or(false),
+        static_ip: static_ip(raw.static_ip, false, mode, at)?,
     }))
 }
 
 /// A trace workload. Its path stays as written here; the loader resolves it against the
 /// scenario file's directory and reads the whole trace once to check it.
-fn trace(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
+fn trace(raw: &RawWorkload, at: &KeyPath, mode: PolicyMode) -> Check<WorkloadKind> {
     let owner = format!("trace workload \"{}\"", raw.name);
     let path = required(raw.path.clone(), at, "path", &owner)?;
     let format = choice(
@@ -260,6 +289,7 @@ fn trace(raw: &RawWorkload, at: &KeyPath) -> Check<WorkloadKind> {
         from: raw.from.map(|d| d.0),
         to: raw.to.map(|d| d.0),
         limit: raw.limit,
-        static_ip: raw.static_ip.unwrap_or(false),
+        static_ip: static_ip(raw.static_ip, false, mode, at)?,
+        static_ip_mode: mode == PolicyMode::Static,
     }))
 }

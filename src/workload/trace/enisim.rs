@@ -26,14 +26,18 @@ pub(super) struct Enisim {
     /// the limit) and the line that created them.
     alive: HashMap<String, (Option<u32>, u64)>,
     default_static_ip: bool,
+    /// False outside static IP mode, where a row may not ask for a static IP.
+    static_ip_mode: bool,
 }
 
 impl Enisim {
-    /// A replay whose pods have static IP `default_static_ip` unless a row says otherwise.
-    pub(super) fn new(default_static_ip: bool) -> Self {
+    /// A replay whose pods have static IP `default_static_ip` unless a row says otherwise;
+    /// rows may say `true` only in static IP mode (`static_ip_mode`).
+    pub(super) fn new(default_static_ip: bool, static_ip_mode: bool) -> Self {
         Enisim {
             alive: HashMap::new(),
             default_static_ip,
+            static_ip_mode,
         }
     }
 
@@ -47,7 +51,15 @@ impl Enisim {
     ) -> Result<Option<PodEvent>, InputError> {
         let static_ip = match row.field(STATIC_IP) {
             "" => self.default_static_ip,
-            "true" => true,
+            "true" if self.static_ip_mode => true,
+            "true" => {
+                return Err(row
+                    .error(STATIC_IP, "a static IP needs static IP mode")
+                    .with_hint(
+                        "in pool mode no pod keeps its IP: leave the column empty or `false`, \
+                         or set policy.mode = \"static\"",
+                    ))
+            }
             "false" => false,
             other => {
                 return Err(row

@@ -47,6 +47,9 @@ pub struct TraceConfig {
     pub limit: Option<u64>,
     /// Static IP of pods whose row does not say (every pod, for `alibaba-openb`).
     pub static_ip: bool,
+    /// True in static IP mode, the only mode with static IPs: elsewhere a row that asks for
+    /// one is an input error.
+    pub static_ip_mode: bool,
 }
 
 /// A [`PodSource`] replaying a trace file.
@@ -77,7 +80,7 @@ impl TraceSource {
         let (layout, format) = match config.format {
             TraceFormat::Enisim => (
                 enisim::LAYOUT,
-                Format::Enisim(enisim::Enisim::new(config.static_ip)),
+                Format::Enisim(enisim::Enisim::new(config.static_ip, config.static_ip_mode)),
             ),
             TraceFormat::AlibabaOpenb => (
                 openb::LAYOUT,

@@ -29,6 +29,9 @@ pub fn exec(args: Args) -> ExitCode {
                 count(sc.events.len(), "event"),
                 sc.duration
             ));
+            for w in &sc.warnings {
+                stdout::print(&format!("warning: {w}\n"));
+            }
             ExitCode::SUCCESS
         }
         Err(e) => bad_input(&e),
