@@ -377,3 +377,71 @@ fn a_closed_stdout_ends_every_command_quietly() {
         assert_eq!(done.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// A duration written with a space and a unit name, or as a bare number, is refused at its
+/// line and column with the forms that are accepted.
+#[test]
+fn duration_errors_show_the_accepted_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (value, expected) in [
+        ("\"10 min\"", "unknown unit \"min\""),
+        ("3600", "write \"3600s\" (seconds)"),
+    ] {
+        let path = tmp.path().join("d.toml");
+        fs::write(&path, format!("seed = 1\nduration = {value}\n")).unwrap();
+        enisim()
+            .arg("validate")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("d.toml:2:12"))
+            .stderr(predicate::str::contains(expected))
+            .stderr(predicate::str::contains("\"1h30m\""));
+    }
+}
+
+/// A run with overrides says so (summary.json, the report's title), lands in its own folder by
+/// default, and writes the scenario as it ran: running that file alone repeats the run.
+#[test]
+fn overrides_leave_a_trace_and_the_effective_scenario_repeats_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = fs::canonicalize(QUICKSTART).unwrap();
+    enisim()
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--set", "policy.max_warm=3", "--seed", "7"])
+        .assert()
+        .success();
+    let out = tmp
+        .path()
+        .join("outputs/quickstart@policy.max_warm=3,seed=7");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["overrides"],
+        serde_json::json!(["policy.max_warm=3", "seed=7"])
+    );
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("enisim run: quickstart with policy.max_warm=3, seed=7"));
+    let again = tmp.path().join("again");
+    enisim()
+        .arg("run")
+        .arg(out.join("scenario.toml"))
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    let rerun: serde_json::Value =
+        serde_json::from_slice(&fs::read(again.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(rerun["fingerprint"], summary["fingerprint"]);
+    assert_eq!(rerun["scenario"], "quickstart");
+    for f in ["pods.csv", "enis.csv", "api_calls.csv", "timeseries.csv"] {
+        assert_eq!(
+            fs::read(out.join(f)).unwrap(),
+            fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}

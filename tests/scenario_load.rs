@@ -211,7 +211,7 @@ fn missing_required_key() {
 #[test]
 fn bad_duration_points_at_the_value() {
     let e = err("duration = \"1h\"\n[policy]\nrelease_interval = \"2 min\"\n");
-    assert_at(&e, 3, 20, "duration \"2 min\" is missing a unit");
+    assert_at(&e, 3, 20, "unknown unit \"min\" in duration \"2 min\"");
 }
 
 #[test]

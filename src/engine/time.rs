@@ -83,7 +83,7 @@ impl fmt::Display for SimTime {
 /// Hand-written rather than taken from a crate because the simulator's clock is milliseconds:
 /// general parsers accept units (`us`, `ns`, months, years) that have no exact meaning here.
 pub fn parse_duration(text: &str) -> Result<SimTime, String> {
-    const HINT: &str = "expected a duration like \"500ms\", \"30s\", \"2m\", \"1h30m\" or \"1d\" (units: ms, s, m, h, d)";
+    const HINT: &str = "expected a duration like \"1h\", \"90s\", \"1h30m\", \"250ms\" or \"1d\" (units: ms, s, m, h, d; no spaces)";
     let s = text.trim();
     if s.is_empty() {
         return Err(format!("empty duration; {HINT}"));
@@ -103,11 +103,21 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
         let value: u64 = s[start..i]
             .parse()
             .map_err(|_| format!("duration \"{text}\" is too large"))?;
+        let spaced = i < bytes.len() && bytes[i].is_ascii_whitespace();
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
         let unit_start = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
         }
-        let (rank, millis) = match &s[unit_start..i] {
+        let unit = &s[unit_start..i];
+        if spaced && matches!(unit, "d" | "h" | "m" | "s" | "ms") {
+            return Err(format!(
+                "invalid duration \"{text}\": no spaces between number and unit; {HINT}"
+            ));
+        }
+        let (rank, millis) = match unit {
             "d" => (0, 86_400_000),
             "h" => (1, 3_600_000),
             "m" => (2, 60_000),
@@ -195,6 +205,12 @@ mod tests {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains("duration"), "{bad}: {err}");
         }
+        let spaced = parse_duration("10 min").unwrap_err();
+        assert!(
+            spaced.contains("unknown unit \"min\"") && spaced.contains("\"1h30m\""),
+            "{spaced}"
+        );
+        assert!(parse_duration("10 m").unwrap_err().contains("no spaces"));
         assert!(parse_duration("99999999999999999999d")
             .unwrap_err()
             .contains("too large"));

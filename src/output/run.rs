@@ -1,5 +1,6 @@
-//! A run's result folder: the CSV streams during the run; the charts, report.html and
-//! summary.json after; the manifest last.
+//! A run's result folder: the effective scenario first (scenario.toml: overrides and seed
+//! applied, so the run can be repeated from it alone); the CSV streams during the run; the
+//! charts, report.html and summary.json after; the manifest last.
 
 use super::{Manifest, OutputDir, OutputError, MANIFEST};
 use crate::report::files::CsvFiles;
@@ -35,6 +36,7 @@ fn write_run(
 ) -> Result<Summary, OutputError> {
     let dir = out.dir();
     let io = |source| OutputError::io(dir, source);
+    fs::write(dir.join("scenario.toml"), &scenario.effective).map_err(io)?;
     let mut files = CsvFiles::create(dir).map_err(io)?;
     let mut summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
     let samples = files.finish().map_err(io)?;

@@ -39,8 +39,13 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enisim: {name}</title><style>{STYLE}</style></head><body>\n<h1>enisim run: {name}</h1>\n<p>seed {seed}, {dur} s of virtual time, {events} events, fingerprint <code>{fp}</code></p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enisim: {name}</title><style>{STYLE}</style></head><body>\n<h1>enisim run: {name}{with}</h1>\n<p>seed {seed}, {dur} s of virtual time, {events} events, fingerprint <code>{fp}</code></p>\n",
         name = esc(&s.scenario),
+        with = if s.overrides.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", esc(&s.overrides.join(", ")))
+        },
         seed = s.seed,
         dur = s.duration_s,
         events = s.events_processed,

@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
+    /// The `--set KEY=VALUE` overrides the run was given (the seed's included), as given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     /// Master seed.
     pub seed: u64,
     /// Virtual time covered, seconds.

@@ -69,14 +69,42 @@ pub fn load_variant(
         label: file_label,
         spans: SpanIndex::new(text),
     };
-    let raw = deserialize(&source, &overrides)?;
+    let (raw, doc) = deserialize(&source, &overrides)?;
     let mut scenario = validate::build(raw, default_name).map_err(|invalid| LoadError {
         between_keys: invalid.paths.len() > 1,
         error: source.locate(invalid, &overrides),
     })?;
     let base = Path::new(file_label).parent().unwrap_or(Path::new(""));
     check_traces(&mut scenario, base)?;
+    scenario.overrides = overrides
+        .iter()
+        .map(|o| o.flag.trim_start_matches("--set ").to_string())
+        .collect();
+    scenario.effective = effective(doc, &scenario);
     Ok(scenario)
+}
+
+/// The scenario as it runs, as a file: the overrides applied, the name and seed written out,
+/// trace paths made absolute, so that running the file anywhere repeats the run.
+fn effective(mut doc: toml::Value, scenario: &Scenario) -> String {
+    if let toml::Value::Table(t) = &mut doc {
+        t.insert("name".into(), toml::Value::String(scenario.name.clone()));
+        t.insert("seed".into(), toml::Value::Integer(scenario.seed as i64));
+    }
+    for (i, w) in scenario.workloads.iter().enumerate() {
+        if let WorkloadKind::Trace(trace) = &w.kind {
+            let path = std::fs::canonicalize(&trace.path).unwrap_or_else(|_| trace.path.clone());
+            if let Some(toml::Value::Table(entry)) =
+                doc.get_mut("workloads").and_then(|a| a.get_mut(i))
+            {
+                entry.insert(
+                    "path".into(),
+                    toml::Value::String(path.display().to_string()),
+                );
+            }
+        }
+    }
+    toml::to_string(&doc).unwrap_or_default()
 }
 
 /// Resolves trace paths against the scenario file's directory and reads each trace once, so
@@ -137,7 +165,10 @@ impl Source<'_> {
 /// that its errors point at its lines; then each override in turn, so that an error it
 /// introduces blames its flag. A file that is only valid thanks to the overrides (e.g.
 /// `duration` given by `--set`) is accepted.
-fn deserialize(source: &Source, overrides: &[Override]) -> Result<RawScenario, InputError> {
+fn deserialize(
+    source: &Source,
+    overrides: &[Override],
+) -> Result<(RawScenario, toml::Value), InputError> {
     let table = toml::from_str(source.text).map_err(|e| source.toml_error(e))?;
     let mut doc = toml::Value::Table(table);
     let mut raw = match toml::from_str::<RawScenario>(source.text) {
@@ -151,7 +182,8 @@ fn deserialize(source: &Source, overrides: &[Override]) -> Result<RawScenario, I
             for o in overrides {
                 o.apply(&mut doc)?;
             }
-            return doc.try_into().map_err(|_| file_error);
+            let raw = doc.clone().try_into().map_err(|_| file_error)?;
+            return Ok((raw, doc));
         }
     };
     for o in overrides {
@@ -161,7 +193,7 @@ fn deserialize(source: &Source, overrides: &[Override]) -> Result<RawScenario, I
             .try_into()
             .map_err(|e: toml::de::Error| o.error(one_line(e.message())))?;
     }
-    Ok(raw)
+    Ok((raw, doc))
 }
 
 /// `toml` messages can span lines ("invalid key\nexpected ..."); errors are one line.

@@ -34,6 +34,11 @@ pub struct Scenario {
     pub events: Vec<EventConfig>,
     /// The `[sweep]` table: a tuning study kept with the scenario; runs ignore it.
     pub sweep: Option<crate::sweep::Settings>,
+    /// The `--set KEY=VALUE` overrides applied, as given (without `--set`).
+    pub overrides: Vec<String>,
+    /// The scenario as it runs, as a TOML file (overrides and seed applied): written beside
+    /// a run's outputs so the run can be repeated from it alone.
+    pub effective: String,
     /// Values TKE would not accept that the run uses anyway, one sentence each, in file
     /// order; the run adds its own and the summary lists them all.
     pub warnings: Vec<String>,

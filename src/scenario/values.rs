@@ -16,10 +16,38 @@ pub struct Duration(pub SimTime);
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        parse_duration(&text)
-            .map(Duration)
-            .map_err(de::Error::custom)
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+/// Reads a duration string, and says what to write instead of a bare number.
+struct DurationVisitor;
+
+impl Visitor<'_> for DurationVisitor {
+    type Value = Duration;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a duration string such as \"1h\", \"90s\", \"1h30m\" or \"250ms\"")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
+        parse_duration(text).map(Duration).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Duration, E> {
+        Err(E::custom(format!(
+            "a duration is a string with a unit: write \"{n}s\" (seconds) or e.g. \"1h\", \"90s\", \"1h30m\", \"250ms\", not {n}"
+        )))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Duration, E> {
+        self.visit_i64(n as i64)
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Duration, E> {
+        Err(E::custom(format!(
+            "a duration is a string with a unit such as \"1h\", \"90s\", \"1h30m\" or \"250ms\", not {n}"
+        )))
     }
 }
 

@@ -71,6 +71,7 @@ impl Simulation<'_> {
         let release = Percentiles::of(&mut m.release_delay_ms);
         Summary {
             scenario: self.sc.name.clone(),
+            overrides: self.sc.overrides.clone(),
             seed: self.sc.seed,
             duration_s: end.as_secs_f64(),
             events_processed: m.events,

@@ -125,6 +125,8 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         workloads: workloads(&raw.workloads, policy.mode)?,
         events: events(&raw.events, &node_groups)?,
         sweep: raw.sweep.as_ref().map(sweep::settings).transpose()?,
+        overrides: Vec::new(),
+        effective: String::new(),
         node_groups,
         policy,
         warnings: Vec::new(),

@@ -52,7 +52,7 @@ pub fn exec(args: Args) -> ExitCode {
     };
     let out = args
         .out
-        .unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
+        .unwrap_or_else(|| default_out(&sc.name, &overrides));
     let started = Instant::now();
     let options = RunOptions { check: args.check };
     let summary = match output::run_to_dir(sc, &out, args.force, options) {
@@ -76,4 +76,25 @@ pub fn exec(args: Args) -> ExitCode {
         return ExitCode::from(FAILED);
     }
     ExitCode::SUCCESS
+}
+
+/// `outputs/<name>`, or for a run with overrides `outputs/<name>@<key=value,...>`, so that a
+/// what-if never replaces the plain run it will be compared with.
+fn default_out(name: &str, overrides: &[String]) -> PathBuf {
+    if overrides.is_empty() {
+        return PathBuf::from("outputs").join(name);
+    }
+    let tag: String = overrides
+        .join(",")
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\''))
+        .map(|c| {
+            if c == '/' || c.is_whitespace() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    PathBuf::from("outputs").join(format!("{name}@{tag}"))
 }
