@@ -8,6 +8,7 @@
 //! - the same runs as sequential `enisim run --set ... --out DIR` processes, the way a user
 //!   would script them without `sweep` (`SWEEP_SEQUENTIAL=0` skips this; it takes as long
 //!   as `--jobs 1` plus the writing of every run's files).
+//!
 //! It prints each wall time, the speed-up from one thread to N, and the sweep against the
 //! sequential runs.
 
