@@ -6,6 +6,11 @@
 //! of that zone with the fewest exclusive-ENI pods (ties to the oldest node). A static-IP pod
 //! whose ENI is kept for its name may only go to that ENI's zone; it waits in a queue of its
 //! own, so it never blocks pods that could run elsewhere.
+//!
+//! In static IP mode TKE's scheduler extension (tke-eni-ip-scheduler) also checks addresses:
+//! a pod that needs a new ENI (any pod without a kept one) only goes to a zone whose subnets
+//! still have an address for it. The simulator counts those addresses and hands them in
+//! ([`Scheduler::set_ip_room`]); pool mode runs no such check.
 
 use super::node::Node;
 use super::pod::SchedulingFailure;
@@ -33,6 +38,8 @@ pub struct Scheduler {
     zone_has_subnet: Vec<bool>,
     /// Per workload, per zone: pods placed and not yet gone.
     spread: Vec<Vec<u32>>,
+    /// Per zone: addresses left for pods that need a new ENI, when the check runs.
+    ip_room: Option<Vec<u64>>,
 }
 
 impl Scheduler {
@@ -45,7 +52,31 @@ impl Scheduler {
             keys: Vec::new(),
             zone_has_subnet,
             spread: vec![vec![0; zones]; workloads],
+            ip_room: None,
         }
+    }
+
+    /// Per zone, the addresses its subnets can still give pods that need a new ENI (free
+    /// ones not promised to placed pods), or `None` to place such pods without looking.
+    pub fn set_ip_room(&mut self, room: Option<Vec<u64>>) {
+        self.ip_room = room;
+    }
+
+    /// `n` of a zone's addresses went to a pod just placed there.
+    pub fn use_ips(&mut self, zone: usize, n: u64) {
+        if let Some(room) = self.ip_room.as_mut() {
+            room[zone] = room[zone].saturating_sub(n);
+        }
+    }
+
+    /// True if a pod that needs a new ENI may go to `zone` as far as addresses go.
+    fn has_ip(&self, zone: usize) -> bool {
+        self.ip_room.as_ref().is_none_or(|room| room[zone] > 0)
+    }
+
+    /// True if some node of `zone` can take a pod with `placement` now.
+    fn zone_open(&self, zone: usize, placement: Placement) -> bool {
+        !self.ready[zone].is_empty() && (placement != Placement::AnyZone || self.has_ip(zone))
     }
 
     /// Queues a pod for placement.
@@ -82,7 +113,7 @@ impl Scheduler {
             Placement::AnyZone => {
                 let spread = &self.spread[workload as usize];
                 let mut best: Option<usize> = None;
-                for z in (0..self.ready.len()).filter(|&z| !self.ready[z].is_empty()) {
+                for z in (0..self.ready.len()).filter(|&z| self.zone_open(z, placement)) {
                     if best.is_none_or(|b| spread[z] < spread[b]) {
                         best = Some(z);
                     }
@@ -111,9 +142,10 @@ impl Scheduler {
             let Some(seq) = oldest else {
                 continue;
             };
-            let has_room = match q {
-                0 => self.ready.iter().any(|r| !r.is_empty()),
-                _ => !self.ready[q - 1].is_empty(),
+            let placement = placement_of(q);
+            let has_room = match placement {
+                Placement::AnyZone => (0..self.ready.len()).any(|z| self.zone_open(z, placement)),
+                Placement::Zone(z) => self.zone_open(z, placement),
             };
             if has_room && best.is_none_or(|(b, _)| seq < b) {
                 best = Some((seq, q));
@@ -150,17 +182,22 @@ impl Scheduler {
                 SchedulingFailure::NoNodeInIpZone
             };
         }
-        let mut any_alive = false;
+        let (mut any_alive, mut no_subnet) = (false, false);
         for n in nodes.iter().filter(|n| n.alive) {
             any_alive = true;
-            if n.free_slots() > 0 && !self.zone_has_subnet[n.zone] {
-                return SchedulingFailure::NoSubnetInZone;
+            if n.free_slots() == 0 {
+                continue;
+            }
+            if !self.zone_has_subnet[n.zone] {
+                no_subnet = true;
+            } else if !self.has_ip(n.zone) {
+                return SchedulingFailure::NoFreeIpInZone;
             }
         }
-        if any_alive {
-            SchedulingFailure::NoFreeEniSlot
-        } else {
-            SchedulingFailure::NoNodes
+        match (no_subnet, any_alive) {
+            (true, _) => SchedulingFailure::NoSubnetInZone,
+            (false, true) => SchedulingFailure::NoFreeEniSlot,
+            (false, false) => SchedulingFailure::NoNodes,
         }
     }
 }
