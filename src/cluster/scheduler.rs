@@ -268,6 +268,80 @@ fn placement_of(queue: usize) -> Placement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SimTime;
+
+    /// A live node in `zone` with room for 39 pods.
+    fn node(zone: usize) -> Node {
+        Node {
+            group: 0,
+            ordinal: 0,
+            zone,
+            eni_pods: 39,
+            max_attach: None,
+            min_warm: 0,
+            max_warm: 0,
+            alive: true,
+            created_at: SimTime::ZERO,
+            pods: Vec::new(),
+            lost: Vec::new(),
+            bound: 0,
+            unaddressed: 0,
+            idle: Vec::new(),
+            waiting: Default::default(),
+            surplus_since: Default::default(),
+            attached: 0,
+            create_failures: 0,
+            bind_after: SimTime::ZERO,
+        }
+    }
+
+    #[test]
+    fn without_an_address_only_pods_with_a_kept_eni_are_placed() {
+        let nodes = vec![node(0), node(1)];
+        let mut s = Scheduler::new(vec![true, true], 1);
+        for (id, n) in (0..).zip(&nodes) {
+            s.refresh(id, n);
+        }
+        s.enqueue(0, Placement::AnyZone);
+        s.enqueue(1, Placement::Zone(0));
+        let pending = |p: u32| Some(u64::from(p));
+        s.set_ip_room(Some(vec![0, 1]));
+        assert_eq!(
+            s.pick_node(0, Placement::AnyZone),
+            Some(1),
+            "zone 1 has one"
+        );
+        s.use_ips(1, 1);
+        assert_eq!(s.pick_node(0, Placement::AnyZone), None);
+        assert_eq!(
+            s.failure_reason(&nodes, Placement::AnyZone),
+            SchedulingFailure::NoFreeIpInZone
+        );
+        assert_eq!(
+            s.next_placeable(pending),
+            Some((1, Placement::Zone(0))),
+            "the younger pod keeps its ENI and needs no address"
+        );
+        assert_eq!(s.next_placeable(pending), None);
+        s.set_ip_room(None);
+        assert_eq!(s.next_placeable(pending), Some((0, Placement::AnyZone)));
+    }
+
+    #[test]
+    fn a_zone_without_a_subnet_is_named_only_when_no_subnet_zone_has_room() {
+        let nodes = vec![node(0), node(1)];
+        let s = Scheduler::new(vec![false, true], 1);
+        assert_eq!(
+            s.failure_reason(&nodes, Placement::AnyZone),
+            SchedulingFailure::NoSubnetInZone
+        );
+        let mut s = Scheduler::new(vec![false, true], 1);
+        s.set_ip_room(Some(vec![0, 0]));
+        assert_eq!(
+            s.failure_reason(&nodes, Placement::AnyZone),
+            SchedulingFailure::NoFreeIpInZone
+        );
+    }
 
     #[test]
     fn load_index_finds_the_least_loaded_lowest_node() {
