@@ -62,10 +62,16 @@ impl Scheduler {
         self.ip_room = room;
     }
 
-    /// `n` of a zone's addresses went to a pod just placed there.
-    pub fn use_ips(&mut self, zone: usize, n: u64) {
+    /// A zone's room for pods that need a new ENI, when the check runs.
+    pub fn zone_ip_room(&self, zone: usize) -> Option<u64> {
+        self.ip_room.as_ref().map(|room| room[zone])
+    }
+
+    /// Sets a zone's room, when the check runs (addresses went to a pod just placed there, or
+    /// the room was counted again).
+    pub fn set_zone_ip_room(&mut self, zone: usize, n: u64) {
         if let Some(room) = self.ip_room.as_mut() {
-            room[zone] = room[zone].saturating_sub(n);
+            room[zone] = n;
         }
     }
 
@@ -311,7 +317,8 @@ mod tests {
             Some(1),
             "zone 1 has one"
         );
-        s.use_ips(1, 1);
+        assert_eq!(s.zone_ip_room(1), Some(1));
+        s.set_zone_ip_room(1, 0);
         assert_eq!(s.pick_node(0, Placement::AnyZone), None);
         assert_eq!(
             s.failure_reason(&nodes, Placement::AnyZone),
@@ -324,6 +331,8 @@ mod tests {
         );
         assert_eq!(s.next_placeable(pending), None);
         s.set_ip_room(None);
+        s.set_zone_ip_room(1, 5);
+        assert_eq!(s.zone_ip_room(1), None, "no check, no room kept");
         assert_eq!(s.next_placeable(pending), Some((0, Placement::AnyZone)));
     }
 

@@ -94,8 +94,7 @@ impl Simulation<'_> {
             return;
         }
         let checks_ips = self.checks_ips();
-        self.scheduler
-            .set_ip_room(checks_ips.then(|| self.ip_room()));
+        let mut exact_room = self.offer_ip_room();
         loop {
             let pods = &self.pods;
             let next = self.scheduler.next_placeable(|p| {
@@ -110,13 +109,9 @@ impl Simulation<'_> {
                 break;
             };
             if checks_ips {
-                // The pod's address: taken from the zone's free ones, or owed by its node.
-                let (free, owed) = self.node_ip_balance(node);
+                let before = self.node_ip_balance(node);
                 self.place(pod, node);
-                let (free_after, owed_after) = self.node_ip_balance(node);
-                let spent = (free + owed_after).saturating_sub(free_after + owed);
-                let zone = self.nodes[node as usize].zone;
-                self.scheduler.use_ips(zone, spent);
+                self.spend_ips(node, before, &mut exact_room);
             } else {
                 self.place(pod, node);
             }
