@@ -65,6 +65,8 @@ fn run_writes_every_file_with_every_summary_key() {
                 "failed_scheduling",
                 "pending_at_end",
                 "eni_timeouts",
+                "failed_scheduling_by_reason",
+                "pending_at_end_by_reason",
             ][..],
         ),
         ("startup_latency_s", &["p50", "p90", "p99", "max", "mean"]),
@@ -114,7 +116,7 @@ fn run_writes_every_file_with_every_summary_key() {
     assert!(s["pods"]["started"].as_u64().unwrap() > 0);
     let header = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(header.starts_with(
-        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained\n"
+        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone\n"
     ));
     // 6 h sampled every 10 s: rows at 0, 10, ..., 21600.
     assert_eq!(header.lines().count(), 1 + 2161);

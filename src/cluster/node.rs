@@ -32,6 +32,8 @@ pub struct Node {
     pub lost: Vec<u32>,
     /// ENIs bound for pods: being created for it, attaching or attached (B).
     pub bound: u32,
+    /// Of those, ENIs whose create took no address (refused or failed, not yet learned).
+    pub unaddressed: u32,
     /// Attached ENIs no pod uses.
     pub idle: Vec<EniId>,
     /// Pods placed here still waiting for an ENI, first come first served.

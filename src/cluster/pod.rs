@@ -32,9 +32,27 @@ pub enum SchedulingFailure {
     NoNodeInIpZone,
     /// The pod's kept IP is in a zone whose nodes have no free exclusive-ENI slot.
     IpZoneFull,
+    /// Static IP mode: the pod needs a new ENI, and every node with a free slot is in a zone
+    /// whose subnets have no address left that is not already promised to another pod.
+    NoFreeIpInZone,
 }
 
 impl SchedulingFailure {
+    /// Every reason, in the order of their timeseries.csv columns.
+    pub const ALL: [SchedulingFailure; 6] = [
+        SchedulingFailure::NoNodes,
+        SchedulingFailure::NoSubnetInZone,
+        SchedulingFailure::NoFreeEniSlot,
+        SchedulingFailure::NoNodeInIpZone,
+        SchedulingFailure::IpZoneFull,
+        SchedulingFailure::NoFreeIpInZone,
+    ];
+
+    /// The reason's place in [`SchedulingFailure::ALL`], for per-reason counts.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The reason as written in outputs.
     pub fn name(self) -> &'static str {
         match self {
@@ -43,6 +61,7 @@ impl SchedulingFailure {
             SchedulingFailure::NoFreeEniSlot => "no_free_eni_slot",
             SchedulingFailure::NoNodeInIpZone => "no_node_in_ip_zone",
             SchedulingFailure::IpZoneFull => "ip_zone_full",
+            SchedulingFailure::NoFreeIpInZone => "no_free_ip_in_zone",
         }
     }
 }
@@ -127,6 +146,18 @@ impl Pod {
             from_pool: false,
             failure: None,
             end: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_is_listed_at_its_index() {
+        for (i, reason) in SchedulingFailure::ALL.into_iter().enumerate() {
+            assert_eq!(reason.index(), i, "{}", reason.name());
         }
     }
 }

@@ -6,6 +6,11 @@
 //! of that zone with the fewest exclusive-ENI pods (ties to the oldest node). A static-IP pod
 //! whose ENI is kept for its name may only go to that ENI's zone; it waits in a queue of its
 //! own, so it never blocks pods that could run elsewhere.
+//!
+//! In static IP mode TKE's scheduler extension (tke-eni-ip-scheduler) also checks addresses:
+//! a pod that needs a new ENI (any pod without a kept one) only goes to a zone whose subnets
+//! still have an address for it. The simulator counts those addresses and hands them in
+//! ([`Scheduler::set_ip_room`]); pool mode runs no such check.
 
 use super::node::Node;
 use super::pod::SchedulingFailure;
@@ -33,6 +38,8 @@ pub struct Scheduler {
     zone_has_subnet: Vec<bool>,
     /// Per workload, per zone: pods placed and not yet gone.
     spread: Vec<Vec<u32>>,
+    /// Per zone: addresses left for pods that need a new ENI, when the check runs.
+    ip_room: Option<Vec<u64>>,
 }
 
 impl Scheduler {
@@ -45,7 +52,37 @@ impl Scheduler {
             keys: Vec::new(),
             zone_has_subnet,
             spread: vec![vec![0; zones]; workloads],
+            ip_room: None,
         }
+    }
+
+    /// Per zone, the addresses its subnets can still give pods that need a new ENI (free
+    /// ones not promised to placed pods), or `None` to place such pods without looking.
+    pub fn set_ip_room(&mut self, room: Option<Vec<u64>>) {
+        self.ip_room = room;
+    }
+
+    /// A zone's room for pods that need a new ENI, when the check runs.
+    pub fn zone_ip_room(&self, zone: usize) -> Option<u64> {
+        self.ip_room.as_ref().map(|room| room[zone])
+    }
+
+    /// Sets a zone's room, when the check runs (addresses went to a pod just placed there, or
+    /// the room was counted again).
+    pub fn set_zone_ip_room(&mut self, zone: usize, n: u64) {
+        if let Some(room) = self.ip_room.as_mut() {
+            room[zone] = n;
+        }
+    }
+
+    /// True if a pod that needs a new ENI may go to `zone` as far as addresses go.
+    fn has_ip(&self, zone: usize) -> bool {
+        self.ip_room.as_ref().is_none_or(|room| room[zone] > 0)
+    }
+
+    /// True if some node of `zone` can take a pod with `placement` now.
+    fn zone_open(&self, zone: usize, placement: Placement) -> bool {
+        !self.ready[zone].is_empty() && (placement != Placement::AnyZone || self.has_ip(zone))
     }
 
     /// Queues a pod for placement.
@@ -82,7 +119,7 @@ impl Scheduler {
             Placement::AnyZone => {
                 let spread = &self.spread[workload as usize];
                 let mut best: Option<usize> = None;
-                for z in (0..self.ready.len()).filter(|&z| !self.ready[z].is_empty()) {
+                for z in (0..self.ready.len()).filter(|&z| self.zone_open(z, placement)) {
                     if best.is_none_or(|b| spread[z] < spread[b]) {
                         best = Some(z);
                     }
@@ -111,9 +148,10 @@ impl Scheduler {
             let Some(seq) = oldest else {
                 continue;
             };
-            let has_room = match q {
-                0 => self.ready.iter().any(|r| !r.is_empty()),
-                _ => !self.ready[q - 1].is_empty(),
+            let placement = placement_of(q);
+            let has_room = match placement {
+                Placement::AnyZone => (0..self.ready.len()).any(|z| self.zone_open(z, placement)),
+                Placement::Zone(z) => self.zone_open(z, placement),
             };
             if has_room && best.is_none_or(|(b, _)| seq < b) {
                 best = Some((seq, q));
@@ -150,17 +188,22 @@ impl Scheduler {
                 SchedulingFailure::NoNodeInIpZone
             };
         }
-        let mut any_alive = false;
+        let (mut any_alive, mut no_subnet) = (false, false);
         for n in nodes.iter().filter(|n| n.alive) {
             any_alive = true;
-            if n.free_slots() > 0 && !self.zone_has_subnet[n.zone] {
-                return SchedulingFailure::NoSubnetInZone;
+            if n.free_slots() == 0 {
+                continue;
+            }
+            if !self.zone_has_subnet[n.zone] {
+                no_subnet = true;
+            } else if !self.has_ip(n.zone) {
+                return SchedulingFailure::NoFreeIpInZone;
             }
         }
-        if any_alive {
-            SchedulingFailure::NoFreeEniSlot
-        } else {
-            SchedulingFailure::NoNodes
+        match (no_subnet, any_alive) {
+            (true, _) => SchedulingFailure::NoSubnetInZone,
+            (false, true) => SchedulingFailure::NoFreeEniSlot,
+            (false, false) => SchedulingFailure::NoNodes,
         }
     }
 }
@@ -231,6 +274,83 @@ fn placement_of(queue: usize) -> Placement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SimTime;
+
+    /// A live node in `zone` with room for 39 pods.
+    fn node(zone: usize) -> Node {
+        Node {
+            group: 0,
+            ordinal: 0,
+            zone,
+            eni_pods: 39,
+            max_attach: None,
+            min_warm: 0,
+            max_warm: 0,
+            alive: true,
+            created_at: SimTime::ZERO,
+            pods: Vec::new(),
+            lost: Vec::new(),
+            bound: 0,
+            unaddressed: 0,
+            idle: Vec::new(),
+            waiting: Default::default(),
+            surplus_since: Default::default(),
+            attached: 0,
+            create_failures: 0,
+            bind_after: SimTime::ZERO,
+        }
+    }
+
+    #[test]
+    fn without_an_address_only_pods_with_a_kept_eni_are_placed() {
+        let nodes = vec![node(0), node(1)];
+        let mut s = Scheduler::new(vec![true, true], 1);
+        for (id, n) in (0..).zip(&nodes) {
+            s.refresh(id, n);
+        }
+        s.enqueue(0, Placement::AnyZone);
+        s.enqueue(1, Placement::Zone(0));
+        let pending = |p: u32| Some(u64::from(p));
+        s.set_ip_room(Some(vec![0, 1]));
+        assert_eq!(
+            s.pick_node(0, Placement::AnyZone),
+            Some(1),
+            "zone 1 has one"
+        );
+        assert_eq!(s.zone_ip_room(1), Some(1));
+        s.set_zone_ip_room(1, 0);
+        assert_eq!(s.pick_node(0, Placement::AnyZone), None);
+        assert_eq!(
+            s.failure_reason(&nodes, Placement::AnyZone),
+            SchedulingFailure::NoFreeIpInZone
+        );
+        assert_eq!(
+            s.next_placeable(pending),
+            Some((1, Placement::Zone(0))),
+            "the younger pod keeps its ENI and needs no address"
+        );
+        assert_eq!(s.next_placeable(pending), None);
+        s.set_ip_room(None);
+        s.set_zone_ip_room(1, 5);
+        assert_eq!(s.zone_ip_room(1), None, "no check, no room kept");
+        assert_eq!(s.next_placeable(pending), Some((0, Placement::AnyZone)));
+    }
+
+    #[test]
+    fn a_zone_without_a_subnet_is_named_only_when_no_subnet_zone_has_room() {
+        let nodes = vec![node(0), node(1)];
+        let s = Scheduler::new(vec![false, true], 1);
+        assert_eq!(
+            s.failure_reason(&nodes, Placement::AnyZone),
+            SchedulingFailure::NoSubnetInZone
+        );
+        let mut s = Scheduler::new(vec![false, true], 1);
+        s.set_ip_room(Some(vec![0, 0]));
+        assert_eq!(
+            s.failure_reason(&nodes, Placement::AnyZone),
+            SchedulingFailure::NoFreeIpInZone
+        );
+    }
 
     #[test]
     fn load_index_finds_the_least_loaded_lowest_node() {

@@ -9,10 +9,25 @@ use crate::engine::SimTime;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StaticPolicy;
 
+impl StaticPolicy {
+    /// ENIs a node wants bound: one per pod, up to M.
+    fn wanted(v: &NodeView) -> u32 {
+        v.pods.min(v.max)
+    }
+
+    /// Addresses a node will still take from its zone's subnets: the ENIs it wants beyond
+    /// those bound to it that hold an address already. `unaddressed` of its bound ENIs hold
+    /// none (their create was refused or failed, and that is not known yet). What the
+    /// scheduler's address check counts as promised.
+    pub fn addresses_owed(v: &NodeView, unaddressed: u32) -> u32 {
+        Self::wanted(v).saturating_sub(v.bound.saturating_sub(unaddressed))
+    }
+}
+
 impl AllocationPolicy for StaticPolicy {
     fn decide(&mut self, _node: usize, v: &NodeView, _now: SimTime) -> NodeDecision {
         NodeDecision {
-            bind: v.pods.min(v.max).saturating_sub(v.bound),
+            bind: Self::wanted(v).saturating_sub(v.bound),
             release: v.idle,
             wake_at: None,
         }
@@ -50,6 +65,24 @@ mod tests {
             ..view(3, 0, 0)
         };
         assert_eq!(p.decide(0, &full, SimTime(0)).bind, 2);
+    }
+
+    #[test]
+    fn owes_an_address_per_pod_without_an_addressed_eni() {
+        // 3 pods, 2 ENIs bound of which 1 holds no address: 2 addresses still to take.
+        assert_eq!(StaticPolicy::addresses_owed(&view(3, 2, 0), 1), 2);
+        assert_eq!(StaticPolicy::addresses_owed(&view(3, 3, 0), 0), 0);
+        // An ENI still attaching for a pod that left serves the next pod of the node.
+        assert_eq!(StaticPolicy::addresses_owed(&view(1, 2, 0), 0), 0);
+        let full = NodeView {
+            max: 2,
+            ..view(5, 0, 0)
+        };
+        assert_eq!(
+            StaticPolicy::addresses_owed(&full, 0),
+            2,
+            "never more than M"
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@ const PODS_HEADER: &str = "pod,workload,node,zone,ip,created_s,scheduled_s,ready
 const ENIS_HEADER: &str =
     "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
 const API_HEADER: &str = "time_s,api,node,eni,latency_s,result";
-const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained";
+/// The `pending_<reason>` columns follow `SchedulingFailure::ALL`.
+const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone";
 
 /// "00" to "99": two decimal digits per table entry.
 const PAIRS: [u8; 200] = {
@@ -265,6 +266,9 @@ fn sample_line(l: &mut Line, r: &SampleRow) {
     }
     l.comma().int(r.subnet_free_ips).comma().int(r.api_calls);
     l.comma().int(r.enis_retained.into());
+    for n in r.pending_by_reason {
+        l.comma().int(n.into());
+    }
 }
 
 impl Sink for CsvFiles {
@@ -297,6 +301,29 @@ impl Sink for CsvFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::pod::SchedulingFailure;
+
+    #[test]
+    fn timeseries_ends_with_a_pending_column_per_reason() {
+        let columns: Vec<String> = SchedulingFailure::ALL
+            .iter()
+            .map(|r| format!("pending_{}", r.name()))
+            .collect();
+        let tail = format!(",{}", columns.join(","));
+        assert!(TIMESERIES_HEADER.ends_with(&tail), "{TIMESERIES_HEADER}");
+        let mut l = Line::default();
+        let row = SampleRow {
+            pending_by_reason: [1, 0, 2, 0, 0, 7],
+            ..SampleRow::default()
+        };
+        sample_line(&mut l, &row);
+        let text = String::from_utf8(l.0).unwrap();
+        assert_eq!(text, "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7");
+        assert_eq!(
+            text.split(',').count(),
+            TIMESERIES_HEADER.split(',').count()
+        );
+    }
 
     /// The hand-written lines are byte for byte what `format!` with the types' `Display`
     /// forms gave before them.

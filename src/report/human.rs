@@ -34,6 +34,22 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
         "  pods        created {}  started {}  failed scheduling {}  pending at end {}  ENI timeouts {}",
         p.created, p.started, p.failed_scheduling, p.pending_at_end, p.eni_timeouts
     );
+    if p.failed_scheduling > 0 {
+        let by_reason = |m: &std::collections::BTreeMap<String, u64>| {
+            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            if parts.is_empty() {
+                "none".to_string()
+            } else {
+                parts.join(", ")
+            }
+        };
+        let _ = writeln!(
+            o,
+            "  scheduling  failed: {}  pending at end: {}",
+            by_reason(&p.failed_scheduling_by_reason),
+            by_reason(&p.pending_at_end_by_reason)
+        );
+    }
     let _ = writeln!(
         o,
         "  start-up    p50 {:.3}s  p90 {:.3}s  p99 {:.3}s  max {:.3}s  mean {:.3}s",

@@ -1,6 +1,7 @@
 //! The row streams a run produces, and the sink that receives them. Rows are streamed as
 //! the run goes rather than buffered whole; a sweep uses [`NullSink`] to skip them.
 
+use crate::cluster::pod::SchedulingFailure;
 use crate::engine::SimTime;
 use std::net::Ipv4Addr;
 
@@ -99,6 +100,9 @@ pub struct SampleRow {
     pub subnet_free_ips: u64,
     /// API calls issued since the previous sample.
     pub api_calls: u64,
+    /// Pods not yet placed, by the reason they could not be (as [`SchedulingFailure::ALL`]
+    /// lists them).
+    pub pending_by_reason: [u32; SchedulingFailure::ALL.len()],
 }
 
 /// Receives rows as the run produces them.

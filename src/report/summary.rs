@@ -85,6 +85,8 @@ pub struct PodsSummary {
     pub waiting_eni_at_end: u64,
     /// Scheduling failures by reason.
     pub failed_scheduling_by_reason: BTreeMap<String, u64>,
+    /// Pods still not placed at the end, by the reason they could not be.
+    pub pending_at_end_by_reason: BTreeMap<String, u64>,
 }
 
 /// `pool`.

@@ -103,6 +103,10 @@ pub struct PolicyConfig {
     /// How often the controller lists the VPC's ENIs to find those it lost track of (lost
     /// answers) and delete them (default 1m).
     pub reconcile_interval: SimTime,
+    /// Static IP mode: place a pod that needs a new ENI only in a zone whose subnets have an
+    /// address for it, as TKE's tke-eni-ip-scheduler does (default true; pool mode runs no
+    /// such check).
+    pub ip_aware_scheduling: bool,
 }
 
 /// `[policy.retry]`: capped exponential backoff between retries of a failed VPC call, computed

@@ -85,6 +85,8 @@ pub struct RawPolicy {
     pub subnet_cooldown: Option<Duration>,
     /// Default 1m.
     pub reconcile_interval: Option<Duration>,
+    /// Default true (static mode only).
+    pub ip_aware_scheduling: Option<bool>,
     /// Default: every retry default.
     #[serde(default)]
     pub retry: RawRetry,

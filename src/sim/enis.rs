@@ -113,6 +113,9 @@ impl Simulation<'_> {
         self.nodes[node as usize].bound += 1;
         self.metrics.bound.add(1, now);
         self.submit(Api::Create, eni);
+        if self.enis[eni.0 as usize].ip_offset.is_none() {
+            self.nodes[node as usize].unaddressed += 1;
+        }
         true
     }
 
@@ -311,6 +314,7 @@ impl Simulation<'_> {
             // pile up records.
             e.state = EniState::Failed;
             self.unused_eni_ids.push(eni);
+            self.nodes[node as usize].unaddressed -= 1;
         }
         if code == ApiErrorCode::ResourceInsufficient {
             let until = now.plus(self.sc.policy.subnet_cooldown);
@@ -419,6 +423,9 @@ impl Simulation<'_> {
         }
         self.write_eni_row(eni);
         self.wake_starved(subnet);
+        if self.checks_ips() {
+            self.schedule_pending();
+        }
     }
 
     /// Nodes of a subnet's zone that could not bind try again (an address came free, or the

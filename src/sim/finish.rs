@@ -3,7 +3,7 @@
 use super::Simulation;
 use crate::cloud::api::Endpoint;
 use crate::cloud::eni::{EniId, EniState};
-use crate::cluster::pod::PodState;
+use crate::cluster::pod::{PodState, SchedulingFailure};
 use crate::engine::SimTime;
 use crate::report::stats::Percentiles;
 use crate::report::summary::{
@@ -66,6 +66,12 @@ impl Simulation<'_> {
                 .failures_by_reason
                 .iter()
                 .map(|(k, v)| (k.to_string(), *v))
+                .collect(),
+            pending_at_end_by_reason: SchedulingFailure::ALL
+                .into_iter()
+                .zip(g.pending_by_reason)
+                .filter(|&(_, n)| n > 0)
+                .map(|(r, n)| (r.name().to_string(), u64::from(n)))
                 .collect(),
         };
         let release = Percentiles::of(&mut m.release_delay_ms);

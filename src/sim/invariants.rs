@@ -2,7 +2,7 @@
 
 use super::Simulation;
 use crate::cloud::eni::EniState;
-use crate::cluster::pod::PodState;
+use crate::cluster::pod::{PodState, SchedulingFailure};
 
 /// What the checks found.
 #[derive(Debug, Default)]
@@ -41,6 +41,18 @@ impl Simulation<'_> {
         if by_state != counted {
             f.details.push(format!(
                 "pending/waiting/running pods are {by_state:?} but counted as {counted:?}"
+            ));
+        }
+        let mut by_reason = [0u32; SchedulingFailure::ALL.len()];
+        for p in self.pods.iter().filter(|p| p.state == PodState::Pending) {
+            if let Some(reason) = p.failure {
+                by_reason[reason.index()] += 1;
+            }
+        }
+        if by_reason != g.pending_by_reason {
+            f.details.push(format!(
+                "pending pods by reason are {by_reason:?} but counted as {:?}",
+                g.pending_by_reason
             ));
         }
         for (id, p) in self.pods.iter().enumerate() {

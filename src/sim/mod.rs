@@ -4,6 +4,7 @@
 //! on at once on different threads. Same-time events run in the order they were scheduled;
 //! a timeseries sample at time T sees every event at or before T.
 
+mod addresses;
 mod calls;
 mod enis;
 mod finish;
@@ -18,7 +19,7 @@ use crate::cloud::subnet::{Subnet, SubnetId};
 use crate::cloud::vpc::VpcApi;
 use crate::cluster::controller::ReplicaController;
 use crate::cluster::node::Node;
-use crate::cluster::pod::Pod;
+use crate::cluster::pod::{Pod, SchedulingFailure};
 use crate::cluster::scheduler::Scheduler;
 use crate::engine::{EventQueue, RngStreams, SimTime, Stream};
 use crate::error::InputError;
@@ -111,6 +112,9 @@ impl Event {
 struct Gauges {
     pods_running: u32,
     pods_pending: u32,
+    /// Pending pods by the reason they could not be placed (indexed as
+    /// [`SchedulingFailure::ALL`]).
+    pending_by_reason: [u32; SchedulingFailure::ALL.len()],
     pods_waiting_eni: u32,
     enis_in_flight: u32,
     enis_total: u32,
@@ -457,6 +461,7 @@ impl<'a> Simulation<'a> {
             time,
             pods_running: g.pods_running,
             pods_pending: g.pods_pending,
+            pending_by_reason: g.pending_by_reason,
             pods_waiting_eni: g.pods_waiting_eni,
             enis_bound: self.metrics.bound.value() as u32,
             enis_idle: self.metrics.idle.value() as u32,

@@ -125,6 +125,7 @@ impl Simulation<'_> {
             pods: Vec::new(),
             lost: Vec::new(),
             bound: 0,
+            unaddressed: 0,
             idle: Vec::new(),
             waiting: VecDeque::new(),
             surplus_since: VecDeque::new(),

@@ -93,6 +93,8 @@ impl Simulation<'_> {
         if self.gauges.pods_pending == 0 {
             return;
         }
+        let checks_ips = self.checks_ips();
+        let mut exact_room = self.offer_ip_room();
         loop {
             let pods = &self.pods;
             let next = self.scheduler.next_placeable(|p| {
@@ -103,9 +105,15 @@ impl Simulation<'_> {
                 break;
             };
             let workload = self.pods[pod as usize].workload;
-            match self.scheduler.pick_node(workload, placement) {
-                Some(node) => self.place(pod, node),
-                None => break,
+            let Some(node) = self.scheduler.pick_node(workload, placement) else {
+                break;
+            };
+            if checks_ips {
+                let before = self.node_ip_balance(node);
+                self.place(pod, node);
+                self.spend_ips(node, before, &mut exact_room);
+            } else {
+                self.place(pod, node);
             }
         }
         let pods = &self.pods;
@@ -116,12 +124,21 @@ impl Simulation<'_> {
         for (pod, placement) in unmarked {
             let reason = self.scheduler.failure_reason(&self.nodes, placement);
             self.pods[pod as usize].failure = Some(reason);
+            self.gauges.pending_by_reason[reason.index()] += 1;
             self.metrics.failed_scheduling += 1;
             *self
                 .metrics
                 .failures_by_reason
                 .entry(reason.name())
                 .or_default() += 1;
+        }
+    }
+
+    /// A pending pod is placed or deleted: it leaves the pending counts.
+    fn leave_pending(&mut self, pod: u32) {
+        self.gauges.pods_pending -= 1;
+        if let Some(reason) = self.pods[pod as usize].failure {
+            self.gauges.pending_by_reason[reason.index()] -= 1;
         }
     }
 
@@ -134,7 +151,7 @@ impl Simulation<'_> {
         p.node = Some(node);
         p.scheduled_at.set(now);
         let (workload, serial) = (p.workload, p.serial);
-        self.gauges.pods_pending -= 1;
+        self.leave_pending(pod);
         self.gauges.pods_waiting_eni += 1;
         let zone = self.nodes[node as usize].zone;
         self.nodes[node as usize].pods.push(pod);
@@ -262,7 +279,7 @@ impl Simulation<'_> {
             self.serve_waiting(node);
             self.reconcile_node(node);
         } else if state == PodState::Pending {
-            self.gauges.pods_pending -= 1;
+            self.leave_pending(pod);
         }
         let p = &mut self.pods[pod as usize];
         p.state = PodState::Terminated;

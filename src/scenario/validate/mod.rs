@@ -260,6 +260,7 @@ fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
             or(raw.reconcile_interval, DEFAULT_RECONCILE_INTERVAL),
             at("reconcile_interval"),
         )?,
+        ip_aware_scheduling: raw.ip_aware_scheduling.unwrap_or(true),
     })
 }
 
