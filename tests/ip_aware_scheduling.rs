@@ -274,17 +274,18 @@ replicas = 12
 "#;
     let toml = small_subnet(rest).replace(
         "mode = \"static\"",
-        "mode = \"static\"\nstatic_ip_retention = \"5m\"",
+        "mode = \"static\"\nstatic_ip_retention = \"5m1s\"",
     );
     let (sum, rec) = run_with(&toml, &[], CHECKED);
-    // db's ENIs are kept from 601.1 s (detach learned), so their addresses stay taken until
-    // retention deletes them at 901.1 s (learned 902.2 s); then web-10 and web-11 run.
+    // db's pods end at 600 s and their ENIs are kept, so their addresses stay taken until
+    // retention (5m1s from the pod's end) deletes them at 901 s, learned at the poll 1 s
+    // later, 902.1 s; then web-10 and web-11 are placed and ready 3.2 s later.
     assert_eq!(rec.at(900).pending_by_reason[NO_IP], 2);
     assert_eq!(rec.at(900).enis_retained, 3);
     for name in ["web-10", "web-11"] {
         let pod = &rec.incarnations(name)[0];
-        assert_eq!(pod.scheduled, Some(ms(902_200)), "{name}");
-        assert_eq!(pod.ready, Some(ms(905_400)), "{name}");
+        assert_eq!(pod.scheduled, Some(ms(902_100)), "{name}");
+        assert_eq!(pod.ready, Some(ms(905_300)), "{name}");
     }
     assert_eq!(sum.static_ip.expired, 3);
     assert_eq!(sum.pods.running_at_end, 12);
