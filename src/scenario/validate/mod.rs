@@ -3,6 +3,7 @@
 //! key paths, which the loader turns into a line and column (or a `--set` flag).
 
 mod events;
+mod limits;
 mod workloads;
 
 pub use workloads::workload_kinds;
@@ -99,6 +100,7 @@ pub(super) type Check<T> = Result<T, Invalid>;
 
 /// Applies defaults and checks every rule; `default_name` is used when the file has no name.
 pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
+    limits::names(&raw)?;
     let name = raw.name.unwrap_or_else(|| default_name.to_string());
     if name.trim().is_empty() {
         return Err(Invalid::at(
@@ -109,7 +111,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
     let policy = policy(&raw.policy)?;
     let types = instance_types(&raw.instance_types)?;
     let node_groups = node_groups(&raw.node_groups, &types, &policy)?;
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         seed: raw.seed.unwrap_or(DEFAULT_SEED),
         duration: positive(raw.duration.0, KeyPath::keys(&["duration"]))?,
@@ -123,7 +125,9 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         events: events(&raw.events, &node_groups)?,
         node_groups,
         policy,
-    })
+    };
+    limits::totals(&scenario)?;
+    Ok(scenario)
 }
 
 /// The duration given, or `default`.
