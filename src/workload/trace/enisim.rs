@@ -57,12 +57,15 @@ impl Enisim {
             }
         };
         let pod = row.field(POD);
+        if pod.is_empty() {
+            return Err(row
+                .error(POD, "the pod name is empty")
+                .with_hint("every row names the pod it creates or deletes"));
+        }
         if let Err(why) = check_subdomain(pod) {
             return Err(row
                 .error(POD, format!("pod name \"{pod}\" {why}"))
-                .with_hint(format!(
-                    "every row names the pod it creates or deletes, {SUBDOMAIN_RULE}"
-                )));
+                .with_hint(SUBDOMAIN_RULE));
         }
         match row.field(ACTION) {
             "create" => {
