@@ -26,10 +26,10 @@ impl InputError {
     /// An error about `file` as a whole, without a location yet.
     pub fn new(file: impl Into<String>, message: impl Into<String>) -> Self {
         InputError {
-            file: file.into(),
+            file: cut_echoes(&file.into()),
             line: None,
             column: None,
-            message: message.into(),
+            message: cut_echoes(&message.into()),
             hint: None,
         }
     }
@@ -50,9 +50,48 @@ impl InputError {
 
     /// Adds a hint saying what would be valid.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(cut_echoes(&hint.into()));
         self
     }
+}
+
+/// Longest value an error quotes whole; a longer one is cut to its start and its length.
+pub const MAX_ECHO: usize = 60;
+/// Longest error text (file label, message or hint), whatever it quotes.
+pub const MAX_ERROR_TEXT: usize = 2_000;
+
+/// Cuts each over-long value quoted in `text` (between `"` or backquotes) to its first
+/// characters and says how long it was, and the whole text to [`MAX_ERROR_TEXT`]: an error
+/// about a 100,000-character value stays one readable line.
+fn cut_echoes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_ERROR_TEXT + 64));
+    let mut rest = text;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            rest = after;
+            break;
+        };
+        let value = &after[..close];
+        let n = value.chars().count();
+        if n > MAX_ECHO {
+            out.extend(value.chars().take(MAX_ECHO / 2));
+            out.push_str(&format!("... ({n} characters)"));
+        } else {
+            out.push_str(value);
+        }
+        out.push(quote);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    if out.chars().count() > MAX_ERROR_TEXT {
+        let n = out.chars().count();
+        out = out.chars().take(MAX_ERROR_TEXT).collect();
+        out.push_str(&format!("... ({n} characters)"));
+    }
+    out
 }
 
 /// The 1-based line and column (counted in characters) of byte `offset` in `text`.
@@ -101,6 +140,24 @@ mod tests {
         );
         let flag = InputError::new("--set seed=x", "expected an integer");
         assert_eq!(flag.to_string(), "--set seed=x: expected an integer");
+    }
+
+    #[test]
+    fn long_quoted_values_are_cut_and_their_length_given() {
+        let long = "a".repeat(100_000);
+        let e = InputError::new("f.toml", format!("unknown kind \"{long}\"; kinds: \"x\""));
+        assert_eq!(
+            e.message,
+            format!(
+                "unknown kind \"{}... (100000 characters)\"; kinds: \"x\"",
+                "a".repeat(30)
+            )
+        );
+        let e = InputError::new("f.toml", "x".repeat(5_000));
+        assert!(e.message.len() < MAX_ERROR_TEXT + 30);
+        assert!(e.message.ends_with("(5000 characters)"));
+        let e = InputError::new("f.toml", "short \"ok\" and `v` and an \"unclosed");
+        assert_eq!(e.message, "short \"ok\" and `v` and an \"unclosed");
     }
 
     #[test]

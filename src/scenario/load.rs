@@ -14,8 +14,9 @@ use std::path::Path;
 /// The scenario's default name is the file stem.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, InputError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| InputError::new(&label, format!("cannot read scenario file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(&label, e))?;
     let stem = path
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
@@ -196,6 +197,52 @@ fn deserialize(
     Ok((raw, doc))
 }
 
+/// A scenario file that is not UTF-8, located at its first bad byte.
+fn not_utf8(label: &str, e: std::string::FromUtf8Error) -> InputError {
+    let valid = e.utf8_error().valid_up_to();
+    let bytes = e.as_bytes();
+    let byte = bytes.get(valid).copied().unwrap_or_default();
+    // The prefix is valid UTF-8, so it gives the line and column.
+    let prefix = String::from_utf8_lossy(&bytes[..valid]);
+    InputError::new(
+        label,
+        format!("byte 0x{byte:02X} is not UTF-8; a scenario file is UTF-8 text"),
+    )
+    .at_offset(&prefix, valid)
+    .with_hint("save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)")
+}
+
+/// Names the range of the integer type a `toml` message expects ("expected u32").
+fn with_ranges(message: String) -> String {
+    const RANGES: [(&str, &str); 5] = [
+        ("expected u8", "0 to 255"),
+        ("expected u16", "0 to 65535"),
+        ("expected u32", "0 to 4294967295"),
+        ("expected u64", "0 to 18446744073709551615"),
+        (
+            "expected i64",
+            "-9223372036854775808 to 9223372036854775807",
+        ),
+    ];
+    if message.starts_with("number too large to fit in target type") {
+        return format!(
+            "the integer is out of range: integers go from {} to {}",
+            i64::MIN,
+            i64::MAX
+        );
+    }
+    for (expected, range) in RANGES {
+        if message.ends_with(expected) || message.contains(&format!("{expected};")) {
+            return message.replacen(
+                expected,
+                &format!("{expected} (an integer from {range})"),
+                1,
+            );
+        }
+    }
+    message
+}
+
 /// `toml` messages can span lines ("invalid key\nexpected ..."); errors are one line.
 fn one_line(message: &str) -> String {
     let lines: Vec<&str> = message
@@ -203,5 +250,5 @@ fn one_line(message: &str) -> String {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    lines.join("; ")
+    with_ranges(lines.join("; "))
 }

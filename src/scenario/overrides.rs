@@ -22,7 +22,7 @@ impl Override {
     /// Parses `KEY=VALUE`. VALUE is read as a TOML value (`3`, `true`, `"2h"`), or else taken
     /// as a plain string, so that `duration=2h` works. Only scalars can be set.
     pub fn parse(arg: &str) -> Result<Override, InputError> {
-        let flag = format!("--set {arg}");
+        let flag = flag_label(arg);
         let fail = |message: String| {
             InputError::new(flag.clone(), message).with_hint(
                 "expected KEY=VALUE, e.g. --set policy.max_warm=3 or --set node_groups.0.count=5",
@@ -69,8 +69,29 @@ impl Override {
     }
 }
 
+/// Most segments in a `--set` key; the deepest scenario key has 5
+/// (`workloads.0.scale.0.replicas`).
+pub const MAX_KEY_SEGMENTS: usize = 8;
+
+/// The flag as errors name it: `--set KEY=VALUE`, cut if it is long.
+fn flag_label(arg: &str) -> String {
+    const KEEP: usize = 60;
+    let n = arg.chars().count();
+    if n <= KEEP {
+        return format!("--set {arg}");
+    }
+    let start: String = arg.chars().take(KEEP).collect();
+    format!("--set {start}... ({n} characters)")
+}
+
 /// Splits `a.b[0].c` / `a.b.0.c` into segments; all-digit segments are array indices.
 fn parse_key(key: &str) -> Result<KeyPath, String> {
+    let segments = key.matches(['.', '[']).count() + 1;
+    if segments > MAX_KEY_SEGMENTS {
+        return Err(format!(
+            "the key has {segments} segments; scenario keys have at most {MAX_KEY_SEGMENTS}"
+        ));
+    }
     let mut segs = Vec::new();
     for part in key.split('.') {
         let (name, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
@@ -112,8 +133,20 @@ fn parse_value(text: &str) -> Result<Value, String> {
         Ok(Value::Table(_)) => Err("only scalar values can be set, not a table".to_string()),
         Ok(Value::Array(_)) => Err("only scalar values can be set, not an array".to_string()),
         Ok(v) => Ok(v),
+        Err(_) if looks_like_integer(text) => Err(format!(
+            "the integer {text} is out of range: integers go from {} to {}",
+            i64::MIN,
+            i64::MAX
+        )),
         Err(_) => Ok(Value::String(text.to_string())),
     }
+}
+
+/// True for a TOML decimal integer (sign, digits, underscores) that may be out of range.
+fn looks_like_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_')
 }
 
 /// The child of `node` at `seg`; a missing table key is created as an empty table.

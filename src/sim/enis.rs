@@ -147,50 +147,53 @@ impl Simulation<'_> {
         self.enis[eni.0 as usize].released_at = Some(now);
     }
 
-    /// Takes an attached ENI off a node's counts and detaches it; what follows the detach
-    /// depends on whether it is kept for a static-IP pod's name.
+    /// Takes an attached ENI off its node's bound count and detaches it; what follows the
+    /// detach depends on whether it is kept for a static-IP pod's name.
     fn unbind(&mut self, eni: EniId, node: u32) {
         let now = self.now();
-        let n = &mut self.nodes[node as usize];
-        n.bound -= 1;
-        n.attached -= 1;
+        self.nodes[node as usize].bound -= 1;
         self.metrics.bound.add(-1, now);
         self.gauges.enis_in_flight += 1;
-        self.enis[eni.0 as usize].state = EniState::Detaching;
+        self.detach(eni);
+    }
+
+    /// Sends the detach of an ENI attached to its node, which no longer counts it as
+    /// attached. The caller has already taken it off any node's bound count.
+    fn detach(&mut self, eni: EniId) {
+        let e = &mut self.enis[eni.0 as usize];
+        e.state = EniState::Detaching;
+        self.nodes[e.node as usize].attached -= 1;
         self.submit(Api::Detach, eni);
     }
 
-    /// A pod let go of its ENI (`in_use`: it ran with it; otherwise it was still waiting for
-    /// it to attach). The ENI goes back to the pool, is released, is kept for a static-IP
+    /// A pod let go of its ENI (`in_use`: it ran with it; otherwise it was waiting for its
+    /// kept ENI to come). The ENI goes back to the pool, is released, is kept for a static-IP
     /// pod's name, or, when the node goes away with it, loses its claim.
     pub(super) fn free_eni(&mut self, eni: EniId, node: u32, in_use: bool, fate: EniFate) {
         let now = self.now();
         let e = &mut self.enis[eni.0 as usize];
         e.pod = None;
-        if fate == EniFate::WithNode {
-            if let Some(name) = e.claim.take() {
-                self.claims.remove(&name);
-                self.metrics.static_lost += 1;
-            }
-            if in_use {
-                self.nodes[node as usize].idle.push(eni);
-                self.metrics.idle.add(1, now);
-            }
-            return;
-        }
-        if e.claim.is_some() {
+        if fate != EniFate::WithNode && e.claim.is_some() {
             self.start_retention(eni);
         }
-        let e = &mut self.enis[eni.0 as usize];
         if !in_use {
-            // A kept ENI still detaching from its previous node will not come here; one that
-            // is attaching is dealt with when the attach completes.
-            if e.state == EniState::Detaching {
-                self.nodes[node as usize].bound -= 1;
-                self.metrics.bound.add(-1, now);
+            // A kept ENI still on its way (detaching from its previous node, or attaching): it
+            // no longer counts for this node; what follows its call depends on its claim.
+            self.nodes[node as usize].bound -= 1;
+            self.metrics.bound.add(-1, now);
+            if fate == EniFate::WithNode {
+                self.drop_claim(eni);
+                self.enis[eni.0 as usize].released_at = Some(now);
             }
             return;
         }
+        if fate == EniFate::WithNode {
+            self.drop_claim(eni);
+            self.nodes[node as usize].idle.push(eni);
+            self.metrics.idle.add(1, now);
+            return;
+        }
+        let e = &mut self.enis[eni.0 as usize];
         if e.claim.is_some() {
             self.metrics.static_retained += 1;
             self.unbind(eni, node);
@@ -200,6 +203,14 @@ impl Simulation<'_> {
         } else {
             e.released_at = Some(now);
             self.unbind(eni, node);
+        }
+    }
+
+    /// A static-IP pod's ENI goes with its node: the pod's name loses its address.
+    fn drop_claim(&mut self, eni: EniId) {
+        if let Some(name) = self.enis[eni.0 as usize].claim.take() {
+            self.claims.remove(&name);
+            self.metrics.static_lost += 1;
         }
     }
 
@@ -276,20 +287,17 @@ impl Simulation<'_> {
             }
             Api::Detach => {
                 self.metrics.enis_detached += 1;
-                let e = &self.enis[eni.0 as usize];
-                match (e.claim, e.pod) {
-                    // A new incarnation of its pod waits for it on another node.
-                    (Some(_), Some(_)) => self.start_attach(eni, node),
-                    _ => self.off_node(eni),
-                }
+                self.off_node(eni);
             }
             Api::Delete => self.finish_delete(eni),
         }
     }
 
-    /// Attaches an ENI to a node.
+    /// Attaches an ENI to a node, which counts it as attached from now on.
     pub(super) fn start_attach(&mut self, eni: EniId, node: u32) {
-        self.enis[eni.0 as usize].state = EniState::Attaching;
+        let e = &mut self.enis[eni.0 as usize];
+        e.state = EniState::Attaching;
+        e.node = node;
         self.nodes[node as usize].attached += 1;
         self.submit(Api::Attach, eni);
     }
@@ -365,32 +373,38 @@ impl Simulation<'_> {
         }
     }
 
-    /// An ENI attached to its live node: it goes to the pod it was attached for, or is kept
-    /// for its claim if that pod is gone, or joins the node's pool.
+    /// An ENI attached to its live node: it goes to the pod it was attached for, joins the
+    /// node's pool, or (its pod moved to another node, its pod left it to its name, or it
+    /// was released meanwhile) is detached again.
     fn attached(&mut self, eni: EniId, node: u32) {
         let now = self.now();
         self.gauges.enis_in_flight -= 1;
         let e = &mut self.enis[eni.0 as usize];
         e.state = EniState::Attached;
-        match (e.pod, e.claim) {
-            (Some(pod), _) => self.start_pod(pod, eni),
-            // Its pod ended while it attached: detach it again, kept for the name.
-            (None, Some(_)) => self.unbind(eni, node),
-            (None, None) => {
-                self.nodes[node as usize].idle.push(eni);
-                self.metrics.idle.add(1, now);
-                self.serve_waiting(node);
-            }
+        let for_here = e.pod.filter(|&p| self.pods[p as usize].node == Some(node));
+        let leaving = e.pod.is_some() || e.claim.is_some() || e.released_at.is_some();
+        if let Some(pod) = for_here {
+            self.start_pod(pod, eni);
+        } else if leaving {
+            self.gauges.enis_in_flight += 1;
+            self.detach(eni);
+        } else {
+            self.nodes[node as usize].idle.push(eni);
+            self.metrics.idle.add(1, now);
+            self.serve_waiting(node);
         }
         self.reconcile_node(node);
     }
 
-    /// An ENI is off its node: kept if a static-IP pod's name claims it, deleted otherwise.
+    /// An ENI is off its node: attached to the node where its pod now waits, kept if a
+    /// static-IP pod's name claims it, deleted otherwise.
     pub(super) fn off_node(&mut self, eni: EniId) {
-        if self.enis[eni.0 as usize].claim.is_some() {
-            self.keep_retained(eni);
-        } else {
-            self.start_delete(eni);
+        let e = &self.enis[eni.0 as usize];
+        let waiting_on = e.pod.and_then(|p| self.pods[p as usize].node);
+        match (waiting_on, e.claim) {
+            (Some(node), _) => self.start_attach(eni, node),
+            (None, Some(_)) => self.keep_retained(eni),
+            (None, None) => self.start_delete(eni),
         }
     }
 

@@ -1,7 +1,7 @@
 //! End-of-run checks that the books balance: every ENI is where the world thinks it is.
 
 use super::Simulation;
-use crate::cloud::eni::EniState;
+use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{PodState, SchedulingFailure};
 
 /// What the checks found.
@@ -21,7 +21,49 @@ impl Simulation<'_> {
         self.check_nodes(&mut f);
         self.check_subnets(&mut f);
         self.check_leaks(&mut f);
+        self.check_gauges(&mut f);
         f
+    }
+
+    /// The live ENI counts behind the timeseries and the pool metrics match the ENIs and
+    /// nodes they count.
+    fn check_gauges(&self, f: &mut Findings) {
+        let exists =
+            |e: &&crate::cloud::eni::Eni| e.ip_offset.is_some() && e.state != EniState::Deleted;
+        let live = self.enis.iter().filter(exists);
+        let in_flight = live.clone().filter(|e| e.state.in_flight()).count() as u32;
+        let retained = live
+            .clone()
+            .filter(|e| e.state == EniState::Detached && e.claim.is_some())
+            .count() as u32;
+        let total = live.count() as u32;
+        let alive = self.nodes.iter().filter(|n| n.alive);
+        let bound: u64 = alive.clone().map(|n| u64::from(n.bound)).sum();
+        let idle: u64 = alive.clone().map(|n| n.idle.len() as u64).sum();
+        let free: u64 = self.subnets.iter().map(|s| u64::from(s.free_ips())).sum();
+        let g = &self.gauges;
+        let pairs = [
+            (
+                "in-flight ENIs",
+                u64::from(g.enis_in_flight),
+                u64::from(in_flight),
+            ),
+            ("existing ENIs", u64::from(g.enis_total), u64::from(total)),
+            (
+                "retained ENIs",
+                u64::from(g.enis_retained),
+                u64::from(retained),
+            ),
+            ("bound ENIs", self.metrics.bound.value(), bound),
+            ("idle ENIs", self.metrics.idle.value(), idle),
+            ("free addresses", g.free_ips, free),
+        ];
+        for (what, counted, actual) in pairs {
+            if counted != actual {
+                f.details
+                    .push(format!("{what} are counted as {counted} but are {actual}"));
+            }
+        }
     }
 
     /// Every running pod holds an attached ENI of its node that names it back, and the live
@@ -81,28 +123,35 @@ impl Simulation<'_> {
         }
     }
 
+    /// The node whose bound count (B) includes an ENI, if any: the node of the pod it is for
+    /// (running with it, or waiting for it to come); without a pod, the node it is created
+    /// for, attaching to or attached to, unless it is only passing through on its way to
+    /// its name's retention or to its deletion.
+    pub(super) fn bound_for(&self, eni: EniId) -> Option<u32> {
+        let e = &self.enis[eni.0 as usize];
+        if let Some(pod) = e.pod {
+            return self.pods[pod as usize].node;
+        }
+        let held = matches!(
+            e.state,
+            EniState::Creating | EniState::Attaching | EniState::Attached
+        );
+        (held && e.claim.is_none() && e.released_at.is_none()).then_some(e.node)
+    }
+
     /// Each live node's counts match its ENIs, and it runs no more pods than it may.
     fn check_nodes(&self, f: &mut Findings) {
         let mut bound = vec![0u32; self.nodes.len()];
         let mut attached = vec![0u32; self.nodes.len()];
         let mut attaching = vec![0u32; self.nodes.len()];
-        for e in &self.enis {
-            let n = e.node as usize;
-            if !self.nodes[n].alive {
-                continue;
+        for (id, e) in self.enis.iter().enumerate() {
+            if let Some(owner) = self.bound_for(EniId(id as u32)) {
+                bound[owner as usize] += 1;
             }
+            let n = e.node as usize;
             match e.state {
-                EniState::Creating => bound[n] += 1,
-                EniState::Attaching => {
-                    bound[n] += 1;
-                    attaching[n] += 1;
-                }
-                EniState::Attached => {
-                    bound[n] += 1;
-                    attached[n] += 1;
-                }
-                // A kept ENI still detaching from its old node, already bound for its pod here.
-                EniState::Detaching if e.pod.is_some() => bound[n] += 1,
+                EniState::Attaching => attaching[n] += 1,
+                EniState::Attached => attached[n] += 1,
                 _ => {}
             }
         }

@@ -12,6 +12,8 @@ mod invariants;
 mod nodes;
 mod pods;
 mod sources;
+#[cfg(test)]
+mod transitions;
 
 use crate::cloud::eni::{Eni, EniId};
 use crate::cloud::quota::Quota;

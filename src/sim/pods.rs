@@ -169,8 +169,10 @@ impl Simulation<'_> {
         self.reconcile_node(node);
     }
 
-    /// Binds a static-IP pod's kept ENI to the pod's new node: attached now if it is detached,
-    /// or as soon as its detach from the previous node completes.
+    /// Binds a static-IP pod's kept ENI to the pod's new node, which counts it as bound from
+    /// now on: attached now if it is detached; otherwise its call in flight completes first
+    /// (a detach from its previous node, or an attach to the node its previous incarnation
+    /// was on), and the ENI comes here from there.
     fn reattach(&mut self, pod: u32, node: u32, eni: EniId) {
         let now = self.now();
         self.pods[pod as usize].eni = Some(eni);
@@ -178,7 +180,6 @@ impl Simulation<'_> {
         self.metrics.bound.add(1, now);
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
-        e.node = node;
         e.retained_since = None;
         if e.state == EniState::Detached {
             self.gauges.enis_retained -= 1;

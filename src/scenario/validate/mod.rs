@@ -3,6 +3,7 @@
 //! key paths, which the loader turns into a line and column (or a `--set` flag).
 
 mod events;
+mod limits;
 mod sweep;
 mod tke;
 mod workloads;
@@ -102,6 +103,7 @@ pub(super) type Check<T> = Result<T, Invalid>;
 
 /// Applies defaults and checks every rule; `default_name` is used when the file has no name.
 pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
+    limits::names(&raw)?;
     let name = raw.name.unwrap_or_else(|| default_name.to_string());
     if name.trim().is_empty() {
         return Err(Invalid::at(
@@ -131,6 +133,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
         policy,
         warnings: Vec::new(),
     };
+    limits::totals(&scenario)?;
     scenario.warnings = tke::check(&scenario)?;
     Ok(scenario)
 }

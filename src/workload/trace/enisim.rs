@@ -6,6 +6,7 @@
 
 use super::rows::{Layout, Row};
 use super::window::Window;
+use crate::cluster::names::{check_subdomain, SUBDOMAIN_RULE};
 use crate::error::InputError;
 use crate::workload::keys::Keys;
 use crate::workload::PodEvent;
@@ -72,6 +73,11 @@ impl Enisim {
             return Err(row
                 .error(POD, "the pod name is empty")
                 .with_hint("every row names the pod it creates or deletes"));
+        }
+        if let Err(why) = check_subdomain(pod) {
+            return Err(row
+                .error(POD, format!("pod name \"{pod}\" {why}"))
+                .with_hint(SUBDOMAIN_RULE));
         }
         match row.field(ACTION) {
             "create" => {

@@ -3,6 +3,7 @@
 
 use super::rows::{Layout, Row, Rows};
 use super::window::Window;
+use crate::cluster::names::{check_subdomain, SUBDOMAIN_RULE};
 use crate::error::InputError;
 use crate::workload::keys::Keys;
 use crate::workload::PodEvent;
@@ -84,6 +85,12 @@ impl Openb {
         if !window.admit() {
             return Ok(None);
         }
+        let name = row.field(NAME);
+        if let Err(why) = check_subdomain(name) {
+            return Err(row
+                .error(NAME, format!("pod name \"{name}\" {why}"))
+                .with_hint(SUBDOMAIN_RULE));
+        }
         let at = window.sim_time(created);
         let lifetime = deleted
             .filter(|&d| Some(d) != self.final_time)
@@ -91,7 +98,7 @@ impl Openb {
         Ok(Some(PodEvent::Create {
             at,
             key: keys.next(label)?,
-            name: Some(row.field(NAME).to_string()),
+            name: Some(name.to_string()),
             lifetime,
             static_ip: self.default_static_ip,
         }))

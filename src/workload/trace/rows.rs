@@ -4,8 +4,11 @@
 use crate::error::InputError;
 use csv::{ErrorKind, StringRecord};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::Path;
+
+/// Longest line a trace may have, in bytes: a row is a few short fields.
+pub const MAX_TRACE_LINE: usize = 64 * 1024;
 
 /// The layout a trace format expects.
 #[derive(Clone, Copy, Debug)]
@@ -18,7 +21,7 @@ pub(super) struct Layout {
 
 /// A streaming reader of one trace file. Holds one row at a time.
 pub(super) struct Rows {
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<LineLimit<BufReader<File>>>,
     record: StringRecord,
     label: String,
     layout: Layout,
@@ -40,13 +43,22 @@ pub(super) struct Row<'a> {
 impl Rows {
     /// Opens `path` and checks its header against `layout`; `label` names the file in errors.
     pub(super) fn open(path: &Path, label: &str, layout: Layout) -> Result<Self, InputError> {
-        let file = File::open(path).map_err(|e| {
+        let cannot_open = |e: std::io::Error| {
             InputError::new(label, format!("cannot open the trace: {e}"))
                 .with_hint("a trace path is relative to the scenario file")
-        })?;
+        };
+        // Checked before opening: opening a FIFO would wait for a writer.
+        if !std::fs::metadata(path).map_err(cannot_open)?.is_file() {
+            return Err(InputError::new(
+                label,
+                "the trace is not a regular file (a device, a pipe or a directory)",
+            )
+            .with_hint("give the path of a CSV file"));
+        }
+        let file = File::open(path).map_err(cannot_open)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
-            .from_reader(BufReader::new(file));
+            .from_reader(LineLimit::new(BufReader::new(file)));
         let mut record = StringRecord::new();
         let expected = layout.header.join(",");
         let found = reader
@@ -172,7 +184,18 @@ fn csv_error(label: &str, err: csv::Error) -> InputError {
             Some("every row needs one value per header column (empty values are allowed where documented)"),
         ),
         ErrorKind::Utf8 { .. } => ("row is not valid UTF-8".to_string(), None),
-        ErrorKind::Io(e) => (format!("cannot read the trace: {e}"), None),
+        ErrorKind::Io(e) => match e.get_ref().and_then(|i| i.downcast_ref::<LineTooLong>()) {
+            Some(long) => {
+                let error = InputError::new(
+                    label,
+                    format!("line {} is longer than {MAX_TRACE_LINE} bytes", long.line),
+                );
+                return error
+                    .at(usize::try_from(long.line).unwrap_or(usize::MAX), 1)
+                    .with_hint("a trace row is a few short comma-separated fields");
+            }
+            None => (format!("cannot read the trace: {e}"), None),
+        },
         _ => (err.to_string(), None),
     };
     let mut error = InputError::new(label, message);
@@ -216,5 +239,62 @@ mod tests {
         ] {
             assert_eq!(parse_seconds(bad), None, "{bad:?}");
         }
+    }
+}
+
+/// A reader that fails once a line grows past [`MAX_TRACE_LINE`] bytes, so a file without
+/// line breaks (or `/dev/zero` behind a link) cannot make the CSV reader buffer it whole.
+pub(super) struct LineLimit<R> {
+    inner: R,
+    /// Bytes since the last line break.
+    run: usize,
+    /// 1-based line being read.
+    line: u64,
+}
+
+/// The error [`LineLimit`] fails with, carried inside an `io::Error`.
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} is longer than {MAX_TRACE_LINE} bytes",
+            self.line
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+impl<R> LineLimit<R> {
+    fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            run: 0,
+            line: 1,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.run = 0;
+                self.line += 1;
+            } else {
+                self.run += 1;
+                if self.run > MAX_TRACE_LINE {
+                    let long = LineTooLong { line: self.line };
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, long));
+                }
+            }
+        }
+        Ok(n)
     }
 }

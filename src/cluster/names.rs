@@ -1,0 +1,73 @@
+//! Kubernetes' naming rules (RFC 1123), so names written into every output row stay short
+//! and are names a real cluster would accept.
+
+/// Longest DNS-1123 label: a workload or node group name, a pod name's prefix.
+pub const MAX_LABEL: usize = 63;
+/// Longest DNS-1123 subdomain: a pod's full name.
+pub const MAX_SUBDOMAIN: usize = 253;
+
+/// What a DNS-1123 label is, for hints.
+pub const LABEL_RULE: &str = "at most 63 characters: lowercase letters, digits and '-', \
+starting and ending with a letter or digit (Kubernetes' DNS-1123 label), e.g. \"web-1\"";
+/// What a DNS-1123 subdomain is, for hints.
+pub const SUBDOMAIN_RULE: &str = "at most 253 characters: dot-separated DNS-1123 labels \
+(lowercase letters, digits and '-', each starting and ending with a letter or digit), e.g. \"web-7f9c-x2\"";
+
+/// Checks a DNS-1123 label; the error says what is wrong with it.
+pub fn check_label(name: &str) -> Result<(), String> {
+    if name.len() > MAX_LABEL {
+        return Err(format!(
+            "is {} characters long, over {MAX_LABEL}",
+            name.chars().count()
+        ));
+    }
+    label_chars(name)
+}
+
+/// Checks a DNS-1123 subdomain; the error says what is wrong with it.
+pub fn check_subdomain(name: &str) -> Result<(), String> {
+    if name.len() > MAX_SUBDOMAIN {
+        return Err(format!(
+            "is {} characters long, over {MAX_SUBDOMAIN}",
+            name.chars().count()
+        ));
+    }
+    name.split('.').try_for_each(label_chars)
+}
+
+fn label_chars(label: &str) -> Result<(), String> {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if label.is_empty() {
+        return Err("is empty".to_string());
+    }
+    if let Some(c) = label.chars().find(|&c| !alnum(c) && c != '-') {
+        return Err(format!(
+            "has {c:?}, which is not a lowercase letter, digit or '-'"
+        ));
+    }
+    if !label.starts_with(alnum) || !label.ends_with(alnum) {
+        return Err("must start and end with a lowercase letter or digit".to_string());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_subdomains_follow_rfc_1123() {
+        for ok in ["web", "db-0", "a", "0abc", &"x".repeat(63)] {
+            assert_eq!(check_label(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "Web", "web_1", "-web", "web-", "a.b", &"x".repeat(64)] {
+            assert!(check_label(bad).is_err(), "{bad}");
+        }
+        assert_eq!(check_subdomain("web-1.default"), Ok(()));
+        assert!(check_subdomain("web..1").is_err());
+        assert!(check_subdomain(&"a.".repeat(127)).is_err());
+        assert!(check_label(&"x".repeat(100_000))
+            .unwrap_err()
+            .contains("100000"));
+    }
+}
