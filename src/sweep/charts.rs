@@ -1,1 +1,825 @@
+//! The sweep's charts: per key metric a heatmap over two varied keys (or a line with the seed
+//! spread over one), and the Pareto chart of cost against service. Drawn like a run's charts,
+//! with plotters' SVG backend and no font files, so a sweep's charts are byte-identical
+//! anywhere.
 
+use super::metrics::Spread;
+use super::outcome::{Outcome, VariantOutcome};
+use super::spec::Axis;
+use super::Grid;
+use crate::report::charts::{time_scale, Chart, BLUE_, GREEN_, RED_};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::io;
+use std::ops::Range;
+
+/// Not a metric of a run but the sum of every `api.calls.*`: all VPC API calls.
+pub(crate) const TOTAL_CALLS: &str = "api.calls";
+
+/// A metric charted for every sweep, with its chart files.
+pub(crate) struct Key {
+    /// The dotted metric (or [`TOTAL_CALLS`]).
+    pub metric: &'static str,
+    /// What it measures, in words.
+    pub title: &'static str,
+    /// Its unit, empty for a count; `s` is shown in minutes or hours when seconds would run
+    /// long.
+    pub unit: &'static str,
+    heatmap: &'static str,
+    line: &'static str,
+}
+
+macro_rules! key {
+    ($metric:literal, $title:literal, $unit:literal) => {
+        Key {
+            metric: $metric,
+            title: $title,
+            unit: $unit,
+            heatmap: concat!("heatmap-", $metric, ".svg"),
+            line: concat!("line-", $metric, ".svg"),
+        }
+    };
+}
+
+/// The key metrics: service, cost, API load and churn, in the order the report shows them.
+pub(crate) const KEYS: [Key; 6] = [
+    key!("startup_latency_s.p99", "p99 start-up latency", "s"),
+    key!("pool.idle_eni_hours", "Idle ENI time", "ENI-hours"),
+    key!("api.calls", "VPC API calls, all APIs", ""),
+    key!("api.throttled", "VPC API calls throttled", ""),
+    key!("churn.enis_created", "ENIs created", ""),
+    key!("pods.failed_scheduling", "Pods that failed scheduling", ""),
+];
+
+const PARETO: &str = "pareto.svg";
+const PARETO_TITLE: &str = "Cost against service";
+const COST: &str = "pool.idle_eni_hours";
+const SERVICE: &str = "startup_latency_s.p99";
+const WIDTH: u32 = 900;
+const CAPTION: (&str, u32) = ("sans-serif", 20);
+const LABELS: (&str, u32) = ("sans-serif", 15);
+const DESC: (&str, u32) = ("sans-serif", 16);
+const GREY: RGBColor = RGBColor(150, 150, 150);
+/// Pareto points are all labelled up to this many variants; beyond, only the frontier's.
+const LABEL_ALL_UP_TO: usize = 30;
+
+/// A key metric of one variant: the mean over its seeds and, where the runs measured the
+/// metric itself (not a sum of metrics), its spread.
+pub(crate) struct Figure {
+    /// Mean over seeds.
+    pub mean: f64,
+    /// The spread over seeds.
+    pub spread: Option<Spread>,
+}
+
+/// The figure of `metric` for a variant, none if it did not run or measured nothing.
+pub(crate) fn figure(v: &VariantOutcome, metric: &str) -> Option<Figure> {
+    if metric != TOTAL_CALLS {
+        return v.spreads.get(metric).map(|s| Figure {
+            mean: s.mean,
+            spread: Some(*s),
+        });
+    }
+    let prefix = "api.calls.";
+    (v.runs > 0).then(|| Figure {
+        mean: v
+            .spreads
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(_, s)| s.mean)
+            .sum(),
+        spread: None,
+    })
+}
+
+/// A number in at most three significant digits' worth of decimals: `1234`, `12.3`, `1.23`,
+/// `0.123`, trailing zeros dropped.
+pub(crate) fn fmt_value(v: f64) -> String {
+    let a = v.abs();
+    let decimals = match a {
+        a if a >= 100.0 || a == 0.0 => 0,
+        a if a >= 10.0 => 1,
+        a if a >= 1.0 => 2,
+        _ => 3,
+    };
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" { "0" } else { s }.to_string()
+}
+
+/// Units per shown unit and its name for values up to `max` of a metric in `unit`: seconds
+/// become minutes or hours from three minutes up.
+fn scale(unit: &'static str, max: f64) -> (f64, &'static str) {
+    if unit == "s" && max >= 180.0 {
+        time_scale(max)
+    } else {
+        (1.0, unit)
+    }
+}
+
+/// A title with its unit, if it has one: `p99 start-up latency (s)`, `ENIs created`.
+pub(crate) fn titled(title: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title} ({unit})")
+    }
+}
+
+/// The axes that take more than one value: those a chart can show.
+pub(crate) fn varied(grid: &Grid) -> Vec<usize> {
+    let axes = &grid.settings.axes;
+    (0..axes.len())
+        .filter(|&a| axes[a].values.len() > 1)
+        .collect()
+}
+
+/// The variant the charts single out, and what it is: the recommendation, else the
+/// closest miss.
+fn singled_out(outcome: &Outcome) -> Option<(usize, &'static str)> {
+    match (outcome.ranking.first(), &outcome.closest_miss) {
+        (Some(&best), _) => Some((best, "recommended")),
+        (None, Some(miss)) => Some((miss.variant, "closest miss")),
+        (None, None) => None,
+    }
+}
+
+/// With three varied axes or more, heatmaps show the first two at the singled-out variant's
+/// values of the others: `at release=slow`, saying so.
+pub(crate) fn slice_note(grid: &Grid, outcome: &Outcome) -> Option<String> {
+    let varied = varied(grid);
+    if varied.len() < 3 {
+        return None;
+    }
+    let at = slice_at(grid, outcome);
+    let axes = &grid.settings.axes;
+    let values: Vec<String> = varied[2..]
+        .iter()
+        .map(|&a| format!("{}={}", short(&axes[a].key), axes[a].values[at[a]].text))
+        .collect();
+    let whose = if outcome.ranking.is_empty() {
+        "the closest miss's"
+    } else {
+        "the recommended variant's"
+    };
+    Some(format!("at {} ({whose})", values.join(", ")))
+}
+
+/// The choice of every axis that heatmaps are sliced at.
+fn slice_at(grid: &Grid, outcome: &Outcome) -> Vec<usize> {
+    singled_out(outcome)
+        .map(|s| s.0)
+        .or_else(|| outcome.variants.iter().position(|v| v.runs > 0))
+        .and_then(|i| grid.variants.get(i))
+        .map_or_else(|| vec![0; grid.settings.axes.len()], |v| v.choice.clone())
+}
+
+/// The last part of a dotted key.
+fn short(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// Every chart of a sweep: heatmaps (2 varied axes or more) or lines (1), and the Pareto
+/// chart.
+pub fn render(grid: &Grid, outcome: &Outcome) -> io::Result<Vec<Chart>> {
+    let varied = varied(grid);
+    let mut charts = Vec::new();
+    for key in &KEYS {
+        let (file, svg) = match varied[..] {
+            [] => continue,
+            [axis] => (key.line, line(grid, outcome, key, axis)),
+            [x, y, ..] => (key.heatmap, heatmap(grid, outcome, key, (x, y))),
+        };
+        charts.push(Chart {
+            file,
+            title: key.title,
+            svg: svg.map_err(io::Error::other)?,
+        });
+    }
+    charts.push(Chart {
+        file: PARETO,
+        title: PARETO_TITLE,
+        svg: pareto(grid, outcome).map_err(io::Error::other)?,
+    });
+    Ok(charts)
+}
+
+/// One line saying how to read `chart`, for report.html.
+pub(crate) fn caption(grid: &Grid, outcome: &Outcome, chart: &Chart) -> String {
+    let seeds = grid.seeds();
+    let axes = &grid.settings.axes;
+    let varied = varied(grid);
+    let (marked, ring) = match singled_out(outcome) {
+        Some((_, "recommended")) => ("the recommendation", true),
+        Some(_) => ("the closest miss", true),
+        None => ("", false),
+    };
+    if chart.file == PARETO {
+        let labels: Vec<&str> = varied.iter().map(|&a| short(&axes[a].key)).collect();
+        let some = if run_points(outcome).0.len() > LABEL_ALL_UP_TO {
+            " (labels on the frontier only)"
+        } else {
+            ""
+        };
+        let ringed = if ring {
+            format!("; the ringed point is {marked}")
+        } else {
+            String::new()
+        };
+        return format!(
+            "Each point is a variant, labelled {}{some}: further right keeps more idle ENIs (cost), \
+             higher waits longer at p99 (service); the step line joins the variants no other beats \
+             on both{ringed}.",
+            labels.join(",")
+        );
+    }
+    let Some(key) = KEYS
+        .iter()
+        .find(|k| k.heatmap == chart.file || k.line == chart.file)
+    else {
+        return chart.title.to_string();
+    };
+    let mean = if seeds > 1 {
+        format!("mean over {seeds} seeds")
+    } else {
+        "one seed".to_string()
+    };
+    let sum = if key.metric == TOTAL_CALLS {
+        ", the sum of api.calls.*"
+    } else {
+        ""
+    };
+    if key.line == chart.file {
+        let band = match (seeds > 1, key.metric == TOTAL_CALLS) {
+            (false, _) => "no band with one seed",
+            (true, true) => "no band for a sum",
+            (true, false) => "the band spans the lowest to the highest seed",
+        };
+        let ringed = if ring {
+            format!("; the ring marks {marked}")
+        } else {
+            String::new()
+        };
+        return format!(
+            "{}{sum} against {}: the line is the {mean}, {band}{ringed}.",
+            key.title, axes[varied[0]].key
+        );
+    }
+    let slice = slice_note(grid, outcome).map_or(String::new(), |s| format!(", {s}"));
+    let mut notes = vec!["darker is higher".to_string()];
+    if ring {
+        notes.push(format!("the outlined cell is {marked}"));
+    }
+    if grid.variants.iter().any(|v| v.skipped.is_some()) {
+        notes.push("hatched cells were skipped".to_string());
+    }
+    format!(
+        "{}{sum}, {mean}, for each {} (across) and {} (up){slice}: {}.",
+        key.title,
+        axes[varied[0]].key,
+        axes[varied[1]].key,
+        notes.join(", ")
+    )
+}
+
+/// Key points at the centres of `n` unit cells.
+fn centres(n: usize) -> Vec<f64> {
+    (0..n).map(|i| i as f64 + 0.5).collect()
+}
+
+/// The value text of the cell or category at `position`.
+fn category(axis: &Axis, position: f64) -> String {
+    axis.values
+        .get(position.max(0.0).floor() as usize)
+        .map_or_else(String::new, |v| v.text.clone())
+}
+
+/// A colour from light (low) to dark red (high) for `t` in 0..=1.
+fn heat(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 3] = [(255., 247., 236.), (252., 141., 89.), (127., 0., 0.)];
+    let t = t.clamp(0.0, 1.0) * 2.0;
+    let i = (t.floor() as usize).min(1);
+    let f = t - i as f64;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    let mix = |p: f64, q: f64| (p + (q - p) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// The cells of a heatmap over axes `x` and `y` at the other axes' `at` values: column, row
+/// and variant.
+fn cells(grid: &Grid, (x, y): (usize, usize), at: &[usize]) -> Vec<(usize, usize, usize)> {
+    grid.variants
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| {
+            v.choice
+                .iter()
+                .enumerate()
+                .all(|(a, &c)| a == x || a == y || c == at[a])
+        })
+        .map(|(i, v)| (v.choice[x], v.choice[y], i))
+        .collect()
+}
+
+type Plot<'a, X, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>;
+type Heat<'a> = Plot<'a, Ticks, Ticks>;
+
+/// A linear axis with ticks exactly where asked: at cell centres, at the swept values.
+struct Ticks {
+    range: Range<f64>,
+    at: Vec<f64>,
+}
+
+impl Ranged for Ticks {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let f = (value - self.range.start) / (self.range.end - self.range.start);
+        limit.0 + (f * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, _: H) -> Vec<f64> {
+        self.at.clone()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
+fn heatmap(
+    grid: &Grid,
+    outcome: &Outcome,
+    key: &Key,
+    (x, y): (usize, usize),
+) -> Result<String, String> {
+    let axes = &grid.settings.axes;
+    let (nx, ny) = (axes[x].values.len(), axes[y].values.len());
+    let cells = cells(grid, (x, y), &slice_at(grid, outcome));
+    let values: Vec<Option<f64>> = cells
+        .iter()
+        .map(|&(_, _, v)| figure(&outcome.variants[v], key.metric).map(|f| f.mean))
+        .collect();
+    let max = values.iter().flatten().copied().fold(0.0, f64::max);
+    let min = values.iter().flatten().copied().fold(max, f64::min);
+    let (per, unit) = scale(key.unit, max);
+    let mut title = titled(key.title, unit);
+    if let Some(note) = slice_note(grid, outcome) {
+        title = format!("{title}, {note}");
+    }
+    let plot_h = (ny as u32 * 56).clamp(220, 620);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, plot_h + 100)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, CAPTION)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(90)
+            .build_cartesian_2d(
+                Ticks {
+                    range: 0.0..nx as f64,
+                    at: centres(nx),
+                },
+                Ticks {
+                    range: 0.0..ny as f64,
+                    at: centres(ny),
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .label_style(LABELS)
+            .axis_desc_style(DESC)
+            .disable_mesh()
+            .x_desc(axes[x].key.as_str())
+            .y_desc(axes[y].key.as_str())
+            .x_label_formatter(&|v| category(&axes[x], *v))
+            .y_label_formatter(&|v| category(&axes[y], *v))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        let cell_px = ((px.end - px.start) / nx as i32).min((py.end - py.start) / ny as i32);
+        let font = (cell_px / 4).clamp(0, 14);
+        for (&(cx, cy, v), value) in cells.iter().zip(&values) {
+            let at = (cx as f64, cy as f64);
+            if grid.variants[v].skipped.is_some() {
+                skipped_cell(&chart, at, font)?;
+                continue;
+            }
+            let t = match value {
+                Some(value) if max > min => (value - min) / (max - min),
+                _ => 0.0,
+            };
+            let text = value.map_or_else(|| "n/a".to_string(), |v| fmt_value(v / per));
+            cell(&chart, at, heat(t), &text, font)?;
+        }
+        let chosen = singled_out(outcome).map(|s| s.0);
+        if let Some(&(cx, cy, _)) = cells.iter().find(|c| chosen == Some(c.2)) {
+            let (x0, y0) = (cx as f64, cy as f64);
+            let ring = Rectangle::new(
+                [(x0 + 0.03, y0 + 0.03), (x0 + 0.97, y0 + 0.97)],
+                BLUE_.stroke_width(5),
+            );
+            chart
+                .plotting_area()
+                .draw(&ring)
+                .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A cell filled with `fill` and labelled `text` (if the cell is large enough to read it).
+fn cell(
+    chart: &Heat,
+    (x, y): (f64, f64),
+    fill: RGBColor,
+    text: &str,
+    font: i32,
+) -> Result<(), String> {
+    let area = chart.plotting_area();
+    area.draw(&Rectangle::new([(x, y), (x + 1.0, y + 1.0)], fill.filled()))
+        .map_err(|e| e.to_string())?;
+    area.draw(&Rectangle::new(
+        [(x, y), (x + 1.0, y + 1.0)],
+        WHITE.stroke_width(1),
+    ))
+    .map_err(|e| e.to_string())?;
+    if font < 8 {
+        return Ok(());
+    }
+    let dark = fill.0 as u32 + fill.1 as u32 + fill.2 as u32 <= 3 * 128;
+    let ink = if dark { WHITE } else { BLACK };
+    let style = ("sans-serif", font)
+        .into_font()
+        .color(&ink)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new(text.to_string(), (x + 0.5, y + 0.5), style))
+        .map_err(|e| e.to_string())
+}
+
+/// A grey, hatched cell labelled "skipped".
+fn skipped_cell(chart: &Heat, (x, y): (f64, f64), font: i32) -> Result<(), String> {
+    let area = chart.plotting_area();
+    cell(chart, (x, y), RGBColor(235, 235, 235), "", 0)?;
+    for k in 1..8 {
+        let o = k as f64 / 4.0 - 1.0; // the line x - y = o across the unit cell
+        let (from, to) = if o >= 0.0 {
+            ((x + o, y), (x + 1.0, y + 1.0 - o))
+        } else {
+            ((x, y - o), (x + 1.0 + o, y + 1.0))
+        };
+        area.draw(&PathElement::new(vec![from, to], GREY.stroke_width(1)))
+            .map_err(|e| e.to_string())?;
+    }
+    if font < 8 {
+        return Ok(());
+    }
+    let style = ("sans-serif", font)
+        .into_font()
+        .color(&RGBColor(80, 80, 80))
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new("skipped".to_string(), (x + 0.5, y + 0.5), style))
+        .map_err(|e| e.to_string())
+}
+
+/// Where a 1-D sweep's values sit on the x axis: numbers when every value has one (durations
+/// in seconds, minutes or hours), else categories 0, 1, 2...; and the axis title.
+fn x_positions(axis: &Axis) -> (Vec<f64>, String) {
+    let numbers: Option<Vec<f64>> = axis.values.iter().map(|v| v.number).collect();
+    let Some(numbers) = numbers else {
+        return (
+            (0..axis.values.len()).map(|i| i as f64).collect(),
+            axis.key.clone(),
+        );
+    };
+    let durations = axis.values.iter().any(|v| v.text.parse::<f64>().is_err());
+    if !durations {
+        return (numbers, axis.key.clone());
+    }
+    let max = numbers.iter().copied().fold(0.0, f64::max);
+    let (per, unit) = if max >= 180.0 {
+        time_scale(max)
+    } else {
+        (1.0, "s")
+    };
+    (
+        numbers.iter().map(|n| n / per).collect(),
+        format!("{} ({unit})", axis.key),
+    )
+}
+
+/// Every `step`-th position, sorted, at most a dozen: the ticks of a line chart.
+fn ticks(positions: &[f64]) -> Vec<f64> {
+    let mut sorted = positions.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup();
+    let step = sorted.len().div_ceil(12).max(1);
+    sorted.into_iter().step_by(step).collect()
+}
+
+fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String, String> {
+    let ax = &grid.settings.axes[axis];
+    let categorical = ax.values.iter().any(|v| v.number.is_none());
+    let (xs, x_desc) = x_positions(ax);
+    // (x, mean, band, variant), by x
+    let mut points: Vec<(f64, f64, Option<(f64, f64)>, usize)> = Vec::new();
+    let mut skipped: Vec<f64> = Vec::new();
+    for (i, v) in grid.variants.iter().enumerate() {
+        let x = xs[v.choice[axis]];
+        if v.skipped.is_some() {
+            skipped.push(x);
+        } else if let Some(f) = figure(&outcome.variants[i], key.metric) {
+            let band = f.spread.filter(|s| s.n > 1).map(|s| (s.min, s.max));
+            points.push((x, f.mean, band, i));
+        }
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)));
+    let top = points
+        .iter()
+        .map(|p| p.2.map_or(p.1, |b| b.1))
+        .fold(0.0, f64::max);
+    let (per, unit) = scale(key.unit, top);
+    let y_max = if top > 0.0 { top / per * 1.3 } else { 1.0 };
+    let (x_lo, x_hi) = if categorical {
+        (-0.5, xs.len() as f64 - 0.5)
+    } else {
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let pad = if hi > lo { (hi - lo) * 0.05 } else { 1.0 };
+        (lo - pad, hi + pad)
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 340)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(titled(key.title, unit), CAPTION)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                Ticks {
+                    range: x_lo..x_hi,
+                    at: ticks(&xs),
+                },
+                0.0..y_max,
+            )
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .label_style(LABELS)
+            .axis_desc_style(DESC)
+            .x_desc(x_desc)
+            .y_desc(if unit.is_empty() { "count" } else { unit })
+            .x_label_formatter(&|v| {
+                if categorical {
+                    category(ax, *v + 0.5)
+                } else {
+                    fmt_value(*v)
+                }
+            })
+            .y_label_formatter(&|v| fmt_value(*v))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let banded: Vec<(f64, (f64, f64))> = points
+            .iter()
+            .filter_map(|p| p.2.map(|b| (p.0, b)))
+            .collect();
+        if banded.len() > 1 {
+            let outline: Vec<(f64, f64)> = banded
+                .iter()
+                .map(|(x, b)| (*x, b.0 / per))
+                .chain(banded.iter().rev().map(|(x, b)| (*x, b.1 / per)))
+                .collect();
+            chart
+                .draw_series([Polygon::new(outline, BLUE_.mix(0.2).filled())])
+                .map_err(|e| e.to_string())?
+                .label("lowest to highest seed")
+                .legend(|(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 18, y + 5)], BLUE_.mix(0.2).filled())
+                });
+        }
+        let mean = if grid.seeds() > 1 {
+            "mean over seeds"
+        } else {
+            "value"
+        };
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| (p.0, p.1 / per)),
+                BLUE_.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(mean)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLUE_.stroke_width(2)));
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|p| Circle::new((p.0, p.1 / per), 3, BLUE_.filled())),
+            )
+            .map_err(|e| e.to_string())?;
+        let chosen = singled_out(outcome);
+        if let Some((p, name)) =
+            chosen.and_then(|(v, name)| Some((points.iter().find(|p| p.3 == v)?, name)))
+        {
+            chart
+                .draw_series([Circle::new((p.0, p.1 / per), 8, RED_.stroke_width(2))])
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(|(x, y)| Circle::new((x + 9, y), 5, RED_.stroke_width(2)));
+        }
+        if !skipped.is_empty() {
+            chart
+                .draw_series(
+                    skipped
+                        .iter()
+                        .map(|&x| Cross::new((x, 0.0), 5, GREY.stroke_width(2))),
+                )
+                .map_err(|e| e.to_string())?
+                .label("skipped")
+                .legend(|(x, y)| Cross::new((x + 9, y), 5, GREY.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(LABELS)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The points of the Pareto chart: (idle ENI-hours, p99 latency) of every variant that ran
+/// and measured both, and the variants.
+fn run_points(outcome: &Outcome) -> (Vec<(f64, f64)>, Vec<usize>) {
+    outcome
+        .variants
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let cost = figure(v, COST)?.mean;
+            let service = figure(v, SERVICE)?.mean;
+            Some(((cost, service), i))
+        })
+        .unzip()
+}
+
+/// The points no other point beats on both coordinates (lower is better on both): the
+/// Pareto frontier, by increasing x. Equal points are all on it.
+pub(crate) fn frontier(points: &[(f64, f64)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (p, q) = (points[a], points[b]);
+        p.0.total_cmp(&q.0)
+            .then(p.1.total_cmp(&q.1))
+            .then(a.cmp(&b))
+    });
+    let mut out = Vec::new();
+    let mut best: Option<(f64, f64)> = None;
+    for i in order {
+        let p = points[i];
+        // Every earlier point lies left (or level); the last kept one is the lowest.
+        if best.is_none_or(|b| p.1 < b.1 || p == b) {
+            out.push(i);
+            best = Some(p);
+        }
+    }
+    out
+}
+
+/// A padded range around `values`, from 0 at the lowest.
+fn span(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    let hi = values.fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.1
+    } else {
+        hi.abs().max(1.0) * 0.1
+    };
+    ((lo - pad).max(0.0), hi + 2.0 * pad)
+}
+
+fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
+    let (points, variants) = run_points(outcome);
+    let front = frontier(&points);
+    let max_service = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let (per, unit) = scale("s", max_service);
+    let (x_lo, x_hi) = span(points.iter().map(|p| p.0));
+    let (y_lo, y_hi) = span(points.iter().map(|p| p.1 / per));
+    let label_all = points.len() <= LABEL_ALL_UP_TO;
+    let varied = varied(grid);
+    let label = |i: usize| {
+        let choice = &grid.variants[variants[i]].choice;
+        let texts: Vec<&str> = varied
+            .iter()
+            .map(|&a| grid.settings.axes[a].values[choice[a]].text.as_str())
+            .collect();
+        texts.join(",")
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(PARETO_TITLE, CAPTION)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .label_style(LABELS)
+            .axis_desc_style(DESC)
+            .x_desc("idle ENI-hours (cost)")
+            .y_desc(format!("p99 start-up latency, {unit} (service)"))
+            .x_label_formatter(&|v| fmt_value(*v))
+            .y_label_formatter(&|v| fmt_value(*v))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let mut step: Vec<(f64, f64)> = Vec::new();
+        for &i in &front {
+            let (x, y) = (points[i].0, points[i].1 / per);
+            if let Some(&(_, last_y)) = step.last() {
+                step.push((x, last_y));
+            }
+            step.push((x, y));
+        }
+        chart
+            .draw_series(LineSeries::new(step, GREEN_.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label("frontier")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], GREEN_.stroke_width(2)));
+        let font = ("sans-serif", 14).into_font().color(&RGBColor(60, 60, 60));
+        for meets in [true, false] {
+            let group: Vec<usize> = (0..points.len())
+                .filter(|&i| outcome.variants[variants[i]].meets == meets)
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let drawn = group.into_iter().map(|i| {
+                let shown = label_all || front.contains(&i);
+                let text = if shown { label(i) } else { String::new() };
+                let color = if meets { BLUE_.filled() } else { GREY.filled() };
+                EmptyElement::at((points[i].0, points[i].1 / per))
+                    + Circle::new((0, 0), 4, color)
+                    + Text::new(text, (8, -18), font.clone())
+            });
+            let color = if meets { BLUE_ } else { GREY };
+            let name = if meets {
+                "meets the targets"
+            } else {
+                "misses a target"
+            };
+            chart
+                .draw_series(drawn)
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 4, color.filled()));
+        }
+        let chosen = singled_out(outcome);
+        if let Some((i, name)) =
+            chosen.and_then(|(v, name)| Some((variants.iter().position(|&w| w == v)?, name)))
+        {
+            chart
+                .draw_series([Circle::new(
+                    (points[i].0, points[i].1 / per),
+                    9,
+                    RED_.stroke_width(2),
+                )])
+                .map_err(|e| e.to_string())?
+                .label(name)
+                .legend(|(x, y)| Circle::new((x + 9, y), 5, RED_.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(LABELS)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}

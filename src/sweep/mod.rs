@@ -8,10 +8,12 @@
 //! - [`metrics`]: dotted metric names and their spread over seeds.
 //! - [`outcome`]: per-variant figures, which variants meet the targets, the recommendation.
 //! - [`files`]: sweep.csv, variants.csv, sweep.json, and reading shards back for a merge.
-//! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart, report.html.
+//! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart.
+//! - [`html`]: report.html.
 
 pub mod charts;
 pub mod files;
+pub mod html;
 pub mod metrics;
 pub mod outcome;
 pub mod spec;
