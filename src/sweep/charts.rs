@@ -57,12 +57,13 @@ const PARETO_TITLE: &str = "Cost against service";
 const COST: &str = "pool.idle_eni_hours";
 const SERVICE: &str = "startup_latency_s.p99";
 const WIDTH: u32 = 900;
+/// A line or Pareto chart's y axis reaches this far above its highest value, so that its
+/// legend (upper right) covers no data.
+const HEADROOM: f64 = 1.5;
 const CAPTION: (&str, u32) = ("sans-serif", 20);
 const LABELS: (&str, u32) = ("sans-serif", 15);
 const DESC: (&str, u32) = ("sans-serif", 16);
 const GREY: RGBColor = RGBColor(150, 150, 150);
-/// Pareto points are all labelled up to this many variants; beyond, only the frontier's.
-const LABEL_ALL_UP_TO: usize = 30;
 
 /// A key metric of one variant: the mean over its seeds and, where the runs measured the
 /// metric itself (not a sum of metrics), its spread.
@@ -221,18 +222,13 @@ pub(crate) fn caption(grid: &Grid, outcome: &Outcome, chart: &Chart) -> String {
     };
     if chart.file == PARETO {
         let labels: Vec<&str> = varied.iter().map(|&a| short(&axes[a].key)).collect();
-        let some = if run_points(outcome).0.len() > LABEL_ALL_UP_TO {
-            " (labels on the frontier only)"
-        } else {
-            ""
-        };
         let ringed = if ring {
             format!("; the ringed point is {marked}")
         } else {
             String::new()
         };
         return format!(
-            "Each point is a variant, labelled {}{some}: further right keeps more idle ENIs (cost), \
+            "Each point is a variant, labelled {} where labels fit: further right keeps more idle ENIs (cost), \
              higher waits longer at p99 (service); the step line joins the variants no other beats \
              on both{ringed}.",
             labels.join(",")
@@ -407,7 +403,7 @@ fn heatmap(
             .map_err(|e| e.to_string())?;
         let (px, py) = chart.plotting_area().get_pixel_range();
         let cell_px = ((px.end - px.start) / nx as i32).min((py.end - py.start) / ny as i32);
-        let font = (cell_px / 4).clamp(0, 14);
+        let font = (cell_px / 4).clamp(0, 17);
         for (&(cx, cy, v), value) in cells.iter().zip(&values) {
             let at = (cx as f64, cy as f64);
             if grid.variants[v].skipped.is_some() {
@@ -423,15 +419,21 @@ fn heatmap(
         }
         let chosen = singled_out(outcome).map(|s| s.0);
         if let Some(&(cx, cy, _)) = cells.iter().find(|c| chosen == Some(c.2)) {
+            // Black with a white inner edge: seen on the lightest and the darkest cell.
             let (x0, y0) = (cx as f64, cy as f64);
-            let ring = Rectangle::new(
-                [(x0 + 0.03, y0 + 0.03), (x0 + 0.97, y0 + 0.97)],
-                BLUE_.stroke_width(5),
-            );
-            chart
-                .plotting_area()
-                .draw(&ring)
-                .map_err(|e| e.to_string())?;
+            for (inset, color, width) in [(0.03, BLACK, 5), (0.06, WHITE, 2)] {
+                let ring = Rectangle::new(
+                    [
+                        (x0 + inset, y0 + inset),
+                        (x0 + 1.0 - inset, y0 + 1.0 - inset),
+                    ],
+                    color.stroke_width(width),
+                );
+                chart
+                    .plotting_area()
+                    .draw(&ring)
+                    .map_err(|e| e.to_string())?;
+            }
         }
         root.present().map_err(|e| e.to_string())?;
     }
@@ -518,13 +520,27 @@ fn x_positions(axis: &Axis) -> (Vec<f64>, String) {
     )
 }
 
-/// Every `step`-th position, sorted, at most a dozen: the ticks of a line chart.
+/// The ticks of a line chart: the swept values themselves, up to a dozen; beyond, round
+/// numbers (1, 2 or 5 times a power of ten apart) across their span.
 fn ticks(positions: &[f64]) -> Vec<f64> {
     let mut sorted = positions.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.dedup();
-    let step = sorted.len().div_ceil(12).max(1);
-    sorted.into_iter().step_by(step).collect()
+    let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else {
+        return sorted;
+    };
+    if sorted.len() <= 12 {
+        return sorted;
+    }
+    let raw = (hi - lo) / 8.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String, String> {
@@ -549,7 +565,7 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
         .map(|p| p.2.map_or(p.1, |b| b.1))
         .fold(0.0, f64::max);
     let (per, unit) = scale(key.unit, top);
-    let y_max = if top > 0.0 { top / per * 1.3 } else { 1.0 };
+    let y_max = if top > 0.0 { top / per * HEADROOM } else { 1.0 };
     let (x_lo, x_hi) = if categorical {
         (-0.5, xs.len() as f64 - 0.5)
     } else {
@@ -651,17 +667,22 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
                 .label("skipped")
                 .legend(|(x, y)| Cross::new((x + 9, y), 5, GREY.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(LABELS)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+/// The legend, in the upper right that [`HEADROOM`] keeps clear of data.
+fn legend<X: Ranged, Y: Ranged>(chart: &mut Plot<X, Y>) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(LABELS)
+        .background_style(WHITE)
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 /// The points of the Pareto chart: (idle ENI-hours, p99 latency) of every variant that ran
@@ -702,8 +723,32 @@ pub(crate) fn frontier(points: &[(f64, f64)]) -> Vec<usize> {
     out
 }
 
-/// A padded range around `values`, from 0 at the lowest.
-fn span(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+/// Which points get their label: in `priority` order, each whose label would overlap no
+/// label already placed. Labels sit up and right of their point, as drawn.
+fn uncrowded(pixels: &[(i32, i32)], labels: &[String], priority: &[usize]) -> Vec<bool> {
+    const CHAR_PX: i32 = 7; // 14 px sans-serif, scaled as plotters draws it
+    const HEIGHT_PX: i32 = 14;
+    let mut shown = vec![false; pixels.len()];
+    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+    for &i in priority {
+        if shown[i] {
+            continue;
+        }
+        let (x, y) = (pixels[i].0 + 8, pixels[i].1 - 18);
+        let b = (x, y, x + CHAR_PX * labels[i].len() as i32, y + HEIGHT_PX);
+        if placed
+            .iter()
+            .all(|a| b.0 >= a.2 || a.0 >= b.2 || b.1 >= a.3 || a.1 >= b.3)
+        {
+            placed.push(b);
+            shown[i] = true;
+        }
+    }
+    shown
+}
+
+/// A padded range around `values`, from 0 at the lowest; `top` more of the span above.
+fn span(values: impl Iterator<Item = f64> + Clone, top: f64) -> (f64, f64) {
     let lo = values.clone().fold(f64::INFINITY, f64::min);
     let hi = values.fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() {
@@ -714,7 +759,7 @@ fn span(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     } else {
         hi.abs().max(1.0) * 0.1
     };
-    ((lo - pad).max(0.0), hi + 2.0 * pad)
+    ((lo - pad).max(0.0), hi + pad + (hi - lo) * top)
 }
 
 fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
@@ -722,18 +767,22 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
     let front = frontier(&points);
     let max_service = points.iter().map(|p| p.1).fold(0.0, f64::max);
     let (per, unit) = scale("s", max_service);
-    let (x_lo, x_hi) = span(points.iter().map(|p| p.0));
-    let (y_lo, y_hi) = span(points.iter().map(|p| p.1 / per));
-    let label_all = points.len() <= LABEL_ALL_UP_TO;
+    let (x_lo, x_hi) = span(points.iter().map(|p| p.0), 0.1);
+    let (y_lo, y_hi) = span(points.iter().map(|p| p.1 / per), HEADROOM - 1.0);
     let varied = varied(grid);
-    let label = |i: usize| {
-        let choice = &grid.variants[variants[i]].choice;
-        let texts: Vec<&str> = varied
-            .iter()
-            .map(|&a| grid.settings.axes[a].values[choice[a]].text.as_str())
-            .collect();
-        texts.join(",")
-    };
+    let labels: Vec<String> = variants
+        .iter()
+        .map(|&v| {
+            let choice = &grid.variants[v].choice;
+            let texts: Vec<&str> = varied
+                .iter()
+                .map(|&a| grid.settings.axes[a].values[choice[a]].text.as_str())
+                .collect();
+            texts.join(",")
+        })
+        .collect();
+    let chosen = singled_out(outcome)
+        .and_then(|(v, name)| Some((variants.iter().position(|&w| w == v)?, name)));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 520)).into_drawing_area();
@@ -770,6 +819,17 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
             .label("frontier")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], GREEN_.stroke_width(2)));
         let font = ("sans-serif", 14).into_font().color(&RGBColor(60, 60, 60));
+        let priority: Vec<usize> = chosen
+            .map(|c| c.0)
+            .into_iter()
+            .chain(front.iter().copied())
+            .chain(0..points.len())
+            .collect();
+        let pixels: Vec<(i32, i32)> = points
+            .iter()
+            .map(|p| chart.backend_coord(&(p.0, p.1 / per)))
+            .collect();
+        let shown = uncrowded(&pixels, &labels, &priority);
         for meets in [true, false] {
             let group: Vec<usize> = (0..points.len())
                 .filter(|&i| outcome.variants[variants[i]].meets == meets)
@@ -778,18 +838,21 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
                 continue;
             }
             let drawn = group.into_iter().map(|i| {
-                let shown = label_all || front.contains(&i);
-                let text = if shown { label(i) } else { String::new() };
+                let text = if shown[i] {
+                    labels[i].clone()
+                } else {
+                    String::new()
+                };
                 let color = if meets { BLUE_.filled() } else { GREY.filled() };
                 EmptyElement::at((points[i].0, points[i].1 / per))
                     + Circle::new((0, 0), 4, color)
                     + Text::new(text, (8, -18), font.clone())
             });
             let color = if meets { BLUE_ } else { GREY };
-            let name = if meets {
-                "meets the targets"
-            } else {
-                "misses a target"
+            let name = match (meets, grid.settings.targets.is_empty()) {
+                (true, true) => "variant",
+                (true, false) => "meets the targets",
+                (false, _) => "misses a target",
             };
             chart
                 .draw_series(drawn)
@@ -797,10 +860,7 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 9, y), 4, color.filled()));
         }
-        let chosen = singled_out(outcome);
-        if let Some((i, name)) =
-            chosen.and_then(|(v, name)| Some((variants.iter().position(|&w| w == v)?, name)))
-        {
+        if let Some((i, name)) = chosen {
             chart
                 .draw_series([Circle::new(
                     (points[i].0, points[i].1 / per),
@@ -811,14 +871,7 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
                 .label(name)
                 .legend(|(x, y)| Circle::new((x + 9, y), 5, RED_.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(LABELS)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)

@@ -11,7 +11,7 @@ use std::fmt::Write;
 /// Beyond this many variants the table stops; variants.csv has them all.
 const MAX_ROWS: usize = 2000;
 
-const SWEEP_STYLE: &str = "table.all th,table.all td{padding:2px .7em;border-bottom:1px solid #eee}\
+const SWEEP_STYLE: &str = ".scroll{overflow-x:auto}table.all{font-size:.9em}table.all th,table.all td{padding:2px .7em;border-bottom:1px solid #eee}\
 table.all thead th{color:#222;font-weight:bold;vertical-align:bottom}\
 td{white-space:nowrap}tr.skip td{color:#999}td.why{text-align:left;white-space:normal}tr.rec td{background:#eef5fb}\
 figcaption{color:#444}svg{max-width:100%;height:auto}.ok{color:#176617}";
@@ -181,7 +181,7 @@ fn variants(o: &mut String, grid: &Grid, outcome: &Outcome) {
     };
     let _ = write!(
         o,
-        "<section><h2>All variants{spread}</h2><table class=\"all\"><thead><tr><th>#</th>"
+        "<section><h2>All variants{spread}</h2><div class=\"scroll\"><table class=\"all\"><thead><tr><th>#</th>"
     );
     for a in axes {
         let _ = write!(o, "<th>{}</th>", esc(&a.key));
@@ -219,7 +219,7 @@ fn variants(o: &mut String, grid: &Grid, outcome: &Outcome) {
         }
         o.push_str("</tr>\n");
     }
-    o.push_str("</table>");
+    o.push_str("</table></div>");
     if grid.variants.len() > MAX_ROWS {
         let _ = write!(
             o,
