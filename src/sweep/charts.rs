@@ -164,9 +164,9 @@ pub(crate) fn slice_note(grid: &Grid, outcome: &Outcome) -> Option<String> {
         .map(|&a| format!("{}={}", short(&axes[a].key), axes[a].values[at[a]].text))
         .collect();
     let whose = if outcome.ranking.is_empty() {
-        "the closest miss's"
+        "as in the closest miss"
     } else {
-        "the recommended variant's"
+        "as in the recommended variant"
     };
     Some(format!("at {} ({whose})", values.join(", ")))
 }
@@ -422,11 +422,11 @@ fn heatmap(
             // Black with a white inner edge: seen on the lightest and the darkest cell.
             let (x0, y0) = (cx as f64, cy as f64);
             for (inset, color, width) in [(0.03, BLACK, 5), (0.06, WHITE, 2)] {
-                let ring = Rectangle::new(
-                    [
-                        (x0 + inset, y0 + inset),
-                        (x0 + 1.0 - inset, y0 + 1.0 - inset),
-                    ],
+                // A path, not a rectangle: the SVG backend draws rectangles' edges 1 px wide.
+                let (a, b) = (inset, 1.0 - inset);
+                let corners = [(a, a), (b, a), (b, b), (a, b), (a, a)];
+                let ring = PathElement::new(
+                    corners.map(|(dx, dy)| (x0 + dx, y0 + dy)).to_vec(),
                     color.stroke_width(width),
                 );
                 chart
@@ -543,12 +543,19 @@ fn ticks(positions: &[f64]) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
+/// A variant on a line chart: where it sits, its mean and the spread of its seeds.
+struct LinePoint {
+    x: f64,
+    mean: f64,
+    band: Option<(f64, f64)>,
+    variant: usize,
+}
+
 fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String, String> {
     let ax = &grid.settings.axes[axis];
     let categorical = ax.values.iter().any(|v| v.number.is_none());
     let (xs, x_desc) = x_positions(ax);
-    // (x, mean, band, variant), by x
-    let mut points: Vec<(f64, f64, Option<(f64, f64)>, usize)> = Vec::new();
+    let mut points: Vec<LinePoint> = Vec::new();
     let mut skipped: Vec<f64> = Vec::new();
     for (i, v) in grid.variants.iter().enumerate() {
         let x = xs[v.choice[axis]];
@@ -556,13 +563,18 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
             skipped.push(x);
         } else if let Some(f) = figure(&outcome.variants[i], key.metric) {
             let band = f.spread.filter(|s| s.n > 1).map(|s| (s.min, s.max));
-            points.push((x, f.mean, band, i));
+            points.push(LinePoint {
+                x,
+                mean: f.mean,
+                band,
+                variant: i,
+            });
         }
     }
-    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.3.cmp(&b.3)));
+    points.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.variant.cmp(&b.variant)));
     let top = points
         .iter()
-        .map(|p| p.2.map_or(p.1, |b| b.1))
+        .map(|p| p.band.map_or(p.mean, |b| b.1))
         .fold(0.0, f64::max);
     let (per, unit) = scale(key.unit, top);
     let y_max = if top > 0.0 { top / per * HEADROOM } else { 1.0 };
@@ -610,7 +622,7 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
             .map_err(|e| e.to_string())?;
         let banded: Vec<(f64, (f64, f64))> = points
             .iter()
-            .filter_map(|p| p.2.map(|b| (p.0, b)))
+            .filter_map(|p| p.band.map(|b| (p.x, b)))
             .collect();
         if banded.len() > 1 {
             let outline: Vec<(f64, f64)> = banded
@@ -633,7 +645,7 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
         };
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|p| (p.0, p.1 / per)),
+                points.iter().map(|p| (p.x, p.mean / per)),
                 BLUE_.stroke_width(2),
             ))
             .map_err(|e| e.to_string())?
@@ -643,15 +655,15 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
             .draw_series(
                 points
                     .iter()
-                    .map(|p| Circle::new((p.0, p.1 / per), 3, BLUE_.filled())),
+                    .map(|p| Circle::new((p.x, p.mean / per), 3, BLUE_.filled())),
             )
             .map_err(|e| e.to_string())?;
         let chosen = singled_out(outcome);
         if let Some((p, name)) =
-            chosen.and_then(|(v, name)| Some((points.iter().find(|p| p.3 == v)?, name)))
+            chosen.and_then(|(v, name)| Some((points.iter().find(|p| p.variant == v)?, name)))
         {
             chart
-                .draw_series([Circle::new((p.0, p.1 / per), 8, RED_.stroke_width(2))])
+                .draw_series([Circle::new((p.x, p.mean / per), 8, RED_.stroke_width(2))])
                 .map_err(|e| e.to_string())?
                 .label(name)
                 .legend(|(x, y)| Circle::new((x + 9, y), 5, RED_.stroke_width(2)));
@@ -875,4 +887,287 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::sweep::outcome::Miss;
+    use crate::sweep::{Settings, Variant};
+    use std::collections::BTreeMap;
+
+    /// A grid over `axes` (`key=spec`), first axis slowest, with the listed variants skipped.
+    pub(crate) fn grid(axes: &[&str], seeds: u32, skipped: &[usize]) -> Grid {
+        let axes: Vec<Axis> = axes.iter().map(|a| Axis::parse(a).unwrap()).collect();
+        let sizes: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+        let variants = (0..sizes.iter().product())
+            .map(|mut i: usize| {
+                let index = i;
+                let mut choice = vec![0; sizes.len()];
+                for (slot, size) in choice.iter_mut().zip(&sizes).rev() {
+                    *slot = i % size;
+                    i /= size;
+                }
+                let skipped = skipped
+                    .contains(&index)
+                    .then(|| "min_warm > max_warm".into());
+                Variant { choice, skipped }
+            })
+            .collect();
+        Grid {
+            name: "tune".into(),
+            seed: 7,
+            settings: Settings {
+                axes,
+                seeds: Some(seeds),
+                targets: vec![],
+                minimize: None,
+            },
+            variants,
+        }
+    }
+
+    /// Every run variant measured by `values(variant)`: per metric, its value in each seed.
+    pub(crate) fn outcome(
+        grid: &Grid,
+        values: impl Fn(usize) -> Vec<(&'static str, Vec<f64>)>,
+        ranking: Vec<usize>,
+    ) -> Outcome {
+        let variants = grid
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if v.skipped.is_some() {
+                    return VariantOutcome::default();
+                }
+                let spreads: BTreeMap<String, Spread> = values(i)
+                    .into_iter()
+                    .map(|(m, seeds)| (m.to_string(), Spread::of(&seeds).unwrap()))
+                    .collect();
+                VariantOutcome {
+                    runs: grid.seeds() as usize,
+                    spreads,
+                    misses: vec![],
+                    meets: ranking.contains(&i),
+                }
+            })
+            .collect();
+        Outcome {
+            columns: vec![],
+            variants,
+            ranking,
+            closest_miss: None,
+        }
+    }
+
+    /// p99 = 10 + variant, idle hours = 2 x variant, calls 3 + 4 per variant.
+    pub(crate) fn plain(i: usize) -> Vec<(&'static str, Vec<f64>)> {
+        let i = i as f64;
+        vec![
+            (SERVICE, vec![10.0 + i]),
+            (COST, vec![2.0 * i]),
+            ("api.calls.CreateNetworkInterface", vec![3.0]),
+            ("api.calls.AttachNetworkInterface", vec![4.0]),
+        ]
+    }
+
+    fn chart<'a>(charts: &'a [Chart], file: &str) -> &'a str {
+        &charts
+            .iter()
+            .find(|c| c.file == file)
+            .unwrap_or_else(|| panic!("no {file}"))
+            .svg
+    }
+
+    /// The texts of an SVG, one per `<text>` element.
+    fn texts(svg: &str) -> Vec<&str> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').map(|(_, rest)| rest))
+            .filter_map(|t| t.split("</text>").next())
+            .map(str::trim)
+            .collect()
+    }
+
+    #[test]
+    fn the_frontier_is_the_points_no_other_beats_on_both() {
+        let points = [
+            (1.0, 5.0),
+            (2.0, 3.0),
+            (2.0, 4.0), // (2, 3) beats it
+            (3.0, 3.0), // (2, 3) beats it
+            (4.0, 1.0),
+            (5.0, 2.0), // (4, 1) beats it
+            (1.0, 5.0), // equal to the first: both stay
+            (0.5, 6.0),
+        ];
+        assert_eq!(frontier(&points), [7, 0, 6, 1, 4]);
+        assert_eq!(frontier(&[]), Vec::<usize>::new());
+        assert_eq!(frontier(&[(3.0, 3.0), (1.0, 1.0)]), [1]);
+    }
+
+    #[test]
+    fn a_2d_sweep_draws_labelled_heatmaps_with_the_skipped_cell_and_the_recommendation() {
+        // min_warm 0..2 x max_warm 1,2; variant 4 (min_warm=2, max_warm=1) is skipped.
+        let g = grid(&["policy.min_warm=0..2", "policy.max_warm=1,2"], 1, &[4]);
+        let o = outcome(&g, plain, vec![3, 1]);
+        let charts = render(&g, &o).unwrap();
+        let files: Vec<&str> = charts.iter().map(|c| c.file).collect();
+        assert_eq!(
+            files,
+            [
+                "heatmap-startup_latency_s.p99.svg",
+                "heatmap-pool.idle_eni_hours.svg",
+                "heatmap-api.calls.svg",
+                "heatmap-api.throttled.svg",
+                "heatmap-churn.enis_created.svg",
+                "heatmap-pods.failed_scheduling.svg",
+                "pareto.svg",
+            ]
+        );
+        let p99 = chart(&charts, "heatmap-startup_latency_s.p99.svg");
+        assert!(p99.starts_with("<svg") && p99.trim_end().ends_with("</svg>"));
+        let t = texts(p99);
+        for expected in [
+            "p99 start-up latency (s)",
+            "policy.min_warm",
+            "policy.max_warm",
+            "10",
+            "11",
+            "12",
+            "13",
+            "15",
+            "skipped",
+        ] {
+            assert!(t.contains(&expected), "{expected} not in {t:?}");
+        }
+        assert!(!t.contains(&"14"), "the skipped variant has no value");
+        // One outline, around the recommended cell (variant 3: min_warm=1, max_warm=2).
+        assert_eq!(p99.matches("stroke-width=\"5\"").count(), 1);
+        // The sum of the calls: 3 + 4.
+        assert!(texts(chart(&charts, "heatmap-api.calls.svg")).contains(&"7"));
+        // Nothing measured: every cell says so.
+        let throttled = texts(chart(&charts, "heatmap-api.throttled.svg"));
+        assert_eq!(throttled.iter().filter(|t| **t == "n/a").count(), 5);
+        let again = render(&g, &o).unwrap();
+        assert!(charts.iter().zip(&again).all(|(a, b)| a.svg == b.svg));
+    }
+
+    #[test]
+    fn a_1d_sweep_draws_lines_with_the_seed_band_on_a_duration_axis() {
+        let g = grid(&["policy.release_interval=30s..3m30s/1m"], 2, &[]);
+        let o = outcome(
+            &g,
+            |i| {
+                vec![
+                    (COST, vec![i as f64, i as f64 + 2.0]),
+                    (SERVICE, vec![4.0, 6.0]),
+                ]
+            },
+            vec![0],
+        );
+        let charts = render(&g, &o).unwrap();
+        assert_eq!(charts.len(), 7);
+        let idle = chart(&charts, "line-pool.idle_eni_hours.svg");
+        let t = texts(idle);
+        // 3m30s is over three minutes: the axis is in minutes, ticked at the swept values.
+        for expected in ["policy.release_interval (min)", "0.5", "1.5", "2.5", "3.5"] {
+            assert!(t.contains(&expected), "{expected} not in {t:?}");
+        }
+        assert!(t.contains(&"lowest to highest seed"));
+        assert_eq!(idle.matches("<polygon").count(), 1, "one band");
+        // A sum has no band.
+        assert_eq!(
+            chart(&charts, "line-api.calls.svg")
+                .matches("<polygon")
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_1d_sweep_of_words_is_categorical() {
+        let g = grid(&["policy.release=slow,quick"], 1, &[]);
+        let o = outcome(&g, plain, vec![]);
+        let charts = render(&g, &o).unwrap();
+        let t = texts(chart(&charts, "line-startup_latency_s.p99.svg"));
+        assert!(t.contains(&"slow") && t.contains(&"quick"), "{t:?}");
+        assert!(t.contains(&"policy.release"));
+    }
+
+    #[test]
+    fn a_3d_sweep_slices_the_heatmaps_at_the_recommended_values() {
+        let g = grid(
+            &[
+                "policy.min_warm=0,1",
+                "policy.max_warm=1,2",
+                "policy.release=slow,quick",
+            ],
+            1,
+            &[],
+        );
+        // Variant 5: min_warm=1, max_warm=1, release=quick.
+        let o = outcome(&g, plain, vec![5]);
+        let charts = render(&g, &o).unwrap();
+        let t = texts(chart(&charts, "heatmap-startup_latency_s.p99.svg"));
+        assert!(
+            t.contains(
+                &"p99 start-up latency (s), at release=quick (as in the recommended variant)"
+            ),
+            "{t:?}"
+        );
+        // The release=quick variants are the odd ones: p99 11, 13, 15, 17.
+        for (value, shown) in [("11", true), ("13", true), ("15", true), ("17", true)] {
+            assert_eq!(t.contains(&value), shown, "{value}");
+        }
+        for value in ["10", "12", "14", "16"] {
+            assert!(!t.contains(&value), "{value} is of release=slow");
+        }
+        let note = caption(&g, &o, &charts[0]);
+        assert!(note.contains("at release=quick"), "{note}");
+    }
+
+    #[test]
+    fn the_pareto_chart_labels_and_rings_the_closest_miss_when_nothing_meets() {
+        let g = grid(&["policy.min_warm=0..2"], 1, &[]);
+        let mut o = outcome(&g, plain, vec![]);
+        o.closest_miss = Some(Miss {
+            variant: 1,
+            targets: vec![],
+        });
+        let charts = render(&g, &o).unwrap();
+        let t = texts(chart(&charts, "pareto.svg"));
+        for expected in [
+            "0",
+            "1",
+            "2",
+            "closest miss",
+            "frontier",
+            "idle ENI-hours (cost)",
+        ] {
+            assert!(t.contains(&expected), "{expected} not in {t:?}");
+        }
+        assert!(caption(&g, &o, &charts[6]).contains("the ringed point is the closest miss"));
+    }
+
+    #[test]
+    fn numbers_read_short_and_ticks_round() {
+        for (v, text) in [
+            (0.0, "0"),
+            (1234.4, "1234"),
+            (12.34, "12.3"),
+            (1.5, "1.5"),
+            (0.1234, "0.123"),
+            (2.0, "2"),
+            (-0.0001, "0"),
+        ] {
+            assert_eq!(fmt_value(v), text);
+        }
+        assert_eq!(ticks(&[4.0, 1.0, 2.0]), [1.0, 2.0, 4.0]);
+        let many: Vec<f64> = (1..=20).map(|i| i as f64 * 0.5).collect();
+        assert_eq!(ticks(&many), [2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(scale("s", 240.0), (60.0, "min"));
+        assert_eq!(scale("s", 30.0), (1.0, "s"));
+    }
 }

@@ -229,3 +229,65 @@ fn variants(o: &mut String, grid: &Grid, outcome: &Outcome) {
     }
     o.push_str("</section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::charts::render;
+    use crate::sweep::charts::tests::{grid, outcome, plain};
+    use crate::sweep::outcome::Miss;
+    use crate::sweep::target::Target;
+
+    #[test]
+    fn the_page_holds_the_recommendation_every_chart_and_every_variant() {
+        let g = grid(&["policy.min_warm=0..2", "policy.max_warm=1,2"], 2, &[4]);
+        let o = outcome(
+            &g,
+            |i| vec![("startup_latency_s.p99", vec![4.0, 6.0 + i as f64])],
+            vec![3, 1],
+        );
+        let charts = render(&g, &o).unwrap();
+        let page = report_html(&g, &o, &charts);
+        for expected in [
+            "<h1>enisim sweep: tune</h1>",
+            "6 variants (1 skipped) &times; 2 seed(s): 10 runs.",
+            "<th>policy.max_warm</th><td>1, 2</td>",
+            "<th>seeds</th><td>2 (7 to 8)</td>",
+            "Recommended: <b>min_warm=1,max_warm=2</b>",
+            "<th>recommended<br>min_warm=1,max_warm=2</th><th>runner-up<br>min_warm=0,max_warm=2</th>",
+            // Variant 3 over seeds 4 and 9: mean 6.5, half-interval 12.706 x 2.5 = 31.8.
+            "<td>6.5 &plusmn; 31.8</td>",
+            "skipped: min_warm &gt; max_warm",
+        ] {
+            assert!(page.contains(expected), "{expected} not in the page");
+        }
+        for c in &charts {
+            assert!(page.contains(&c.svg), "{}", c.file);
+        }
+        assert!(page.contains("darker is higher, the outlined cell is the recommendation"));
+        for fetched in ["<script", "<link", "src=", "url(", "@import"] {
+            assert!(!page.contains(fetched), "{fetched}");
+        }
+        assert_eq!(page, report_html(&g, &o, &charts));
+    }
+
+    #[test]
+    fn with_nothing_meeting_the_targets_the_page_names_the_closest_miss() {
+        let mut g = grid(&["policy.min_warm=0..2"], 1, &[]);
+        g.settings.targets = vec![Target::parse("startup_latency_s.p99<=5").unwrap()];
+        let mut o = outcome(&g, plain, vec![]);
+        o.closest_miss = Some(Miss {
+            variant: 0,
+            targets: vec![(0, 10.0, 1.0)],
+        });
+        let page = report_html(&g, &o, &render(&g, &o).unwrap());
+        assert!(
+            page.contains(
+                "Closest: <b>min_warm=0</b>, which misses startup_latency_s.p99&lt;=5 (worst seed 10, 100% off)."
+            ),
+            "{page}"
+        );
+        assert!(page.contains("<th>closest miss<br>min_warm=0</th>"));
+        assert!(page.contains("<th>targets (every seed)</th><td>startup_latency_s.p99&lt;=5</td>"));
+    }
+}

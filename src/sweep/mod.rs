@@ -9,7 +9,7 @@
 //! - [`outcome`]: per-variant figures, which variants meet the targets, the recommendation.
 //! - [`files`]: sweep.csv, variants.csv, sweep.json, and reading shards back for a merge.
 //! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart.
-//! - [`html`]: report.html.
+//! - [`html`]: the report.html page.
 
 pub mod charts;
 pub mod files;
