@@ -22,11 +22,12 @@ struct Line {
     value: fn(&SampleRow) -> f64,
 }
 
-const BLUE_: RGBColor = RGBColor(31, 119, 180);
-const ORANGE: RGBColor = RGBColor(255, 127, 14);
-const GREEN_: RGBColor = RGBColor(44, 160, 44);
-const RED_: RGBColor = RGBColor(214, 39, 40);
-const PURPLE: RGBColor = RGBColor(148, 103, 189);
+/// The palette every chart shares (matplotlib's defaults, told apart by most readers).
+pub(crate) const BLUE_: RGBColor = RGBColor(31, 119, 180);
+pub(crate) const ORANGE: RGBColor = RGBColor(255, 127, 14);
+pub(crate) const GREEN_: RGBColor = RGBColor(44, 160, 44);
+pub(crate) const RED_: RGBColor = RGBColor(214, 39, 40);
+pub(crate) const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
 /// The charts every run gets.
 pub fn render(samples: &[SampleRow]) -> io::Result<Vec<Chart>> {
@@ -88,10 +89,19 @@ fn line(label: &'static str, color: RGBColor, value: fn(&SampleRow) -> f64) -> L
 /// Hours, when the run is long enough for them to read well; else minutes.
 fn time_axis(samples: &[SampleRow]) -> (f64, &'static str) {
     let end_s = samples.last().map_or(0.0, |r| r.time.as_secs_f64());
-    if end_s >= 3.0 * 3600.0 {
-        (3600.0, "time (h)")
+    match time_scale(end_s) {
+        (per, "h") => (per, "time (h)"),
+        (per, _) => (per, "time (min)"),
+    }
+}
+
+/// Seconds per unit and the unit's name to show times up to `max_s` in: hours from three
+/// hours up, else minutes.
+pub(crate) fn time_scale(max_s: f64) -> (f64, &'static str) {
+    if max_s >= 3.0 * 3600.0 {
+        (3600.0, "h")
     } else {
-        (60.0, "time (min)")
+        (60.0, "min")
     }
 }
 

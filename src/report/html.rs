@@ -6,7 +6,7 @@ use super::summary::Summary;
 use std::fmt::Write;
 
 /// Escapes text for HTML.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -14,7 +14,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A table of (label, value) rows under a heading.
-fn table(out: &mut String, heading: &str, rows: &[(&str, String)]) {
+pub(crate) fn table(out: &mut String, heading: &str, rows: &[(&str, String)]) {
     let _ = write!(out, "<section><h2>{}</h2><table>", esc(heading));
     for (label, value) in rows {
         let _ = write!(
@@ -27,7 +27,8 @@ fn table(out: &mut String, heading: &str, rows: &[(&str, String)]) {
     out.push_str("</table></section>\n");
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:960px;color:#222}\
+/// The pages' style sheet.
+pub(crate) const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:960px;color:#222}\
 h1{font-size:1.5em}h2{font-size:1.1em;margin:1.2em 0 .4em}\
 .grid{display:flex;flex-wrap:wrap;gap:0 2em}section{min-width:280px}\
 table{border-collapse:collapse}th{text-align:left;font-weight:normal;color:#555;padding:2px 1em 2px 0}\

@@ -9,10 +9,12 @@
 //! - [`outcome`]: per-variant figures, which variants meet the targets, the recommendation.
 //! - [`files`]: sweep.csv, variants.csv, sweep.json, and reading shards back for a merge.
 //! - [`result`]: a sweep's folder, whole or one shard's, and the merge of shards.
-//! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart, report.html.
+//! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart.
+//! - [`html`]: the report.html page.
 
 pub mod charts;
 pub mod files;
+pub mod html;
 pub mod metrics;
 pub mod outcome;
 pub mod result;

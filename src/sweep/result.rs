@@ -23,7 +23,7 @@ pub fn write_whole(dir: &Path, grid: &Grid, rows: &[RunRow]) -> io::Result<Outco
     }
     fs::write(
         dir.join("report.html"),
-        super::charts::report_html(grid, &outcome, &charts),
+        super::html::report_html(grid, &outcome, &charts),
     )?;
     fs::write(
         dir.join("sweep.json"),
