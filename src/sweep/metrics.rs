@@ -43,6 +43,16 @@ pub fn flatten_json(value: &Value) -> Metrics {
 }
 
 fn walk(value: &Value, prefix: &str, out: &mut Metrics) {
+    leaves(value, prefix, &mut |name, leaf| {
+        if let Some(x) = leaf.as_f64() {
+            out.insert(name, x);
+        }
+    });
+}
+
+/// Calls `f` with the dotted name and value of every leaf under `value` (objects are walked,
+/// anything else is a leaf).
+fn leaves(value: &Value, prefix: &str, f: &mut impl FnMut(String, &Value)) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
@@ -51,15 +61,10 @@ fn walk(value: &Value, prefix: &str, out: &mut Metrics) {
                 } else {
                     format!("{prefix}.{k}")
                 };
-                walk(v, &name, out);
+                leaves(v, &name, f);
             }
         }
-        Value::Number(n) => {
-            if let Some(x) = n.as_f64() {
-                out.insert(prefix.to_string(), x);
-            }
-        }
-        _ => {}
+        leaf => f(prefix.to_string(), leaf),
     }
 }
 
@@ -115,22 +120,11 @@ impl Known {
 
 /// Every leaf name under `value`, numbers and nulls alike.
 fn names(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let name = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                names(v, &name, out);
-            }
+    leaves(value, prefix, &mut |name, leaf| {
+        if leaf.is_number() || leaf.is_null() {
+            out.insert(name);
         }
-        Value::Number(_) | Value::Null => {
-            out.insert(prefix.to_string());
-        }
-        _ => {}
-    }
+    });
 }
 
 /// The value of `metric` in a run that lacks it: zero for a count in a map of counts, else
