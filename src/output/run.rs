@@ -41,10 +41,7 @@ fn write_run(
     let mut summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
     let samples = files.finish().map_err(io)?;
     let charts = charts::render(&samples).map_err(io)?;
-    fs::create_dir_all(dir.join("charts")).map_err(io)?;
-    for chart in &charts {
-        fs::write(dir.join("charts").join(chart.file), &chart.svg).map_err(io)?;
-    }
+    charts::write_all(dir, &charts).map_err(io)?;
     fs::write(dir.join("report.html"), html::render(&summary, &charts)).map_err(io)?;
     summary.files = out.staged_files()?;
     summary

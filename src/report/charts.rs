@@ -3,12 +3,14 @@
 
 use super::rows::SampleRow;
 use plotters::prelude::*;
+use std::fs;
 use std::io;
+use std::path::Path;
 
 /// One chart, ready to write as `charts/<file>` or to inline in report.html.
 pub struct Chart {
     /// File name under `charts/`.
-    pub file: &'static str,
+    pub file: String,
     /// What it shows.
     pub title: &'static str,
     /// The SVG document.
@@ -28,6 +30,16 @@ pub(crate) const ORANGE: RGBColor = RGBColor(255, 127, 14);
 pub(crate) const GREEN_: RGBColor = RGBColor(44, 160, 44);
 pub(crate) const RED_: RGBColor = RGBColor(214, 39, 40);
 pub(crate) const PURPLE: RGBColor = RGBColor(148, 103, 189);
+
+/// Writes `charts` as `charts/<file>` under `dir`: every command's charts go the same way.
+pub fn write_all(dir: &Path, charts: &[Chart]) -> io::Result<()> {
+    let folder = dir.join("charts");
+    fs::create_dir_all(&folder)?;
+    for chart in charts {
+        fs::write(folder.join(&chart.file), &chart.svg)?;
+    }
+    Ok(())
+}
 
 /// The charts every run gets.
 pub fn render(samples: &[SampleRow]) -> io::Result<Vec<Chart>> {
@@ -73,7 +85,11 @@ pub fn render(samples: &[SampleRow]) -> io::Result<Vec<Chart>> {
         .into_iter()
         .map(|(file, title, y_label, lines)| {
             let svg = draw(samples, title, y_label, &lines).map_err(io::Error::other)?;
-            Ok(Chart { file, title, svg })
+            Ok(Chart {
+                file: file.to_string(),
+                title,
+                svg,
+            })
         })
         .collect()
 }

@@ -140,6 +140,8 @@ pub struct DelaySummary {
 pub struct ApiSummary {
     /// Calls per API.
     pub calls: BTreeMap<String, u64>,
+    /// Calls of every API together: the VPC load a tuner compares across settings.
+    pub calls_total: u64,
     /// Failed calls per error code.
     pub errors: BTreeMap<String, u64>,
     /// Calls refused by a rate limit.

@@ -118,6 +118,7 @@ impl Simulation<'_> {
                         )
                     })
                     .collect(),
+                calls_total: m.api_calls.values().sum(),
                 errors: m
                     .api_errors
                     .iter()

@@ -3,8 +3,8 @@
 //! with plotters' SVG backend and no font files, so a sweep's charts are byte-identical
 //! anywhere.
 
-use super::metrics::Spread;
-use super::outcome::{Outcome, VariantOutcome};
+use super::metrics::{KeyMetric, KEY_METRICS};
+use super::outcome::Outcome;
 use super::spec::Axis;
 use super::Grid;
 use crate::report::charts::{time_scale, Chart, BLUE_, GREEN_, RED_};
@@ -14,43 +14,15 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::io;
 use std::ops::Range;
 
-/// Not a metric of a run but the sum of every `api.calls.*`: all VPC API calls.
-pub(crate) const TOTAL_CALLS: &str = "api.calls";
-
-/// A metric charted for every sweep, with its chart files.
-pub(crate) struct Key {
-    /// The dotted metric (or [`TOTAL_CALLS`]).
-    pub metric: &'static str,
-    /// What it measures, in words.
-    pub title: &'static str,
-    /// Its unit, empty for a count; `s` is shown in minutes or hours when seconds would run
-    /// long.
-    pub unit: &'static str,
-    heatmap: &'static str,
-    line: &'static str,
+/// The heatmap file of a key metric.
+fn heatmap_file(key: &KeyMetric) -> String {
+    format!("heatmap-{}.svg", key.metric)
 }
 
-macro_rules! key {
-    ($metric:literal, $title:literal, $unit:literal) => {
-        Key {
-            metric: $metric,
-            title: $title,
-            unit: $unit,
-            heatmap: concat!("heatmap-", $metric, ".svg"),
-            line: concat!("line-", $metric, ".svg"),
-        }
-    };
+/// The line chart file of a key metric.
+fn line_file(key: &KeyMetric) -> String {
+    format!("line-{}.svg", key.metric)
 }
-
-/// The key metrics: service, cost, API load and churn, in the order the report shows them.
-pub(crate) const KEYS: [Key; 6] = [
-    key!("startup_latency_s.p99", "p99 start-up latency", "s"),
-    key!("pool.idle_eni_hours", "Idle ENI time", "ENI-hours"),
-    key!("api.calls", "VPC API calls, all APIs", ""),
-    key!("api.throttled", "VPC API calls throttled", ""),
-    key!("churn.enis_created", "ENIs created", ""),
-    key!("pods.failed_scheduling", "Pods that failed scheduling", ""),
-];
 
 const PARETO: &str = "pareto.svg";
 const PARETO_TITLE: &str = "Cost against service";
@@ -64,35 +36,6 @@ const CAPTION: (&str, u32) = ("sans-serif", 20);
 const LABELS: (&str, u32) = ("sans-serif", 15);
 const DESC: (&str, u32) = ("sans-serif", 16);
 const GREY: RGBColor = RGBColor(150, 150, 150);
-
-/// A key metric of one variant: the mean over its seeds and, where the runs measured the
-/// metric itself (not a sum of metrics), its spread.
-pub(crate) struct Figure {
-    /// Mean over seeds.
-    pub mean: f64,
-    /// The spread over seeds.
-    pub spread: Option<Spread>,
-}
-
-/// The figure of `metric` for a variant, none if it did not run or measured nothing.
-pub(crate) fn figure(v: &VariantOutcome, metric: &str) -> Option<Figure> {
-    if metric != TOTAL_CALLS {
-        return v.spreads.get(metric).map(|s| Figure {
-            mean: s.mean,
-            spread: Some(*s),
-        });
-    }
-    let prefix = "api.calls.";
-    (v.runs > 0).then(|| Figure {
-        mean: v
-            .spreads
-            .range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(_, s)| s.mean)
-            .sum(),
-        spread: None,
-    })
-}
 
 /// A number in at most three significant digits' worth of decimals: `1234`, `12.3`, `1.23`,
 /// `0.123`, trailing zeros dropped.
@@ -190,11 +133,11 @@ fn short(key: &str) -> &str {
 pub fn render(grid: &Grid, outcome: &Outcome) -> io::Result<Vec<Chart>> {
     let varied = varied(grid);
     let mut charts = Vec::new();
-    for key in &KEYS {
+    for key in &KEY_METRICS {
         let (file, svg) = match varied[..] {
             [] => continue,
-            [axis] => (key.line, line(grid, outcome, key, axis)),
-            [x, y, ..] => (key.heatmap, heatmap(grid, outcome, key, (x, y))),
+            [axis] => (line_file(key), line(grid, outcome, key, axis)),
+            [x, y, ..] => (heatmap_file(key), heatmap(grid, outcome, key, (x, y))),
         };
         charts.push(Chart {
             file,
@@ -203,7 +146,7 @@ pub fn render(grid: &Grid, outcome: &Outcome) -> io::Result<Vec<Chart>> {
         });
     }
     charts.push(Chart {
-        file: PARETO,
+        file: PARETO.to_string(),
         title: PARETO_TITLE,
         svg: pareto(grid, outcome).map_err(io::Error::other)?,
     });
@@ -234,9 +177,9 @@ pub(crate) fn caption(grid: &Grid, outcome: &Outcome, chart: &Chart) -> String {
             labels.join(",")
         );
     }
-    let Some(key) = KEYS
+    let Some(key) = KEY_METRICS
         .iter()
-        .find(|k| k.heatmap == chart.file || k.line == chart.file)
+        .find(|k| heatmap_file(k) == chart.file || line_file(k) == chart.file)
     else {
         return chart.title.to_string();
     };
@@ -245,16 +188,11 @@ pub(crate) fn caption(grid: &Grid, outcome: &Outcome, chart: &Chart) -> String {
     } else {
         "one seed".to_string()
     };
-    let sum = if key.metric == TOTAL_CALLS {
-        ", the sum of api.calls.*"
-    } else {
-        ""
-    };
-    if key.line == chart.file {
-        let band = match (seeds > 1, key.metric == TOTAL_CALLS) {
-            (false, _) => "no band with one seed",
-            (true, true) => "no band for a sum",
-            (true, false) => "the band spans the lowest to the highest seed",
+    if line_file(key) == chart.file {
+        let band = if seeds > 1 {
+            "the band spans the lowest to the highest seed"
+        } else {
+            "no band with one seed"
         };
         let ringed = if ring {
             format!("; the ring marks {marked}")
@@ -262,7 +200,7 @@ pub(crate) fn caption(grid: &Grid, outcome: &Outcome, chart: &Chart) -> String {
             String::new()
         };
         return format!(
-            "{}{sum} against {}: the line is the {mean}, {band}{ringed}.",
+            "{} against {}: the line is the {mean}, {band}{ringed}.",
             key.title, axes[varied[0]].key
         );
     }
@@ -275,7 +213,7 @@ pub(crate) fn caption(grid: &Grid, outcome: &Outcome, chart: &Chart) -> String {
         notes.push("hatched cells were skipped".to_string());
     }
     format!(
-        "{}{sum}, {mean}, for each {} (across) and {} (up){slice}: {}.",
+        "{}, {mean}, for each {} (across) and {} (up){slice}: {}.",
         key.title,
         axes[varied[0]].key,
         axes[varied[1]].key,
@@ -352,7 +290,7 @@ impl Ranged for Ticks {
 fn heatmap(
     grid: &Grid,
     outcome: &Outcome,
-    key: &Key,
+    key: &KeyMetric,
     (x, y): (usize, usize),
 ) -> Result<String, String> {
     let axes = &grid.settings.axes;
@@ -360,7 +298,7 @@ fn heatmap(
     let cells = cells(grid, (x, y), &slice_at(grid, outcome));
     let values: Vec<Option<f64>> = cells
         .iter()
-        .map(|&(_, _, v)| figure(&outcome.variants[v], key.metric).map(|f| f.mean))
+        .map(|&(_, _, v)| outcome.variants[v].mean(key.metric))
         .collect();
     let max = values.iter().flatten().copied().fold(0.0, f64::max);
     let min = values.iter().flatten().copied().fold(max, f64::min);
@@ -551,7 +489,7 @@ struct LinePoint {
     variant: usize,
 }
 
-fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String, String> {
+fn line(grid: &Grid, outcome: &Outcome, key: &KeyMetric, axis: usize) -> Result<String, String> {
     let ax = &grid.settings.axes[axis];
     let categorical = ax.values.iter().any(|v| v.number.is_none());
     let (xs, x_desc) = x_positions(ax);
@@ -561,11 +499,11 @@ fn line(grid: &Grid, outcome: &Outcome, key: &Key, axis: usize) -> Result<String
         let x = xs[v.choice[axis]];
         if v.skipped.is_some() {
             skipped.push(x);
-        } else if let Some(f) = figure(&outcome.variants[i], key.metric) {
-            let band = f.spread.filter(|s| s.n > 1).map(|s| (s.min, s.max));
+        } else if let Some(s) = outcome.variants[i].spreads.get(key.metric) {
+            let band = (s.n > 1).then_some((s.min, s.max));
             points.push(LinePoint {
                 x,
-                mean: f.mean,
+                mean: s.mean,
                 band,
                 variant: i,
             });
@@ -705,8 +643,8 @@ fn run_points(outcome: &Outcome) -> (Vec<(f64, f64)>, Vec<usize>) {
         .iter()
         .enumerate()
         .filter_map(|(i, v)| {
-            let cost = figure(v, COST)?.mean;
-            let service = figure(v, SERVICE)?.mean;
+            let cost = v.mean(COST)?;
+            let service = v.mean(SERVICE)?;
             Some(((cost, service), i))
         })
         .unzip()
@@ -892,7 +830,8 @@ fn pareto(grid: &Grid, outcome: &Outcome) -> Result<String, String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::sweep::outcome::Miss;
+    use crate::sweep::metrics::Spread;
+    use crate::sweep::outcome::{Miss, VariantOutcome};
     use crate::sweep::{Settings, Variant};
     use std::collections::BTreeMap;
 
@@ -961,14 +900,13 @@ pub(crate) mod tests {
         }
     }
 
-    /// p99 = 10 + variant, idle hours = 2 x variant, calls 3 + 4 per variant.
+    /// p99 = 10 + variant, idle hours = 2 x variant, calls 3 + 4 = 7 per variant.
     pub(crate) fn plain(i: usize) -> Vec<(&'static str, Vec<f64>)> {
         let i = i as f64;
         vec![
             (SERVICE, vec![10.0 + i]),
             (COST, vec![2.0 * i]),
-            ("api.calls.CreateNetworkInterface", vec![3.0]),
-            ("api.calls.AttachNetworkInterface", vec![4.0]),
+            ("api.calls_total", vec![3.0 + 4.0]),
         ]
     }
 
@@ -1013,13 +951,13 @@ pub(crate) mod tests {
         let g = grid(&["policy.min_warm=0..2", "policy.max_warm=1,2"], 1, &[4]);
         let o = outcome(&g, plain, vec![3, 1]);
         let charts = render(&g, &o).unwrap();
-        let files: Vec<&str> = charts.iter().map(|c| c.file).collect();
+        let files: Vec<&str> = charts.iter().map(|c| c.file.as_str()).collect();
         assert_eq!(
             files,
             [
                 "heatmap-startup_latency_s.p99.svg",
                 "heatmap-pool.idle_eni_hours.svg",
-                "heatmap-api.calls.svg",
+                "heatmap-api.calls_total.svg",
                 "heatmap-api.throttled.svg",
                 "heatmap-churn.enis_created.svg",
                 "heatmap-pods.failed_scheduling.svg",
@@ -1046,7 +984,7 @@ pub(crate) mod tests {
         // One outline, around the recommended cell (variant 3: min_warm=1, max_warm=2).
         assert_eq!(p99.matches("stroke-width=\"5\"").count(), 1);
         // The sum of the calls: 3 + 4.
-        assert!(texts(chart(&charts, "heatmap-api.calls.svg")).contains(&"7"));
+        assert!(texts(chart(&charts, "heatmap-api.calls_total.svg")).contains(&"7"));
         // Nothing measured: every cell says so.
         let throttled = texts(chart(&charts, "heatmap-api.throttled.svg"));
         assert_eq!(throttled.iter().filter(|t| **t == "n/a").count(), 5);
@@ -1063,6 +1001,7 @@ pub(crate) mod tests {
                 vec![
                     (COST, vec![i as f64, i as f64 + 2.0]),
                     (SERVICE, vec![4.0, 6.0]),
+                    ("api.calls_total", vec![10.0, 12.0]),
                 ]
             },
             vec![0],
@@ -1077,12 +1016,12 @@ pub(crate) mod tests {
         }
         assert!(t.contains(&"lowest to highest seed"));
         assert_eq!(idle.matches("<polygon").count(), 1, "one band");
-        // A sum has no band.
+        // The total of API calls is measured per run, so it has its seed band too.
         assert_eq!(
-            chart(&charts, "line-api.calls.svg")
+            chart(&charts, "line-api.calls_total.svg")
                 .matches("<polygon")
                 .count(),
-            0
+            1
         );
     }
 

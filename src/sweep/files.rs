@@ -177,21 +177,13 @@ pub fn sweep_id(grid: &Grid) -> String {
     format!("{h:016x}")
 }
 
-/// A variant's key figures for sweep.json and the printed recommendation.
+/// A variant's values and the means of the metrics it is described by, for sweep.json.
 fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
     let o = &outcome.variants[variant];
-    let figures: Map<String, Value> = KEY_METRICS
-        .iter()
-        .chain(
-            grid.settings
-                .targets
-                .iter()
-                .map(|t| t.metric.as_str())
-                .collect::<Vec<_>>()
-                .iter(),
-        )
-        .chain(std::iter::once(&grid.minimize()))
-        .filter_map(|m| o.spreads.get(*m).map(|s| (m.to_string(), json!(s.mean))))
+    let figures: Map<String, Value> = grid
+        .shown_metrics()
+        .into_iter()
+        .filter_map(|m| o.mean(m).map(|mean| (m.to_string(), json!(mean))))
         .collect();
     json!({
         "variant": variant,
@@ -199,16 +191,6 @@ fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
         "mean": figures,
     })
 }
-
-/// The metrics a tuner reads first, shown with every recommendation.
-pub const KEY_METRICS: [&str; 6] = [
-    "startup_latency_s.p99",
-    "pool.idle_eni_hours",
-    "api.throttled",
-    "churn.enis_created",
-    "pods.failed_scheduling",
-    "pods.eni_timeouts",
-];
 
 /// sweep.json of a whole sweep: the grid, every variant, the recommendation.
 pub fn sweep_json(grid: &Grid, outcome: &Outcome, runs: usize) -> String {

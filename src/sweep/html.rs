@@ -1,7 +1,8 @@
 //! The sweep's report.html: one self-contained page (inline style and charts, no scripts,
 //! nothing fetched) with what was swept, the recommendation, the charts and every variant.
 
-use super::charts::{caption, figure, fmt_value, titled, KEYS};
+use super::charts::{caption, fmt_value, titled};
+use super::metrics::KEY_METRICS;
 use super::outcome::{Outcome, VariantOutcome};
 use super::Grid;
 use crate::report::charts::Chart;
@@ -81,7 +82,7 @@ fn settings(o: &mut String, grid: &Grid) {
 
 /// The metrics the page shows per variant: the key metrics, and the minimized one.
 fn shown(grid: &Grid) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = KEYS
+    let mut out: Vec<(String, String)> = KEY_METRICS
         .iter()
         .map(|k| (k.metric.to_string(), titled(k.title, k.unit)))
         .collect();
@@ -93,16 +94,14 @@ fn shown(grid: &Grid) -> Vec<(String, String)> {
 
 /// A variant's figure of `metric`: mean ± half the 95% interval (over more than one seed).
 fn figure_text(v: &VariantOutcome, metric: &str) -> String {
-    let Some(f) = figure(v, metric) else {
-        return "&ndash;".to_string();
-    };
-    match f.spread.filter(|s| s.n > 1) {
-        Some(s) => format!(
+    match v.spreads.get(metric) {
+        None => "&ndash;".to_string(),
+        Some(s) if s.n > 1 => format!(
             "{} &plusmn; {}",
-            fmt_value(f.mean),
+            fmt_value(s.mean),
             fmt_value((s.ci95.1 - s.ci95.0) / 2.0)
         ),
-        None => fmt_value(f.mean),
+        Some(s) => fmt_value(s.mean),
     }
 }
 

@@ -22,14 +22,7 @@ const COUNT_MAPS: [&str; 3] = [
 /// Every number of `summary` under its dotted name. Measures with nothing to measure (null)
 /// are left out, as are texts and lists.
 pub fn flatten(summary: &Summary) -> Metrics {
-    let mut out = Metrics::new();
-    if let Ok(value) = serde_json::to_value(summary) {
-        walk(&value, "", &mut out);
-    }
-    for key in NOT_METRICS {
-        out.remove(key);
-    }
-    out
+    serde_json::to_value(summary).map_or_else(|_| Metrics::new(), |v| flatten_json(&v))
 }
 
 /// Every number of a summary.json already parsed, under its dotted name.
@@ -41,6 +34,50 @@ pub fn flatten_json(value: &Value) -> Metrics {
     }
     out
 }
+
+/// A metric a tuner reads first: charted for every sweep, shown with every recommendation.
+pub struct KeyMetric {
+    /// The dotted metric.
+    pub metric: &'static str,
+    /// What it measures, in words.
+    pub title: &'static str,
+    /// Its unit, empty for a count; `s` is shown in minutes or hours when seconds run long.
+    pub unit: &'static str,
+}
+
+/// The key metrics: service, cost, API load and churn, in the order reports show them.
+pub const KEY_METRICS: [KeyMetric; 6] = [
+    KeyMetric {
+        metric: "startup_latency_s.p99",
+        title: "p99 start-up latency",
+        unit: "s",
+    },
+    KeyMetric {
+        metric: "pool.idle_eni_hours",
+        title: "Idle ENI time",
+        unit: "ENI-hours",
+    },
+    KeyMetric {
+        metric: "api.calls_total",
+        title: "VPC API calls, all APIs",
+        unit: "",
+    },
+    KeyMetric {
+        metric: "api.throttled",
+        title: "VPC API calls throttled",
+        unit: "",
+    },
+    KeyMetric {
+        metric: "churn.enis_created",
+        title: "ENIs created",
+        unit: "",
+    },
+    KeyMetric {
+        metric: "pods.failed_scheduling",
+        title: "Pods that failed scheduling",
+        unit: "",
+    },
+];
 
 fn walk(value: &Value, prefix: &str, out: &mut Metrics) {
     leaves(value, prefix, &mut |name, leaf| {

@@ -264,6 +264,19 @@ impl Grid {
             .collect()
     }
 
+    /// The metrics a variant is described by: the key metrics, then those of the targets and
+    /// the minimized one, each once.
+    pub fn shown_metrics(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = metrics::KEY_METRICS.iter().map(|k| k.metric).collect();
+        let extra = self.settings.targets.iter().map(|t| t.metric.as_str());
+        for m in extra.chain(std::iter::once(self.minimize())) {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        out
+    }
+
     /// Seeds per variant.
     pub fn seeds(&self) -> u64 {
         u64::from(self.settings.seeds.unwrap_or(1))
@@ -290,6 +303,18 @@ impl Grid {
             (index / seeds) as usize,
             self.seed.wrapping_add(index % seeds),
         )
+    }
+
+    /// The index of the run of `variant` under `seed` (the inverse of [`Grid::run_at`]).
+    pub fn run_index(&self, variant: usize, seed: u64) -> u64 {
+        variant as u64 * self.seeds() + seed.wrapping_sub(self.seed)
+    }
+
+    /// The runs `shard` does: its share of the grid's runs, skipped variants left out.
+    pub fn runs_of(&self, shard: Shard) -> Vec<u64> {
+        (0..self.run_count())
+            .filter(|&i| shard.owns(i) && self.variants[self.run_at(i).0].skipped.is_none())
+            .collect()
     }
 
     /// A short name for a variant: its values joined (`min_warm=1,max_warm=4`), for folders
@@ -345,10 +370,7 @@ pub enum SweepError {
 
 /// Runs this shard's share of the plan on `jobs` threads; rows come back in run order.
 pub fn run(plan: &Plan, exec: &Execution) -> Result<Vec<RunRow>, SweepError> {
-    let grid = &plan.grid;
-    let mine: Vec<u64> = (0..grid.run_count())
-        .filter(|&i| exec.shard.owns(i) && grid.variants[grid.run_at(i).0].skipped.is_none())
-        .collect();
+    let mine = plan.grid.runs_of(exec.shard);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(exec.jobs.max(1))
         .build()

@@ -35,6 +35,13 @@ pub struct VariantOutcome {
     pub meets: bool,
 }
 
+impl VariantOutcome {
+    /// The mean of `metric` over the variant's seeds, if its runs measured it.
+    pub fn mean(&self, metric: &str) -> Option<f64> {
+        self.spreads.get(metric).map(|s| s.mean)
+    }
+}
+
 /// The variant that came closest to meeting every target.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Miss {

@@ -17,10 +17,7 @@ pub fn write_whole(dir: &Path, grid: &Grid, rows: &[RunRow]) -> io::Result<Outco
         files::write_variants(w, grid, &outcome)
     })?;
     let charts = super::charts::render(grid, &outcome)?;
-    fs::create_dir_all(dir.join("charts"))?;
-    for chart in &charts {
-        fs::write(dir.join("charts").join(chart.file), &chart.svg)?;
-    }
+    crate::report::charts::write_all(dir, &charts)?;
     fs::write(
         dir.join("report.html"),
         super::html::report_html(grid, &outcome, &charts),
@@ -93,9 +90,7 @@ pub fn merge(shards: Vec<(String, ShardResult)>) -> Result<(Grid, Vec<RunRow>), 
         return Err(format!("missing shard(s) {}", missing.join(", ")));
     }
     let grid = first.grid.clone();
-    let seeds = grid.seeds();
-    let index = |r: &RunRow| r.variant as u64 * seeds + r.seed.wrapping_sub(grid.seed);
     let mut rows: Vec<RunRow> = shards.into_iter().flat_map(|(_, s)| s.rows).collect();
-    rows.sort_by_key(index);
+    rows.sort_by_key(|r| grid.run_index(r.variant, r.seed));
     Ok((grid, rows))
 }

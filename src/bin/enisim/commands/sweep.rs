@@ -5,7 +5,7 @@ use super::{bad_input, FAILED};
 use crate::stdout;
 use enisim::error::InputError;
 use enisim::output::{self, Manifest, OutputDir, OutputError};
-use enisim::sweep::files::{self, KEY_METRICS};
+use enisim::sweep::files;
 use enisim::sweep::outcome::Outcome;
 use enisim::sweep::result;
 use enisim::sweep::spec::Axis;
@@ -169,10 +169,7 @@ fn run(
     let dir = OutputDir::begin(out, args.force)?;
     let grid = &plan.grid;
     let share = shard.unwrap_or(Shard::ALL);
-    let total = (0..grid.run_count())
-        .filter(|&i| share.owns(i) && grid.variants[grid.run_at(i).0].skipped.is_none())
-        .count();
-    let bar = progress(total as u64, args.quiet);
+    let bar = progress(grid.runs_of(share).len() as u64, args.quiet);
     let tick = || bar.inc(1);
     let exec = Execution {
         shard: share,
@@ -325,24 +322,13 @@ fn describe(grid: &Grid, outcome: &Outcome, started: Instant, out: &Path) -> Str
     o
 }
 
-/// A variant's key figures, means over seeds.
+/// A variant's figures, means over seeds.
 fn figures(grid: &Grid, outcome: &Outcome, variant: usize) -> String {
-    let spreads = &outcome.variants[variant].spreads;
-    let names = KEY_METRICS
-        .iter()
-        .copied()
-        .chain(grid.settings.targets.iter().map(|t| t.metric.as_str()))
-        .chain(std::iter::once(grid.minimize()));
-    let mut seen = Vec::new();
-    let mut parts = Vec::new();
-    for name in names {
-        if seen.contains(&name) {
-            continue;
-        }
-        seen.push(name);
-        if let Some(s) = spreads.get(name) {
-            parts.push(format!("{name} {:.3}", s.mean));
-        }
-    }
+    let v = &outcome.variants[variant];
+    let parts: Vec<String> = grid
+        .shown_metrics()
+        .into_iter()
+        .filter_map(|name| v.mean(name).map(|mean| format!("{name} {mean:.3}")))
+        .collect();
     format!("  {}\n", parts.join("  "))
 }
