@@ -12,8 +12,7 @@ use crate::scenario::model::{FaultSpec, LatencyModel, Outage, Scenario};
 use crate::sim::{self, RunOptions};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use rayon::prelude::*;
 
 /// Highest error probability drawn for create, attach, detach and delete.
 pub const MAX_TASK_ERROR: f64 = 0.30;
@@ -101,25 +100,11 @@ pub fn run_seed(base: &Scenario, seed: u64) -> Result<SeedRun, InputError> {
 
 /// Runs every seed on `jobs` threads; results come back in seed order whatever `jobs` is.
 pub fn run_seeds(base: &Scenario, seeds: &[u64], jobs: usize) -> Result<Vec<SeedRun>, InputError> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<SeedRun, InputError>>>> =
-        Mutex::new((0..seeds.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else {
-                    break;
-                };
-                let run = run_seed(base, seed);
-                if let Ok(mut r) = results.lock() {
-                    r[i] = Some(run);
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_default();
-    results.into_iter().flatten().collect()
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| InputError::new("--jobs", e.to_string()))?;
+    pool.install(|| seeds.par_iter().map(|&seed| run_seed(base, seed)).collect())
 }
 
 #[cfg(test)]

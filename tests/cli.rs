@@ -1,13 +1,10 @@
 //! The command line as users and their CI see it: exit codes, outputs, determinism.
 
-use assert_cmd::Command;
+mod binary;
+use binary::enisim;
 use predicates::prelude::*;
 use std::fs;
 use std::path::Path;
-
-fn enisim() -> Command {
-    Command::cargo_bin("enisim").expect("binary builds")
-}
 
 const QUICKSTART: &str = "scenarios/quickstart.toml";
 const FILES: [&str; 10] = [

@@ -2,7 +2,8 @@
 //! passes the manifest check without being a whole, self-consistent result — with runs
 //! racing each other, killed at random moments, or short of disk.
 
-use assert_cmd::Command;
+mod binary;
+use binary::{enisim, result_files};
 use enisim::output::{verify, MANIFEST};
 use predicates::prelude::*;
 use std::fs;
@@ -11,10 +12,6 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 const SCENARIO: &str = "scenarios/diurnal-web-day.toml";
-
-fn enisim() -> Command {
-    Command::cargo_bin("enisim").expect("binary builds")
-}
 
 fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("enisim")
@@ -42,18 +39,6 @@ fn spawn(args: &[String]) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("enisim starts")
-}
-
-/// Every file of a complete result, path and bytes, the manifest included.
-fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let manifest = verify(dir).unwrap_or_else(|e| panic!("not a complete result: {e}"));
-    let mut files: Vec<_> = manifest
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), fs::read(dir.join(&f.path)).unwrap()))
-        .collect();
-    files.push((MANIFEST.into(), fs::read(dir.join(MANIFEST)).unwrap()));
-    files
 }
 
 /// Names in `dir` other than `keep`: what a writer left behind.
@@ -163,7 +148,7 @@ fn two_runs_racing_into_one_folder_leave_one_whole_result() {
         .map(|&seed| {
             let dir = tmp.path().join(format!("ref{seed}"));
             enisim().args(run_args(&dir, seed, 48)).assert().success();
-            contents(&dir)
+            result_files(&dir)
         })
         .collect();
     assert_ne!(refs[0], refs[1]);
@@ -172,7 +157,7 @@ fn two_runs_racing_into_one_folder_leave_one_whole_result() {
         let mut a = spawn(&run_args(&same, 1, 48));
         let mut b = spawn(&run_args(&same, 2, 48));
         assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
-        let got = contents(&same);
+        let got = result_files(&same);
         assert!(
             got == refs[0] || got == refs[1],
             "round {round}: the result mixes two runs"
@@ -193,7 +178,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_result_or_none() {
         .map(|&seed| {
             let dir = tmp.path().join(format!("ref{seed}"));
             enisim().args(run_args(&dir, seed, 240)).assert().success();
-            contents(&dir)
+            result_files(&dir)
         })
         .collect();
     enisim().args(run_args(&out, 1, 240)).assert().success();
@@ -203,7 +188,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_result_or_none() {
         let _ = child.kill();
         let _ = child.wait();
         if out.exists() {
-            let got = contents(&out);
+            let got = result_files(&out);
             assert!(
                 got == refs[0] || got == refs[1],
                 "kill {i} after {delay:?}: a result that is not whole"
@@ -212,7 +197,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_result_or_none() {
     }
     // The next run finishes and removes every dead writer's staging folder.
     enisim().args(run_args(&out, 1, 240)).assert().success();
-    assert_eq!(contents(&out), refs[0]);
+    assert_eq!(result_files(&out), refs[0]);
     assert_eq!(
         leftovers(tmp.path(), &["ref1", "ref2", "out"]),
         Vec::<String>::new()
@@ -260,7 +245,7 @@ fn a_full_disk_exits_1_and_keeps_the_previous_result() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     enisim().args(run_args(&out, 1, 48)).assert().success();
-    let before = contents(&out);
+    let before = result_files(&out);
     // A file-size limit stands in for a full disk: writes past it fail (EFBIG) instead of the
     // process being signalled, as SIGXFSZ is ignored.
     let args = run_args(&out, 2, 48).join(" ");
@@ -285,6 +270,6 @@ fn a_full_disk_exits_1_and_keeps_the_previous_result() {
             );
         })
         .unwrap();
-    assert_eq!(contents(&out), before);
+    assert_eq!(result_files(&out), before);
     assert_eq!(leftovers(tmp.path(), &["out"]), Vec::<String>::new());
 }

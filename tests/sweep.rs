@@ -2,32 +2,13 @@
 //! gives, the files do not depend on threads or shards, the recommendation is the one
 //! computed by hand, and bad flags exit 2.
 
-use assert_cmd::Command;
-use enisim::output::verify;
+mod binary;
+use binary::{enisim, result_files};
 use predicates::prelude::*;
 use std::fs;
 use std::path::Path;
 
-fn enisim() -> Command {
-    Command::cargo_bin("enisim").expect("binary builds")
-}
-
 const QUICKSTART: &str = "scenarios/quickstart.toml";
-
-/// Every file of a result, by path, manifest included.
-fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let manifest = verify(dir).unwrap_or_else(|e| panic!("{e}"));
-    let mut files: Vec<_> = manifest
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), fs::read(dir.join(&f.path)).unwrap()))
-        .collect();
-    files.push((
-        "enisim-run.json".into(),
-        fs::read(dir.join("enisim-run.json")).unwrap(),
-    ));
-    files
-}
 
 fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
@@ -48,22 +29,27 @@ fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
     rows[1..].iter().map(|r| r[at].clone()).collect()
 }
 
+/// `enisim sweep QUICKSTART --quiet FLAGS --out OUT`, run.
+fn sweep_quickstart(out: &Path, flags: &[&str]) -> assert_cmd::assert::Assert {
+    enisim()
+        .args(["sweep", QUICKSTART, "--quiet"])
+        .args(flags)
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
 #[test]
 fn each_variant_is_the_run_that_run_set_gives() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sw");
-    enisim()
-        .args([
-            "sweep",
-            QUICKSTART,
-            "--quiet",
-            "--vary",
-            "policy.min_warm=0,1",
-        ])
-        .args(["--vary", "policy.max_warm=1..2", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
+    let axes = [
+        "--vary",
+        "policy.min_warm=0,1",
+        "--vary",
+        "policy.max_warm=1..2",
+    ];
+    sweep_quickstart(&out, &axes).success();
     let rows = csv_rows(&out.join("sweep.csv"));
     assert_eq!(rows.len(), 5, "4 variants x 1 seed");
     let fingerprints = column(&rows, "fingerprint");
@@ -95,26 +81,18 @@ fn each_variant_is_the_run_that_run_set_gives() {
 fn files_do_not_depend_on_threads_or_shards() {
     let tmp = tempfile::tempdir().unwrap();
     let sweep = |out: &Path, extra: &[&str]| {
-        enisim()
-            .args(["sweep", QUICKSTART, "--quiet", "--seeds", "2"])
-            .args([
-                "--vary",
-                "policy.min_warm=0..2",
-                "--vary",
-                "policy.max_warm=1,3",
-            ])
-            .args(["--target", "startup_latency_s.p99<=10", "--out"])
-            .arg(out)
-            .args(extra)
-            .assert()
-            .success();
+        let mut flags = vec!["--seeds", "2", "--vary", "policy.min_warm=0..2"];
+        flags.extend(["--vary", "policy.max_warm=1,3"]);
+        flags.extend(["--target", "startup_latency_s.p99<=10"]);
+        flags.extend(extra);
+        sweep_quickstart(out, &flags).success();
     };
     let one = tmp.path().join("jobs1");
     let two = tmp.path().join("jobs2");
     sweep(&one, &["--jobs", "1"]);
     sweep(&two, &["--jobs", "2"]);
-    let whole = contents(&one);
-    assert_eq!(whole, contents(&two));
+    let whole = result_files(&one);
+    assert_eq!(whole, result_files(&two));
     let mut shards = Vec::new();
     for k in 1..=3 {
         let dir = tmp.path().join(format!("shard{k}"));
@@ -131,7 +109,7 @@ fn files_do_not_depend_on_threads_or_shards() {
         .arg("--quiet")
         .assert()
         .success();
-    assert_eq!(contents(&merged), whole);
+    assert_eq!(result_files(&merged), whole);
     // A missing shard, a shard twice, a shard of another sweep: refused with exit 2.
     enisim()
         .args(["sweep", "merge"])
@@ -150,18 +128,8 @@ fn files_do_not_depend_on_threads_or_shards() {
         .code(2)
         .stderr(predicate::str::contains("both shard 1/3"));
     let other = tmp.path().join("other");
-    enisim()
-        .args([
-            "sweep",
-            QUICKSTART,
-            "--quiet",
-            "--vary",
-            "policy.min_warm=0..1",
-        ])
-        .args(["--shard", "3/3", "--out"])
-        .arg(&other)
-        .assert()
-        .success();
+    let flags = ["--vary", "policy.min_warm=0..1", "--shard", "3/3"];
+    sweep_quickstart(&other, &flags).success();
     enisim()
         .args(["sweep", "merge"])
         .args([&shards[0], &shards[1], &other])

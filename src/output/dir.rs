@@ -3,7 +3,7 @@
 use super::manifest::{list_files, verify, Manifest, MANIFEST};
 use super::OutputError;
 use std::ffi::OsString;
-use std::fs::{self, File, TryLockError};
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,11 +80,6 @@ impl OutputDir {
     /// Where the result's files are written until the commit.
     pub fn dir(&self) -> &Path {
         &self.staging
-    }
-
-    /// The folder the result will land in.
-    pub fn target(&self) -> &Path {
-        &self.target
     }
 
     /// The files staged so far, sorted, as the manifest will list them.
@@ -333,12 +328,9 @@ fn remove_result(dir: &Path) -> io::Result<()> {
 /// True if `path` is a staging folder whose writer is gone: its mark can be locked.
 fn abandoned_staging(path: &Path) -> bool {
     match File::open(path.join(STAGING_MARK)) {
-        Ok(mark) => match mark.try_lock() {
-            Ok(()) => true,
-            Err(TryLockError::WouldBlock) => false,
-            Err(TryLockError::Error(_)) => false,
-        },
-        // Killed between creating the folder and its mark: empty but for nothing of ours.
+        // A lock that cannot be had (its writer holds it, or locking fails) keeps the folder.
+        Ok(mark) => mark.try_lock().is_ok(),
+        // Killed between creating the folder and its mark: empty.
         Err(_) => fs::read_dir(path).is_ok_and(|mut d| d.next().is_none()),
     }
 }

@@ -176,7 +176,13 @@ impl Plan {
             .iter()
             .map(|a| a.values.len() as u64)
             .product();
-        if seeds == 0 || variants.saturating_mul(seeds) > MAX_RUNS {
+        if seeds == 0 {
+            return Err(InputError::new(
+                "--seeds 0",
+                "a sweep runs each variant under at least 1 seed",
+            ));
+        }
+        if variants.saturating_mul(seeds) > MAX_RUNS {
             return Err(InputError::new(
                 "--vary",
                 format!("{variants} variants x {seeds} seeds: a sweep holds 1 to {MAX_RUNS} runs"),
