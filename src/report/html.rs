@@ -172,8 +172,28 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
             chart.svg
         );
     }
-    o.push_str("<p>Files: <a href=\"summary.json\">summary.json</a>, <a href=\"timeseries.csv\">timeseries.csv</a>, <a href=\"pods.csv\">pods.csv</a>, <a href=\"enis.csv\">enis.csv</a>, <a href=\"api_calls.csv\">api_calls.csv</a>, <a href=\"charts/\">charts/</a>.</p>\n</body></html>\n");
+    files(&mut o, &s.files);
+    o.push_str("</body></html>\n");
     o
+}
+
+/// Links to the result's other files (those summary.json lists; charts as their folder).
+fn files(o: &mut String, files: &[String]) {
+    let mut links: Vec<&str> = Vec::new();
+    for f in files {
+        let shown = if f.starts_with("charts/") { "charts/" } else { f.as_str() };
+        if shown != "report.html" && !links.contains(&shown) {
+            links.push(shown);
+        }
+    }
+    if links.is_empty() {
+        return;
+    }
+    let links: Vec<String> = links
+        .iter()
+        .map(|f| format!("<a href=\"{0}\">{0}</a>", esc(f)))
+        .collect();
+    let _ = writeln!(o, "<p>Files: {}.</p>", links.join(", "));
 }
 
 #[cfg(test)]
