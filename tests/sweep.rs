@@ -138,6 +138,20 @@ fn files_do_not_depend_on_threads_or_shards() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("another sweep"));
+    // The same grid under another --set is another sweep too.
+    let other_set = tmp.path().join("other-set");
+    sweep(
+        &other_set,
+        &["--shard", "3/3", "--set", "policy.release=quick"],
+    );
+    enisim()
+        .args(["sweep", "merge"])
+        .args([&shards[0], &shards[1], &other_set])
+        .arg("--out")
+        .arg(tmp.path().join("m5"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another sweep"));
 }
 
 /// One node, an empty pool, one pod arriving at 30m and living to the end (1h). With the

@@ -43,7 +43,9 @@ fn write_run(
     let charts = charts::render(&samples).map_err(io)?;
     charts::write_all(dir, &charts).map_err(io)?;
     summary.files = out.staged_files()?;
-    summary.files.extend(["report.html", "summary.json", MANIFEST].map(String::from));
+    summary
+        .files
+        .extend(["report.html", "summary.json", MANIFEST].map(String::from));
     summary.files.sort();
     fs::write(dir.join("report.html"), html::render(&summary, &charts)).map_err(io)?;
     fs::write(dir.join("summary.json"), summary.to_json()).map_err(io)?;

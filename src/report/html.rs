@@ -181,7 +181,11 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
 fn files(o: &mut String, files: &[String]) {
     let mut links: Vec<&str> = Vec::new();
     for f in files {
-        let shown = if f.starts_with("charts/") { "charts/" } else { f.as_str() };
+        let shown = if f.starts_with("charts/") {
+            "charts/"
+        } else {
+            f.as_str()
+        };
         if shown != "report.html" && !links.contains(&shown) {
             links.push(shown);
         }

@@ -856,6 +856,7 @@ pub(crate) mod tests {
         Grid {
             name: "tune".into(),
             seed: 7,
+            overrides: vec![],
             settings: Settings {
                 axes,
                 seeds: Some(seeds),

@@ -104,6 +104,8 @@ pub fn write_variants(w: impl Write, grid: &Grid, outcome: &Outcome) -> io::Resu
 struct GridJson {
     scenario: String,
     seed: u64,
+    #[serde(default)]
+    overrides: Vec<String>,
     seeds: u32,
     axes: Vec<AxisJson>,
     targets: Vec<String>,
@@ -135,6 +137,7 @@ fn grid_json(grid: &Grid) -> GridJson {
     GridJson {
         scenario: grid.name.clone(),
         seed: grid.seed,
+        overrides: grid.overrides.clone(),
         seeds: grid.seeds() as u32,
         axes: grid
             .settings
@@ -330,6 +333,7 @@ fn rebuild(g: GridJson) -> Result<Grid, String> {
     Ok(Grid {
         name: g.scenario,
         seed: g.seed,
+        overrides: g.overrides,
         settings: Settings {
             axes,
             seeds: Some(g.seeds),

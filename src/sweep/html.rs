@@ -62,6 +62,9 @@ fn settings(o: &mut String, grid: &Grid) {
         .collect();
     let last = grid.seed.wrapping_add(seeds - 1);
     rows.push(("seeds", format!("{} ({} to {last})", seeds, grid.seed)));
+    if !grid.overrides.is_empty() {
+        rows.push(("every variant with", grid.overrides.join(", ")));
+    }
     let targets: Vec<String> = grid
         .settings
         .targets

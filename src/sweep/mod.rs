@@ -61,8 +61,6 @@ pub struct Plan {
     pub label: String,
     /// The file stem: the scenario's name when the file has none.
     pub stem: String,
-    /// `--set` overrides applied to every variant, before the axes.
-    pub base: Vec<String>,
     /// What is run: all that a sweep's outputs need, and all that a merge reads back.
     pub grid: Grid,
 }
@@ -75,6 +73,9 @@ pub struct Grid {
     pub name: String,
     /// The first seed; a variant runs seeds `seed .. seed + seeds`.
     pub seed: u64,
+    /// `--set` overrides applied to every variant, before the axes: part of what makes two
+    /// shards the same sweep.
+    pub overrides: Vec<String>,
     /// Axes, seeds per variant, targets and the minimized metric.
     pub settings: Settings,
     /// Every variant of the grid, in order.
@@ -208,10 +209,10 @@ impl Plan {
             text,
             label,
             stem,
-            base: base.to_vec(),
             grid: Grid {
                 name: scenario.name.clone(),
                 seed: scenario.seed,
+                overrides: base.to_vec(),
                 settings,
                 variants: Vec::new(),
             },
@@ -250,7 +251,7 @@ impl Plan {
         choice: &[usize],
         seed: Option<u64>,
     ) -> Result<scenario::model::Scenario, LoadError> {
-        let mut overrides = self.base.clone();
+        let mut overrides = self.grid.overrides.clone();
         overrides.extend(self.grid.overrides(choice));
         if let Some(seed) = seed {
             overrides.push(format!("seed={seed}"));
