@@ -98,13 +98,28 @@ pub fn run_seed(base: &Scenario, seed: u64) -> Result<SeedRun, InputError> {
     Ok(SeedRun { seed, summary })
 }
 
-/// Runs every seed on `jobs` threads; results come back in seed order whatever `jobs` is.
-pub fn run_seeds(base: &Scenario, seeds: &[u64], jobs: usize) -> Result<Vec<SeedRun>, InputError> {
+/// Runs every seed on `jobs` threads, calling `on_seed` as each finishes; results come back
+/// in seed order whatever `jobs` is.
+pub fn run_seeds(
+    base: &Scenario,
+    seeds: &[u64],
+    jobs: usize,
+    on_seed: &(dyn Fn(&SeedRun) + Sync),
+) -> Result<Vec<SeedRun>, InputError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
         .map_err(|e| InputError::new("--jobs", e.to_string()))?;
-    pool.install(|| seeds.par_iter().map(|&seed| run_seed(base, seed)).collect())
+    pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&seed| {
+                let run = run_seed(base, seed)?;
+                on_seed(&run);
+                Ok(run)
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

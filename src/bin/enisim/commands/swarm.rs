@@ -1,12 +1,14 @@
 //! `enisim swarm`: many checked runs of one scenario, each seed drawing its own faults.
 
-use super::{bad_input, FAILED};
+use super::{bad_input, jobs, progress, FAILED};
 use crate::stdout;
 use enisim::report::human;
 use enisim::scenario;
+use enisim::swarm::SeedRun;
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// `swarm`'s arguments.
@@ -38,14 +40,21 @@ pub fn exec(args: Args) -> ExitCode {
         Some(s) => vec![s],
         None => (1..=args.seeds).collect(),
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = Instant::now();
-    let runs = match enisim::swarm::run_seeds(&base, &seeds, jobs) {
+    let bar = progress(seeds.len() as u64, "seeds", args.seed.is_some());
+    let failures = AtomicU64::new(0);
+    let on_seed = |run: &SeedRun| {
+        if !run.passed() {
+            let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
+            bar.set_message(format!("{n} failed"));
+        }
+        bar.inc(1);
+    };
+    let runs = match enisim::swarm::run_seeds(&base, &seeds, jobs(args.jobs), &on_seed) {
         Ok(runs) => runs,
         Err(e) => return bad_input(&e),
     };
+    bar.finish_and_clear();
     let path = args.scenario.display();
     let mut o = String::new();
     let mut failed = 0;

@@ -1,7 +1,7 @@
 //! `enisim sweep`: one scenario over a grid of settings and seeds, in parallel; and
 //! `enisim sweep merge`: shards run apart joined into the whole.
 
-use super::{bad_input, FAILED};
+use super::{bad_input, jobs, progress, FAILED};
 use crate::stdout;
 use enisim::error::InputError;
 use enisim::output::{self, Manifest, OutputDir, OutputError};
@@ -11,9 +11,7 @@ use enisim::sweep::result;
 use enisim::sweep::spec::Axis;
 use enisim::sweep::target::Target;
 use enisim::sweep::{self, Execution, Grid, Plan, Settings, Shard, SweepError};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -163,13 +161,11 @@ fn run(
     let dir = OutputDir::begin(out, args.force)?;
     let grid = &plan.grid;
     let share = shard.unwrap_or(Shard::ALL);
-    let bar = progress(grid.runs_of(share).len() as u64, args.quiet);
+    let bar = progress(grid.runs_of(share).len() as u64, "runs", args.quiet);
     let tick = || bar.inc(1);
     let exec = Execution {
         shard: share,
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: jobs(args.jobs),
         keep_runs: args.keep_runs.then(|| dir.dir().join("runs")),
         on_run: &tick,
     };
@@ -188,20 +184,6 @@ fn run(
     };
     dir.commit(Manifest::new("sweep", &grid.name, Vec::new()))?;
     Ok(outcome)
-}
-
-/// A bar of runs done on stderr, when stderr is a terminal and not `--quiet`.
-fn progress(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn merge(dirs: &[PathBuf], out: &Path, force: bool, quiet: bool) -> ExitCode {
