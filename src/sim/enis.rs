@@ -234,8 +234,10 @@ impl Simulation<'_> {
     }
 
     /// The retention of a kept ENI ran out with no pod of its name back: the name lets it go.
-    /// Detached, it is deleted now; still detaching (or attaching), it is deleted as soon as
-    /// it is off its node, having no claim any more.
+    /// Detached, it is deleted now; still detaching, it is deleted as soon as it is off its
+    /// node, having no claim any more; still attaching (its pod ended on the way, and
+    /// retention runs from the pod's end), it is released, so that once attached it is
+    /// detached again rather than taken into a pool no node counts it in.
     pub(super) fn retention_expiry(&mut self, eni: EniId) {
         let now = self.now();
         let Some(retention) = self.sc.policy.static_ip_retention else {
@@ -252,10 +254,14 @@ impl Simulation<'_> {
         self.claims.remove(&name);
         e.retained_since = None;
         self.metrics.static_expired += 1;
-        if e.state == EniState::Detached {
-            self.gauges.enis_retained -= 1;
-            self.gauges.enis_in_flight += 1;
-            self.start_delete(eni);
+        match e.state {
+            EniState::Detached => {
+                self.gauges.enis_retained -= 1;
+                self.gauges.enis_in_flight += 1;
+                self.start_delete(eni);
+            }
+            EniState::Attaching => e.released_at = Some(now),
+            _ => {}
         }
     }
 
