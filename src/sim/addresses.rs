@@ -62,12 +62,15 @@ impl Simulation<'_> {
         self.scheduler.set_zone_ip_room(zone, left);
     }
 
-    /// A zone's free addresses less those its live nodes are owed.
+    /// A zone's free addresses less those its live nodes are owed (a pass over the live
+    /// nodes, not every node the run has had).
     fn exact_ip_room(&self, zone: usize) -> u64 {
-        let owed: u64 = (0u32..)
-            .zip(&self.nodes)
-            .filter(|(_, n)| n.zone == zone)
-            .map(|(id, _)| self.addresses_owed(id))
+        let owed: u64 = self
+            .group_nodes
+            .iter()
+            .flatten()
+            .filter(|&&id| self.nodes[id as usize].zone == zone)
+            .map(|&id| self.addresses_owed(id))
             .sum();
         self.zone_free_ips(zone).saturating_sub(owed)
     }

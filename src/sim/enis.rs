@@ -168,12 +168,19 @@ impl Simulation<'_> {
 
     /// A pod let go of its ENI (`in_use`: it ran with it; otherwise it was waiting for its
     /// kept ENI to come). The ENI goes back to the pool, is released, is kept for a static-IP
-    /// pod's name, or, when the node goes away with it, loses its claim.
+    /// pod's name (its retention runs from now), or, when the node goes away with it, loses
+    /// its claim.
     pub(super) fn free_eni(&mut self, eni: EniId, node: u32, in_use: bool, fate: EniFate) {
         let now = self.now();
-        let e = &mut self.enis[eni.0 as usize];
-        e.pod = None;
-        if fate != EniFate::WithNode && e.claim.is_some() {
+        self.enis[eni.0 as usize].pod = None;
+        let kept = match fate {
+            EniFate::WithNode => {
+                self.drop_claim(eni);
+                false
+            }
+            EniFate::Normal => self.enis[eni.0 as usize].claim.is_some(),
+        };
+        if kept {
             self.start_retention(eni);
         }
         if !in_use {
@@ -182,28 +189,24 @@ impl Simulation<'_> {
             self.nodes[node as usize].bound -= 1;
             self.metrics.bound.add(-1, now);
             if fate == EniFate::WithNode {
-                self.drop_claim(eni);
                 self.enis[eni.0 as usize].released_at = Some(now);
             }
-            return;
-        }
-        if fate == EniFate::WithNode {
-            self.drop_claim(eni);
-            self.nodes[node as usize].idle.push(eni);
-            self.metrics.idle.add(1, now);
-            return;
-        }
-        let e = &mut self.enis[eni.0 as usize];
-        if e.claim.is_some() {
+        } else if kept {
             self.metrics.static_retained += 1;
             self.unbind(eni, node);
-        } else if self.policy.keeps_freed_enis() {
-            self.nodes[node as usize].idle.push(eni);
-            self.metrics.idle.add(1, now);
+        } else if fate == EniFate::WithNode || self.policy.keeps_freed_enis() {
+            // With the node, it goes with the node's other idle ENIs.
+            self.pool_idle(eni, node);
         } else {
-            e.released_at = Some(now);
+            self.enis[eni.0 as usize].released_at = Some(now);
             self.unbind(eni, node);
         }
+    }
+
+    /// An attached ENI joins its node's pool.
+    fn pool_idle(&mut self, eni: EniId, node: u32) {
+        self.nodes[node as usize].idle.push(eni);
+        self.metrics.idle.add(1, self.now());
     }
 
     /// A static-IP pod's ENI goes with its node: the pod's name loses its address.
@@ -234,8 +237,10 @@ impl Simulation<'_> {
     }
 
     /// The retention of a kept ENI ran out with no pod of its name back: the name lets it go.
-    /// Detached, it is deleted now; still detaching (or attaching), it is deleted as soon as
-    /// it is off its node, having no claim any more.
+    /// Detached, it is deleted now; still detaching, it is deleted as soon as it is off its
+    /// node, having no claim any more; still attaching (its pod ended on the way, and
+    /// retention runs from the pod's end), it is released, so that once attached it is
+    /// detached again rather than taken into a pool no node counts it in.
     pub(super) fn retention_expiry(&mut self, eni: EniId) {
         let now = self.now();
         let Some(retention) = self.sc.policy.static_ip_retention else {
@@ -252,10 +257,14 @@ impl Simulation<'_> {
         self.claims.remove(&name);
         e.retained_since = None;
         self.metrics.static_expired += 1;
-        if e.state == EniState::Detached {
-            self.gauges.enis_retained -= 1;
-            self.gauges.enis_in_flight += 1;
-            self.start_delete(eni);
+        match e.state {
+            EniState::Detached => {
+                self.gauges.enis_retained -= 1;
+                self.gauges.enis_in_flight += 1;
+                self.start_delete(eni);
+            }
+            EniState::Attaching => e.released_at = Some(now),
+            _ => {}
         }
     }
 
@@ -377,7 +386,6 @@ impl Simulation<'_> {
     /// node's pool, or (its pod moved to another node, its pod left it to its name, or it
     /// was released meanwhile) is detached again.
     fn attached(&mut self, eni: EniId, node: u32) {
-        let now = self.now();
         self.gauges.enis_in_flight -= 1;
         let e = &mut self.enis[eni.0 as usize];
         e.state = EniState::Attached;
@@ -389,8 +397,7 @@ impl Simulation<'_> {
             self.gauges.enis_in_flight += 1;
             self.detach(eni);
         } else {
-            self.nodes[node as usize].idle.push(eni);
-            self.metrics.idle.add(1, now);
+            self.pool_idle(eni, node);
             self.serve_waiting(node);
         }
         self.reconcile_node(node);

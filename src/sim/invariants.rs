@@ -1,7 +1,7 @@
 //! End-of-run checks that the books balance: every ENI is where the world thinks it is.
 
 use super::Simulation;
-use crate::cloud::eni::{EniId, EniState};
+use crate::cloud::eni::{Eni, EniId, EniState};
 use crate::cluster::pod::{PodState, SchedulingFailure};
 
 /// What the checks found.
@@ -28,8 +28,7 @@ impl Simulation<'_> {
     /// The live ENI counts behind the timeseries and the pool metrics match the ENIs and
     /// nodes they count.
     fn check_gauges(&self, f: &mut Findings) {
-        let exists =
-            |e: &&crate::cloud::eni::Eni| e.ip_offset.is_some() && e.state != EniState::Deleted;
+        let exists = |e: &&Eni| e.ip_offset.is_some() && e.state != EniState::Deleted;
         let live = self.enis.iter().filter(exists);
         let in_flight = live.clone().filter(|e| e.state.in_flight()).count() as u32;
         let retained = live
@@ -127,7 +126,7 @@ impl Simulation<'_> {
     /// (running with it, or waiting for it to come); without a pod, the node it is created
     /// for, attaching to or attached to, unless it is only passing through on its way to
     /// its name's retention or to its deletion.
-    pub(super) fn bound_for(&self, eni: EniId) -> Option<u32> {
+    fn bound_for(&self, eni: EniId) -> Option<u32> {
         let e = &self.enis[eni.0 as usize];
         if let Some(pod) = e.pod {
             return self.pods[pod as usize].node;
@@ -144,12 +143,14 @@ impl Simulation<'_> {
         let mut bound = vec![0u32; self.nodes.len()];
         let mut attached = vec![0u32; self.nodes.len()];
         let mut attaching = vec![0u32; self.nodes.len()];
+        let mut unaddressed = vec![0u32; self.nodes.len()];
         for (id, e) in self.enis.iter().enumerate() {
             if let Some(owner) = self.bound_for(EniId(id as u32)) {
                 bound[owner as usize] += 1;
             }
             let n = e.node as usize;
             match e.state {
+                EniState::Creating if e.ip_offset.is_none() => unaddressed[n] += 1,
                 EniState::Attaching => attaching[n] += 1,
                 EniState::Attached => attached[n] += 1,
                 _ => {}
@@ -167,6 +168,12 @@ impl Simulation<'_> {
                 f.details.push(format!(
                     "node {id} counts {} bound ENIs but has {}",
                     n.bound, bound[id]
+                ));
+            }
+            if n.unaddressed != unaddressed[id] {
+                f.details.push(format!(
+                    "node {id} counts {} creates without an address but has {}",
+                    n.unaddressed, unaddressed[id]
                 ));
             }
             let running = n
@@ -298,6 +305,9 @@ replicas = 5
         let mut sim = settled(&mut sink);
         sim.nodes[0].bound += 1;
         assert!(sim.check_invariants().details[0].contains("bound ENIs"));
+        sim.nodes[0].bound -= 1;
+        sim.nodes[0].unaddressed += 1;
+        assert!(sim.check_invariants().details[0].contains("without an address"));
 
         let mut sink = NullSink;
         let mut sim = settled(&mut sink);

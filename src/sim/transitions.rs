@@ -92,6 +92,7 @@ const DELETE_A: usize = 0;
 const DRAIN_A: usize = 1;
 const CRASH_A: usize = 2;
 const CLOSE_A: usize = 3;
+const DELETE_B: usize = 4;
 
 /// Steps with every check on until `done` holds; fails if the run's hour passes first.
 fn until(sim: &mut Simulation, what: &str, done: impl Fn(&Simulation) -> bool) {
@@ -211,15 +212,33 @@ fn pool_warm(node: u32, want: EniState) -> (Simulation<'static>, EniId) {
     (sim, eni)
 }
 
-/// Makes the VPC answer the call in flight on `eni` with an error (the call did nothing).
-fn fail_call(sim: &mut Simulation, eni: EniId) {
-    let call = sim
-        .calls
+/// The call in flight on `eni`.
+fn call_on<'s>(sim: &'s mut Simulation, eni: EniId) -> &'s mut super::calls::Call {
+    sim.calls
         .iter_mut()
         .flatten()
         .find(|c| c.eni == eni)
-        .expect("a call in flight on the ENI");
-    call.outcome.result = Err(ApiErrorCode::InternalError);
+        .expect("a call in flight on the ENI")
+}
+
+/// Makes the VPC answer the call in flight on `eni` with an error (the call did nothing).
+fn fail_call(sim: &mut Simulation, eni: EniId) {
+    call_on(sim, eni).outcome.result = Err(ApiErrorCode::InternalError);
+}
+
+/// Makes the retention of the name that keeps `eni` run out now, as if its pod had ended
+/// `static_ip_retention` ago (the test world is younger than that).
+fn retention_runs_out(sim: &mut Simulation, eni: EniId) {
+    let retention = sim.sc.policy.static_ip_retention;
+    sim.sc.policy.static_ip_retention = Some(SimTime::ZERO);
+    let now = sim.now();
+    sim.enis[eni.0 as usize].retained_since = Some(now);
+    sim.queue
+        .schedule(now, super::Event::RetentionExpiry(eni.0));
+    until(sim, "the name lets it go", |s| {
+        s.enis[eni.0 as usize].claim.is_none()
+    });
+    sim.sc.policy.static_ip_retention = retention;
 }
 
 /// Steps until the call in flight on `eni` was answered (the ENI left `from`, or its call
@@ -286,12 +305,7 @@ fn creating_then_refused_frees_the_count_and_backs_off() {
 #[test]
 fn creating_then_answer_lost_is_an_orphan_the_reconciler_deletes() {
     let (mut sim, eni) = pool_warm(0, EniState::Creating);
-    let call = sim
-        .calls
-        .iter_mut()
-        .flatten()
-        .find(|c| c.eni == eni)
-        .unwrap();
+    let call = call_on(&mut sim, eni);
     call.outcome.result = Err(ApiErrorCode::Timeout);
     call.outcome.answer_lost = true;
     answered(&mut sim, eni, EniState::Creating);
@@ -508,6 +522,22 @@ fn attaching_left_then_success_detaches_it_for_its_name() {
     settle(sim);
 }
 
+#[test]
+fn attaching_left_then_retention_runs_out_is_deleted_once_off() {
+    let (mut sim, eni) = attaching_left();
+    retention_runs_out(&mut sim, eni);
+    assert!(sim.claims.is_empty());
+    assert_eq!(state(&sim, eni), EniState::Attaching);
+    assert_eq!(counts(&sim, 0), (0, 1, 0), "no node counts it as bound");
+    answered(&mut sim, eni, EniState::Attaching);
+    assert_eq!(state(&sim, eni), EniState::Detaching, "not into the pool");
+    assert_eq!(counts(&sim, 0), (0, 0, 0));
+    answered(&mut sim, eni, EniState::Detaching);
+    assert_eq!(state(&sim, eni), EniState::Deleting);
+    assert_eq!(sim.metrics.static_expired, 1);
+    settle(sim);
+}
+
 // --- attached, idle in the pool -----------------------------------------------------------
 
 #[test]
@@ -643,6 +673,18 @@ fn detaching_kept_then_success_is_retained() {
 }
 
 #[test]
+fn detaching_kept_then_retention_runs_out_is_deleted_once_off() {
+    let (mut sim, eni) = static_kept(EniState::Detaching);
+    retention_runs_out(&mut sim, eni);
+    assert!(sim.claims.is_empty());
+    assert_eq!(state(&sim, eni), EniState::Detaching);
+    answered(&mut sim, eni, EniState::Detaching);
+    assert_eq!(state(&sim, eni), EniState::Deleting);
+    assert_eq!(sim.gauges.enis_retained, 0);
+    settle(sim);
+}
+
+#[test]
 fn detaching_released_then_success_is_deleted() {
     let (mut sim, eni) = pool_warm(0, EniState::Attached);
     sim.cluster_event(CLOSE_A);
@@ -700,7 +742,7 @@ fn detaching_for_its_pod_then_pod_ends_is_retained() {
 #[test]
 fn detaching_for_its_pod_then_its_node_deleted_loses_the_name() {
     let (mut sim, eni) = detaching_for_pod();
-    sim.cluster_event(4);
+    sim.cluster_event(DELETE_B);
     assert!(sim.claims.is_empty());
     answered(&mut sim, eni, EniState::Detaching);
     assert_eq!(state(&sim, eni), EniState::Deleting);
