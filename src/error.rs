@@ -74,24 +74,23 @@ fn cut_echoes(text: &str) -> String {
             rest = after;
             break;
         };
-        let value = &after[..close];
-        let n = value.chars().count();
-        if n > MAX_ECHO {
-            out.extend(value.chars().take(MAX_ECHO / 2));
-            out.push_str(&format!("... ({n} characters)"));
-        } else {
-            out.push_str(value);
-        }
+        out.push_str(&shorten(&after[..close], MAX_ECHO, MAX_ECHO / 2));
         out.push(quote);
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    if out.chars().count() > MAX_ERROR_TEXT {
-        let n = out.chars().count();
-        out = out.chars().take(MAX_ERROR_TEXT).collect();
-        out.push_str(&format!("... ({n} characters)"));
+    shorten(&out, MAX_ERROR_TEXT, MAX_ERROR_TEXT)
+}
+
+/// `text` itself if it has at most `max` characters, else its first `keep` characters and
+/// its length: how an error quotes a value that may be huge.
+pub fn shorten(text: &str, max: usize, keep: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
     }
-    out
+    let start: String = text.chars().take(keep).collect();
+    format!("{start}... ({n} characters)")
 }
 
 /// The 1-based line and column (counted in characters) of byte `offset` in `text`.

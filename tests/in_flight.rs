@@ -4,30 +4,14 @@
 //! nothing leaked. `run_with` fails the test on any broken invariant.
 
 mod common;
-use common::run_with;
+use common::{run_with, Cluster};
 use enisim::sim::RunOptions;
 
 const CHECK: RunOptions = RunOptions { check: true };
 
 /// One S5.2XLARGE16 node on a /24 subnet, `policy` and `rest` (TOML) after them.
 fn one_node(policy: &str, rest: &str) -> String {
-    format!(
-        r#"
-duration = "10m"
-[policy]
-{policy}
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/24"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = 1
-{rest}
-"#
-    )
+    Cluster::new("10m").policy(policy).with(rest)
 }
 
 /// The flapping statefulset of issue 18, case 1.
@@ -158,24 +142,14 @@ fn flapping_after_start(gap_ms: u64, attach: &str, detach: &str) -> String {
         let at = 60_000 + i * gap_ms;
         scale.push(format!("{{ at = \"{at}ms\", replicas = {} }}", (i + 1) % 2));
     }
-    format!(
-        r#"
-duration = "10m"
-[policy]
-mode = "static"
-[vpc.latency]
-attach = "{attach}"
-detach = "{detach}"
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/28"
-[[node_groups]]
-name = "w"
-instance_type = "S5.LARGE8"
-zone = "z"
-count = 2
-[[workloads]]
+    Cluster::new("10m")
+        .policy(&format!(
+            "mode = \"static\"\n[vpc.latency]\nattach = \"{attach}\"\ndetach = \"{detach}\""
+        ))
+        .subnet("a", "z", "10.0.0.0/28")
+        .nodes("S5.LARGE8", 2)
+        .with(&format!(
+            r#"[[workloads]]
 name = "db"
 kind = "statefulset"
 replicas = 2
@@ -184,11 +158,10 @@ scale = [ {} ]
 at = "{drain}ms"
 action = "drain_nodes"
 node_group = "w"
-count = 1
-"#,
-        scale.join(", "),
-        drain = 60_000 + 5 * gap_ms + gap_ms / 2,
-    )
+count = 1"#,
+            scale.join(", "),
+            drain = 60_000 + 5 * gap_ms + gap_ms / 2,
+        ))
 }
 
 #[test]

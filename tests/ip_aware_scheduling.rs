@@ -5,7 +5,7 @@
 //! a detach or a delete issued at t is learned at t + 1.1 s (see tests/static_ip.rs).
 
 mod common;
-use common::{ms, run, run_with, s};
+use common::{ms, run, run_with, s, Cluster};
 use enisim::cluster::pod::SchedulingFailure;
 use enisim::sim::RunOptions;
 
@@ -17,23 +17,11 @@ const NO_IP: usize = SchedulingFailure::NoFreeIpInZone as usize;
 /// A static-mode cluster of two S5.2XLARGE16 nodes in z1, whose one subnet is a /28, then
 /// `rest` (workloads, more settings).
 fn small_subnet(rest: &str) -> String {
-    format!(
-        r#"
-duration = "1h"
-[policy]
-mode = "static"
-[[subnets]]
-id = "s1"
-zone = "z1"
-cidr = "10.0.0.0/28"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z1"
-count = 2
-{rest}
-"#
-    )
+    Cluster::new("1h")
+        .policy("mode = \"static\"")
+        .subnet("s1", "z1", "10.0.0.0/28")
+        .nodes("S5.2XLARGE16", 2)
+        .with(rest)
 }
 
 const WEB20: &str = r#"

@@ -5,27 +5,14 @@
 //! to t + 3.1, the poll at t + 2.1 is too early, the one at t + 3.1 answers at t + 3.2.
 
 mod common;
-use common::{ms, run, s};
+use common::{ms, run, s, Cluster};
 
 /// One zone, one /24 subnet, and a node group of `count` nodes of `itype`.
 fn cluster(policy: &str, itype: &str, count: u32, rest: &str) -> String {
-    format!(
-        r#"
-duration = "2h"
-[policy]
-{policy}
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/24"
-[[node_groups]]
-name = "w"
-instance_type = "{itype}"
-zone = "z"
-count = {count}
-{rest}
-"#
-    )
+    Cluster::new("2h")
+        .policy(policy)
+        .nodes(itype, count)
+        .with(rest)
 }
 
 #[test]

@@ -574,6 +574,24 @@ fn overrides_set_scalars() {
 }
 
 #[test]
+fn a_long_override_is_recorded_whole_and_cut_only_in_errors() {
+    let typed = format!("{GROUP}instance_type = \"S5.LARGE8\"\n");
+    let name = "a-workload-group-name-long-enough-to-pass-sixty-characters-x";
+    let arg = format!("node_groups.0.name={name}");
+    assert!(arg.chars().count() > 60);
+    let s = ok(&typed, &[&arg]);
+    assert_eq!(s.node_groups[0].name, name);
+    assert_eq!(s.overrides, vec![arg.clone()]);
+    let bad = format!("{arg}-");
+    let e = err_with(&typed, &[&bad]);
+    assert_eq!(
+        e.file,
+        format!("--set {}... (80 characters)", &bad[..60]),
+        "{e}"
+    );
+}
+
+#[test]
 fn bad_overrides_name_the_flag() {
     let typed = format!("{GROUP}instance_type = \"S5.LARGE8\"\n");
     let cases: [(&str, &str); 6] = [

@@ -4,29 +4,17 @@
 //! DescribeVpcTaskResult 100 ms polled every 1 s; retries back off 1, 2, 4, ... 60 s.
 
 mod common;
-use common::{run, run_with};
+use common::{run, run_with, Cluster};
 use enisim::sim::RunOptions;
 
+/// Nothing bound in advance (min_warm = max_warm = 0) and `extra` (TOML) after it, one /20
+/// subnet, `nodes` S5.2XLARGE16 nodes, then `rest`.
 fn cluster(extra: &str, nodes: u32, rest: &str) -> String {
-    format!(
-        r#"
-duration = "3h"
-[policy]
-min_warm = 0
-max_warm = 0
-{extra}
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/20"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = {nodes}
-{rest}
-"#
-    )
+    Cluster::new("3h")
+        .policy(&format!("min_warm = 0\nmax_warm = 0\n{extra}"))
+        .subnet("a", "z", "10.0.0.0/20")
+        .nodes("S5.2XLARGE16", nodes)
+        .with(rest)
 }
 
 fn deployment(replicas: u32, scale: &str) -> String {

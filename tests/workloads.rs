@@ -3,7 +3,9 @@
 //! read independently here, a Poisson process's statistics, a burst's instants), and bad
 //! trace rows through the `enisim` binary.
 
+mod common;
 use assert_cmd::Command;
+use common::Cluster;
 use enisim::engine::SimTime;
 use enisim::report::rows::{ApiCallRow, EniRow, PodRow, SampleRow, Sink};
 use enisim::report::summary::Summary;
@@ -108,24 +110,12 @@ fn peak(intervals: impl IntoIterator<Item = (u64, Option<u64>)>) -> u64 {
 
 /// One zone, one /22 subnet, `nodes` nodes with 39 exclusive-ENI pods each, and `rest`.
 fn cluster(duration: &str, policy: &str, nodes: u32, rest: &str) -> String {
-    format!(
-        r#"
-duration = "{duration}"
-sample_interval = "10s"
-[policy]
-{policy}
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/22"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = {nodes}
-{rest}
-"#
-    )
+    Cluster::new(duration)
+        .sample_interval("10s")
+        .policy(policy)
+        .subnet("a", "z", "10.0.0.0/22")
+        .nodes("S5.2XLARGE16", nodes)
+        .with(rest)
 }
 
 // ---------------------------------------------------------------------------------------------

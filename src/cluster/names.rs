@@ -15,24 +15,23 @@ pub const SUBDOMAIN_RULE: &str = "at most 253 characters: dot-separated DNS-1123
 
 /// Checks a DNS-1123 label; the error says what is wrong with it.
 pub fn check_label(name: &str) -> Result<(), String> {
-    if name.len() > MAX_LABEL {
-        return Err(format!(
-            "is {} characters long, over {MAX_LABEL}",
-            name.chars().count()
-        ));
-    }
+    at_most(name, MAX_LABEL)?;
     label_chars(name)
 }
 
 /// Checks a DNS-1123 subdomain; the error says what is wrong with it.
 pub fn check_subdomain(name: &str) -> Result<(), String> {
-    if name.len() > MAX_SUBDOMAIN {
-        return Err(format!(
-            "is {} characters long, over {MAX_SUBDOMAIN}",
-            name.chars().count()
-        ));
-    }
+    at_most(name, MAX_SUBDOMAIN)?;
     name.split('.').try_for_each(label_chars)
+}
+
+/// Fails when `name` has more than `max` characters.
+fn at_most(name: &str, max: usize) -> Result<(), String> {
+    let n = name.chars().count();
+    if n > max {
+        return Err(format!("is {n} characters long, over {max}"));
+    }
+    Ok(())
 }
 
 fn label_chars(label: &str) -> Result<(), String> {
@@ -69,5 +68,9 @@ mod tests {
         assert!(check_label(&"x".repeat(100_000))
             .unwrap_err()
             .contains("100000"));
+        // Forty two-byte characters are short enough; the character is what is wrong.
+        let accented = "é".repeat(40);
+        assert!(check_label(&accented).unwrap_err().contains("'é'"));
+        assert!(check_subdomain(&accented).unwrap_err().contains("'é'"));
     }
 }

@@ -77,10 +77,7 @@ pub fn load_variant(
     })?;
     let base = Path::new(file_label).parent().unwrap_or(Path::new(""));
     check_traces(&mut scenario, base)?;
-    scenario.overrides = overrides
-        .iter()
-        .map(|o| o.flag.trim_start_matches("--set ").to_string())
-        .collect();
+    scenario.overrides = overrides.iter().map(|o| o.arg.clone()).collect();
     scenario.effective = effective(doc, &scenario);
     Ok(scenario)
 }

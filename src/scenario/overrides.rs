@@ -2,7 +2,7 @@
 //! addressed as `node_groups.0.count` or `node_groups[0].count`. Errors name the flag, not a
 //! line of the file.
 
-use crate::error::InputError;
+use crate::error::{shorten, InputError, MAX_ECHO};
 use crate::scenario::path::{KeyPath, Seg};
 use serde::Deserialize;
 use toml::Value;
@@ -10,8 +10,9 @@ use toml::Value;
 /// One parsed `--set` flag.
 #[derive(Clone, Debug)]
 pub struct Override {
-    /// The flag as the user wrote it (`--set KEY=VALUE`), used as the file label of errors.
-    pub flag: String,
+    /// `KEY=VALUE` as the user wrote it, kept whole for the run's record (summary.json,
+    /// the report's title); errors name it through [`flag_label`].
+    pub arg: String,
     /// Where the value goes.
     pub path: KeyPath,
     /// The scalar to put there.
@@ -22,9 +23,8 @@ impl Override {
     /// Parses `KEY=VALUE`. VALUE is read as a TOML value (`3`, `true`, `"2h"`), or else taken
     /// as a plain string, so that `duration=2h` works. Only scalars can be set.
     pub fn parse(arg: &str) -> Result<Override, InputError> {
-        let flag = flag_label(arg);
         let fail = |message: String| {
-            InputError::new(flag.clone(), message).with_hint(
+            InputError::new(flag_label(arg), message).with_hint(
                 "expected KEY=VALUE, e.g. --set policy.max_warm=3 or --set node_groups.0.count=5",
             )
         };
@@ -33,7 +33,11 @@ impl Override {
             .ok_or_else(|| fail("missing \"=\"".to_string()))?;
         let path = parse_key(key.trim()).map_err(fail)?;
         let value = parse_value(value.trim()).map_err(fail)?;
-        Ok(Override { flag, path, value })
+        Ok(Override {
+            arg: arg.to_string(),
+            path,
+            value,
+        })
     }
 
     /// Sets the value in `doc` (the file as a TOML value), creating missing tables on the way.
@@ -65,7 +69,7 @@ impl Override {
 
     /// An error blamed on this flag.
     pub fn error(&self, message: impl Into<String>) -> InputError {
-        InputError::new(self.flag.clone(), message)
+        InputError::new(flag_label(&self.arg), message)
     }
 }
 
@@ -75,13 +79,7 @@ pub const MAX_KEY_SEGMENTS: usize = 8;
 
 /// The flag as errors name it: `--set KEY=VALUE`, cut if it is long.
 fn flag_label(arg: &str) -> String {
-    const KEEP: usize = 60;
-    let n = arg.chars().count();
-    if n <= KEEP {
-        return format!("--set {arg}");
-    }
-    let start: String = arg.chars().take(KEEP).collect();
-    format!("--set {start}... ({n} characters)")
+    format!("--set {}", shorten(arg, MAX_ECHO, MAX_ECHO))
 }
 
 /// Splits `a.b[0].c` / `a.b.0.c` into segments; all-digit segments are array indices.

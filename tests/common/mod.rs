@@ -114,6 +114,88 @@ impl Recorder {
     }
 }
 
+/// A one-zone cluster as scenario TOML, where most behaviour tests start: a run of
+/// `duration`, a `[policy]` table, one subnet and node group "w" in its zone. Unless a setter
+/// says otherwise: subnet "a" (10.0.0.0/24) in zone "z", one S5.2XLARGE16 node, default
+/// policy; [`Cluster::with`] appends the rest (workloads, events, more tables).
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    duration: String,
+    sample_interval: Option<String>,
+    policy: String,
+    subnet: (String, String, String),
+    nodes: (String, u32),
+}
+
+impl Cluster {
+    /// The cluster above, for a run of `duration` (e.g. "2h").
+    pub fn new(duration: &str) -> Self {
+        Cluster {
+            duration: duration.into(),
+            sample_interval: None,
+            policy: String::new(),
+            subnet: ("a".into(), "z".into(), "10.0.0.0/24".into()),
+            nodes: ("S5.2XLARGE16".into(), 1),
+        }
+    }
+
+    /// Writes `sample_interval` out (after `duration`).
+    pub fn sample_interval(mut self, interval: &str) -> Self {
+        self.sample_interval = Some(interval.into());
+        self
+    }
+
+    /// Lines under `[policy]`: its keys, then any tables that may follow it
+    /// (`[vpc.latency]`, `[vpc.rate_limit]`).
+    pub fn policy(mut self, lines: &str) -> Self {
+        self.policy = lines.into();
+        self
+    }
+
+    /// The one subnet: its `id`, `zone` (the node group's too) and `cidr`.
+    pub fn subnet(mut self, id: &str, zone: &str, cidr: &str) -> Self {
+        self.subnet = (id.into(), zone.into(), cidr.into());
+        self
+    }
+
+    /// Node group "w": `count` nodes of `instance_type`.
+    pub fn nodes(mut self, instance_type: &str, count: u32) -> Self {
+        self.nodes = (instance_type.into(), count);
+        self
+    }
+
+    /// The scenario, with `rest` (TOML) after the node group.
+    pub fn with(&self, rest: &str) -> String {
+        let Cluster {
+            duration,
+            sample_interval,
+            policy,
+            subnet: (id, zone, cidr),
+            nodes: (instance_type, count),
+        } = self;
+        let sample_interval = sample_interval
+            .as_ref()
+            .map_or(String::new(), |i| format!("sample_interval = \"{i}\"\n"));
+        format!(
+            r#"
+duration = "{duration}"
+{sample_interval}[policy]
+{policy}
+[[subnets]]
+id = "{id}"
+zone = "{zone}"
+cidr = "{cidr}"
+[[node_groups]]
+name = "w"
+instance_type = "{instance_type}"
+zone = "{zone}"
+count = {count}
+{rest}
+"#
+        )
+    }
+}
+
 /// Runs a scenario given as TOML text and returns its summary and every row.
 pub fn run(toml: &str) -> (Summary, Recorder) {
     run_with(toml, &[], enisim::sim::RunOptions::default())

@@ -9,19 +9,8 @@ use crate::sweep::Settings;
 
 /// The table's settings, each axis and target parsed.
 pub(super) fn settings(raw: &RawSweep) -> Check<Settings> {
-    let at = |key: &str, i: usize| KeyPath::keys(&["sweep", key]).index(i);
-    let axes = raw
-        .vary
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Axis::parse(v).map_err(|e| Invalid::at(at("vary", i), e)))
-        .collect::<Check<Vec<_>>>()?;
-    let targets = raw
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Target::parse(t).map_err(|e| Invalid::at(at("targets", i), e)))
-        .collect::<Check<Vec<_>>>()?;
+    let axes = each(&raw.vary, "vary", Axis::parse)?;
+    let targets = each(&raw.targets, "targets", Target::parse)?;
     if raw.seeds == Some(0) {
         return Err(Invalid::at(
             KeyPath::keys(&["sweep", "seeds"]),
@@ -34,4 +23,19 @@ pub(super) fn settings(raw: &RawSweep) -> Check<Settings> {
         targets,
         minimize: raw.minimize.clone(),
     })
+}
+
+/// Each entry of the array `sweep.<key>` parsed, an error located at its entry.
+fn each<T>(
+    entries: &[String],
+    key: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Check<Vec<T>> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            parse(e).map_err(|why| Invalid::at(KeyPath::keys(&["sweep", key]).index(i), why))
+        })
+        .collect()
 }

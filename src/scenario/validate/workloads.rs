@@ -105,7 +105,7 @@ pub fn workload_kinds(doc: &toml::Value) -> Check<()> {
 /// in static IP mode. Static IPs exist only in TKE's static IP mode: in pool mode a
 /// terminated pod's ENI goes back to its node's pool, so `static_ip = true` is refused and
 /// nothing defaults to it.
-pub(super) fn static_ip(
+fn static_ip(
     given: Option<bool>,
     default_in_static_mode: bool,
     mode: PolicyMode,

@@ -6,7 +6,6 @@
 
 use super::rows::{Layout, Row};
 use super::window::Window;
-use crate::cluster::names::{check_subdomain, SUBDOMAIN_RULE};
 use crate::error::InputError;
 use crate::workload::keys::Keys;
 use crate::workload::PodEvent;
@@ -68,17 +67,12 @@ impl Enisim {
                     .with_hint("`true`, `false`, or empty for the workload's default"))
             }
         };
-        let pod = row.field(POD);
-        if pod.is_empty() {
+        if row.field(POD).is_empty() {
             return Err(row
                 .error(POD, "the pod name is empty")
                 .with_hint("every row names the pod it creates or deletes"));
         }
-        if let Err(why) = check_subdomain(pod) {
-            return Err(row
-                .error(POD, format!("pod name \"{pod}\" {why}"))
-                .with_hint(SUBDOMAIN_RULE));
-        }
+        let pod = row.pod_name(POD)?;
         match row.field(ACTION) {
             "create" => {
                 if let Some((_, created)) = self.alive.get(pod) {

@@ -3,7 +3,6 @@
 
 use super::rows::{Layout, Row, Rows};
 use super::window::Window;
-use crate::cluster::names::{check_subdomain, SUBDOMAIN_RULE};
 use crate::error::InputError;
 use crate::workload::keys::Keys;
 use crate::workload::PodEvent;
@@ -85,12 +84,7 @@ impl Openb {
         if !window.admit() {
             return Ok(None);
         }
-        let name = row.field(NAME);
-        if let Err(why) = check_subdomain(name) {
-            return Err(row
-                .error(NAME, format!("pod name \"{name}\" {why}"))
-                .with_hint(SUBDOMAIN_RULE));
-        }
+        let name = row.pod_name(NAME)?;
         let at = window.sim_time(created);
         let lifetime = deleted
             .filter(|&d| Some(d) != self.final_time)

@@ -1,6 +1,7 @@
 //! Reading a trace CSV row by row: the header check, line numbers, the time column's order,
 //! and errors that point at the offending cell.
 
+use crate::cluster::names::{check_subdomain, SUBDOMAIN_RULE};
 use crate::error::InputError;
 use csv::{ErrorKind, StringRecord};
 use std::fs::File;
@@ -138,6 +139,16 @@ impl Row<'_> {
         .at(usize::try_from(self.line).unwrap_or(usize::MAX), offset + 1)
     }
 
+    /// Column `column` as a pod name, which Kubernetes' rules bound (a DNS-1123 subdomain).
+    pub(super) fn pod_name(&self, column: usize) -> Result<&str, InputError> {
+        let name = self.field(column);
+        check_subdomain(name).map_err(|why| {
+            self.error(column, format!("pod name \"{name}\" {why}"))
+                .with_hint(SUBDOMAIN_RULE)
+        })?;
+        Ok(name)
+    }
+
     /// Column `column` as seconds with up to three decimals, in milliseconds.
     pub(super) fn seconds(&self, column: usize) -> Result<u64, InputError> {
         let text = self.field(column);
@@ -186,11 +197,7 @@ fn csv_error(label: &str, err: csv::Error) -> InputError {
         ErrorKind::Utf8 { .. } => ("row is not valid UTF-8".to_string(), None),
         ErrorKind::Io(e) => match e.get_ref().and_then(|i| i.downcast_ref::<LineTooLong>()) {
             Some(long) => {
-                let error = InputError::new(
-                    label,
-                    format!("line {} is longer than {MAX_TRACE_LINE} bytes", long.line),
-                );
-                return error
+                return InputError::new(label, long.to_string())
                     .at(usize::try_from(long.line).unwrap_or(usize::MAX), 1)
                     .with_hint("a trace row is a few short comma-separated fields");
             }
