@@ -444,3 +444,48 @@ fn overrides_leave_a_trace_and_the_effective_scenario_repeats_the_run() {
         );
     }
 }
+
+/// Nothing to measure reads "none" (null in summary.json); a measured zero stays a zero.
+#[test]
+fn empty_statistics_are_none_not_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("idle.toml");
+    fs::write(
+        &scenario,
+        "duration = \"10m\"\n[[subnets]]\nid = \"a\"\nzone = \"z\"\ncidr = \"10.0.0.0/24\"\n\
+         [[node_groups]]\nname = \"n\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"z\"\ncount = 1\n\
+         [[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 0\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    enisim()
+        .args(["run"])
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "start-up    none (no pod started)",
+        ))
+        .stdout(predicate::str::contains("hit rate none"))
+        .stdout(predicate::str::contains("release     none released"));
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for key in ["p50", "p90", "p99", "max", "mean"] {
+        assert!(s["startup_latency_s"][key].is_null(), "startup {key}");
+    }
+    for key in ["p50", "p99", "max"] {
+        assert!(s["release"]["delay_s"][key].is_null(), "release {key}");
+        assert!(
+            s["invariants"]["orphan_lived_s"][key].is_null(),
+            "orphans {key}"
+        );
+    }
+    assert!(s["pool"]["hit_rate"].is_null());
+    // A measured figure stays a number: one warm ENI idle from its attach (a few seconds in)
+    // to the end at 600 s.
+    assert_eq!(s["pool"]["idle_eni_hours"], 0.166);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<td>none</td>"), "report.html shows none");
+}

@@ -66,9 +66,12 @@ scale = [ { at = "60s", replicas = 10 } ]
     assert_eq!((t.pods_running, t.enis_bound, t.enis_idle), (10, 11, 1));
     assert_eq!(sum.churn.enis_created, 11);
     assert_eq!(sum.pods.started, 10);
-    assert_eq!(sum.pool.hit_rate, 0.1);
+    assert_eq!(sum.pool.hit_rate, Some(0.1));
     let l = &sum.startup_latency_s;
-    assert_eq!((l.p50, l.p99, l.max, l.mean), (3.2, 3.2, 3.2, 2.88));
+    assert_eq!(
+        (l.p50, l.p99, l.max, l.mean),
+        (Some(3.2), Some(3.2), Some(3.2), Some(2.88))
+    );
     let from_pool: Vec<_> = rec.pods.iter().filter(|p| p.from_pool).collect();
     assert_eq!(from_pool.len(), 1);
     assert_eq!(from_pool[0].ready, Some(s(60)));
@@ -145,9 +148,9 @@ fn slow_release_frees_one_surplus_eni_per_interval() {
     released.sort();
     let expected: Vec<_> = (1..=7).map(|k| s(3600 + 120 * k)).collect();
     assert_eq!(released, expected);
-    assert_eq!(sum.release.delay_s.p50, 480.0);
-    assert_eq!(sum.release.delay_s.p99, 840.0);
-    assert_eq!(sum.release.delay_s.max, 840.0);
+    assert_eq!(sum.release.delay_s.p50, Some(480.0));
+    assert_eq!(sum.release.delay_s.p99, Some(840.0));
+    assert_eq!(sum.release.delay_s.max, Some(840.0));
     assert_eq!(rec.at(4430).enis_bound, 4);
     assert_eq!(rec.at(4440).enis_bound, 3);
     assert_eq!(
@@ -168,7 +171,7 @@ fn quick_release_frees_all_surplus_at_the_interval() {
         .iter()
         .filter_map(|e| e.released)
         .all(|t| t == s(3720)));
-    assert_eq!(sum.release.delay_s.max, 120.0);
+    assert_eq!(sum.release.delay_s.max, Some(120.0));
     assert_eq!(rec.at(3710).enis_bound, 10);
     assert_eq!(rec.at(3720).enis_bound, 3);
 }
@@ -196,12 +199,12 @@ max_attach = 2
     // 6 warm ENIs; M drops to 2 at 60 s: 4 released at once, not paced.
     let released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
     assert_eq!(released, vec![s(60); 4]);
-    assert_eq!(sum.release.delay_s.max, 0.0);
+    assert_eq!(sum.release.delay_s.max, Some(0.0));
     assert_eq!(rec.at(70).enis_bound, 2);
     // Two slots left for three pods.
     assert_eq!(sum.pods.running_at_end, 2);
     assert_eq!(sum.pods.pending_at_end, 1);
-    assert_eq!(sum.pool.hit_rate, 1.0, "both pods found a warm ENI");
+    assert_eq!(sum.pool.hit_rate, Some(1.0), "both pods found a warm ENI");
 }
 
 fn delete_all_nodes_at(at: &str) -> (enisim::report::summary::Summary, common::Recorder) {
@@ -335,8 +338,8 @@ fn periodic_checks_release_a_bursty_nodes_surplus_at_each_tick_and_it_binds_agai
     assert_eq!(released, vec![s(120), s(240), s(360), s(480), s(600)]);
     assert_eq!(sum.release.count, 5);
     // Surplus stamped at 115, 215, ... 515 s: 5, 25, 45, 65, 85 s before each tick.
-    assert_eq!(sum.release.delay_s.p50, 45.0);
-    assert_eq!(sum.release.delay_s.max, 85.0);
+    assert_eq!(sum.release.delay_s.p50, Some(45.0));
+    assert_eq!(sum.release.delay_s.max, Some(85.0));
     let mut expected = vec![s(0)];
     expected.extend([s(5); 5]);
     expected.extend([s(205), s(305), s(405), s(505)]);
@@ -345,7 +348,7 @@ fn periodic_checks_release_a_bursty_nodes_surplus_at_each_tick_and_it_binds_agai
     assert_eq!(sum.churn.enis_deleted, 4);
     // Pool hits: 1 of the first burst, then every pod.
     assert_eq!(sum.pods.started, 30);
-    assert_eq!(sum.pool.hit_rate, 0.8667);
+    assert_eq!(sum.pool.hit_rate, Some(0.8667));
 }
 
 #[test]
@@ -355,7 +358,7 @@ fn sustained_checks_never_release_a_surplus_that_lasts_90_s() {
     assert_eq!(sum.release.count, 0);
     assert_eq!(creates(&rec).len(), 6);
     // B stays 6: after the first burst every pod finds an idle ENI (26 of 30).
-    assert_eq!(sum.pool.hit_rate, 0.8667);
+    assert_eq!(sum.pool.hit_rate, Some(0.8667));
 }
 
 /// 10 replicas from the start, scaled to 0 at 10m, back to 10 at 11m and to 0 at 11m30s.
@@ -386,10 +389,11 @@ fn periodic_check_releases_at_the_first_tick_after_the_surplus_appears() {
         vec![s(720), s(840), s(960), s(1080), s(1200)]
     );
     assert_eq!(
-        sum.release.delay_s.p50, 270.0,
+        sum.release.delay_s.p50,
+        Some(270.0),
         "stamped 690 s: 30, 150, 270, 390, 510"
     );
-    assert_eq!(sum.release.delay_s.max, 510.0);
+    assert_eq!(sum.release.delay_s.max, Some(510.0));
     assert_eq!(rec.at(710).enis_bound, 11);
     assert_eq!(rec.at(720).enis_bound, 10);
 }
@@ -409,7 +413,7 @@ fn min_warm_0_runs_as_a_what_if_with_a_warning() {
     // Nothing bound in advance: the pod placed at 60 s waits for a create and an attach.
     assert_eq!(rec.at(50).enis_total, 0);
     assert_eq!(rec.incarnations("web-0")[0].ready, Some(ms(63_200)));
-    assert_eq!(sum.pool.hit_rate, 0.0);
+    assert_eq!(sum.pool.hit_rate, Some(0.0));
     assert_eq!(sum.warnings.len(), 1);
     assert!(sum.warnings[0].starts_with("policy.min_warm = 0: TKE does not accept"));
 }

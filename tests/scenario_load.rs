@@ -678,3 +678,37 @@ fn sizes_beyond_any_cluster_are_refused_before_they_exhaust_memory() {
     ));
     assert_at(&e, 5, 23, "is more than the 1000000");
 }
+
+#[test]
+fn removing_more_nodes_than_a_group_has_is_a_warning() {
+    let event = |at: &str, action: &str, count: u32| {
+        format!("[[events]]\nat = \"{at}\"\naction = \"{action}\"\nnode_group = \"w\"\ncount = {count}\n")
+    };
+    // The group starts with 1 node: 2 drained at 10m (has 1: 0 left), 3 added at 20m (3),
+    // 2 crashed at 30m (1 left), 2 deleted at 40m (has 1), 1 more at 50m (has none). Events
+    // run in time order, whatever the file's order; an event after the end never runs.
+    let events = [
+        event("20m", "add_nodes", 3),
+        event("10m", "drain_nodes", 2),
+        event("30m", "crash_nodes", 2),
+        event("40m", "delete_nodes", 2),
+        event("2h", "delete_nodes", 9),
+        event("50m", "drain_nodes", 1),
+    ]
+    .concat();
+    let s = ok(&warm_events("", &events), &[]);
+    assert_eq!(
+        s.warnings,
+        [
+            "drain_nodes at 600.000 s (events.1) asks for 2 node(s) of node group \"w\", which \
+             has 1 then; the run drains the 1 there are",
+            "delete_nodes at 2400.000 s (events.3) asks for 2 node(s) of node group \"w\", \
+             which has 1 then; the run deletes the 1 there are",
+            "drain_nodes at 3000.000 s (events.5) asks for 1 node(s) of node group \"w\", which \
+             has 0 then; the run drains none",
+        ]
+    );
+    // Exactly the group's size is no warning.
+    let s = ok(&warm_events("", &event("10m", "crash_nodes", 1)), &[]);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+}

@@ -112,7 +112,7 @@ restart = ["10m"]
     assert_eq!(sum.churn.enis_created, 8);
     assert_eq!(sum.churn.enis_deleted, 4);
     assert_eq!(sum.static_ip.retained, 0);
-    assert_eq!(sum.pool.hit_rate, 0.0, "no pool in static mode");
+    assert_eq!(sum.pool.hit_rate, Some(0.0), "no pool in static mode");
     // Each step: the old pod goes, the new one gets an ENI 3.2 s later, then the next step.
     let mut replacements: Vec<_> = rec
         .pods

@@ -2,6 +2,7 @@
 //! with the summary's figures and the charts, for reading a run in a browser.
 
 use super::charts::Chart;
+use super::stats::or_none;
 use super::summary::Summary;
 use std::fmt::Write;
 
@@ -87,15 +88,17 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         ],
     );
     let l = &s.startup_latency_s;
+    let ms = |x: f64| format!("{x:.3} s");
+    let tenths = |x: f64| format!("{x:.1} s");
     table(
         &mut o,
         "Start-up latency (scheduled to ENI ready)",
         &[
-            ("p50", format!("{:.3} s", l.p50)),
-            ("p90", format!("{:.3} s", l.p90)),
-            ("p99", format!("{:.3} s", l.p99)),
-            ("max", format!("{:.3} s", l.max)),
-            ("mean", format!("{:.3} s", l.mean)),
+            ("p50", or_none(l.p50, ms)),
+            ("p90", or_none(l.p90, ms)),
+            ("p99", or_none(l.p99, ms)),
+            ("max", or_none(l.max, ms)),
+            ("mean", or_none(l.mean, ms)),
         ],
     );
     let pool = &s.pool;
@@ -103,7 +106,10 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         &mut o,
         "Pool",
         &[
-            ("hit rate", format!("{:.1}%", pool.hit_rate * 100.0)),
+            (
+                "hit rate",
+                or_none(pool.hit_rate, |x| format!("{:.1}%", x * 100.0)),
+            ),
             ("idle ENI-hours", format!("{:.2}", pool.idle_eni_hours)),
             ("peak bound ENIs", pool.peak_bound_enis.to_string()),
             ("peak idle ENIs", pool.peak_idle_enis.to_string()),
@@ -122,7 +128,11 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
             ("released as surplus", r.count.to_string()),
             (
                 "release delay p50 / max",
-                format!("{:.1} s / {:.1} s", r.delay_s.p50, r.delay_s.max),
+                format!(
+                    "{} / {}",
+                    or_none(r.delay_s.p50, tenths),
+                    or_none(r.delay_s.max, tenths)
+                ),
             ),
         ],
     );

@@ -1,6 +1,7 @@
 //! The readable summary printed on stdout after a run, with the wall-clock figures that
 //! summary.json must not hold.
 
+use super::stats::or_none;
 use super::summary::Summary;
 use std::fmt::Write;
 use std::time::Duration;
@@ -50,15 +51,25 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
             by_reason(&p.pending_at_end_by_reason)
         );
     }
+    let ms = |x: f64| format!("{x:.3}s");
+    let tenths = |x: f64| format!("{x:.1}s");
+    if l.max.is_some() {
+        let _ = writeln!(
+            o,
+            "  start-up    p50 {}  p90 {}  p99 {}  max {}  mean {}",
+            or_none(l.p50, ms),
+            or_none(l.p90, ms),
+            or_none(l.p99, ms),
+            or_none(l.max, ms),
+            or_none(l.mean, ms)
+        );
+    } else {
+        let _ = writeln!(o, "  start-up    none (no pod started)");
+    }
     let _ = writeln!(
         o,
-        "  start-up    p50 {:.3}s  p90 {:.3}s  p99 {:.3}s  max {:.3}s  mean {:.3}s",
-        l.p50, l.p90, l.p99, l.max, l.mean
-    );
-    let _ = writeln!(
-        o,
-        "  pool        hit rate {:.1}%  idle ENI-hours {:.2}  peak bound {}  peak idle {}",
-        s.pool.hit_rate * 100.0,
+        "  pool        hit rate {}  idle ENI-hours {:.2}  peak bound {}  peak idle {}",
+        or_none(s.pool.hit_rate, |x| format!("{:.1}%", x * 100.0)),
         s.pool.idle_eni_hours,
         s.pool.peak_bound_enis,
         s.pool.peak_idle_enis
@@ -68,11 +79,18 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
         "  churn       created {}  attached {}  detached {}  deleted {}",
         c.enis_created, c.enis_attached, c.enis_detached, c.enis_deleted
     );
-    let _ = writeln!(
-        o,
-        "  release     {} released  delay p50 {:.1}s  p99 {:.1}s  max {:.1}s",
-        r.count, r.delay_s.p50, r.delay_s.p99, r.delay_s.max
-    );
+    if r.count > 0 {
+        let _ = writeln!(
+            o,
+            "  release     {} released  delay p50 {}  p99 {}  max {}",
+            r.count,
+            or_none(r.delay_s.p50, tenths),
+            or_none(r.delay_s.p99, tenths),
+            or_none(r.delay_s.max, tenths)
+        );
+    } else {
+        let _ = writeln!(o, "  release     none released");
+    }
     let st = &s.static_ip;
     if st.retained + st.reattached + st.lost > 0 {
         let _ = writeln!(
@@ -100,8 +118,11 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
     if inv.violations == 0 && inv.orphans > 0 {
         let _ = writeln!(
             o,
-            "  invariants  all hold; {} ENIs of lost create answers found by the reconciler (lived p50 {:.1}s, max {:.1}s), {} not yet at the end",
-            inv.orphans, inv.orphan_lived_s.p50, inv.orphan_lived_s.max, inv.orphans_at_end
+            "  invariants  all hold; {} ENIs of lost create answers found by the reconciler (lived p50 {}, max {}), {} not yet at the end",
+            inv.orphans,
+            or_none(inv.orphan_lived_s.p50, tenths),
+            or_none(inv.orphan_lived_s.max, tenths),
+            inv.orphans_at_end
         );
     } else if inv.violations == 0 {
         let _ = writeln!(o, "  invariants  all hold");

@@ -3,19 +3,26 @@
 use serde::Serialize;
 
 /// Percentiles of a set of durations, in seconds. Nearest-rank percentiles of the exact
-/// samples, so a hand-computed expectation matches to the millisecond.
+/// samples, so a hand-computed expectation matches to the millisecond. Each is `None`
+/// (`null` in summary.json) when there was nothing to measure, so a measured zero and
+/// "no sample" never look alike.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Percentiles {
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// Largest.
-    pub max: f64,
+    pub max: Option<f64>,
     /// Mean, rounded to the millisecond.
-    pub mean: f64,
+    pub mean: Option<f64>,
+}
+
+/// `value` formatted by `show`, or "none" when there was nothing to measure.
+pub fn or_none(value: Option<f64>, show: impl Fn(f64) -> String) -> String {
+    value.map_or_else(|| "none".to_string(), show)
 }
 
 /// Nearest-rank percentile `q` (0 < q <= 1) of sorted samples.
@@ -24,8 +31,8 @@ fn nearest_rank(sorted: &[u64], q: f64) -> u64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn secs(ms: u64) -> f64 {
-    ms as f64 / 1000.0
+fn secs(ms: u64) -> Option<f64> {
+    Some(ms as f64 / 1000.0)
 }
 
 /// Something [`Percentiles::of`] can summarise: raw samples, or a [`Samples`] histogram.
@@ -60,7 +67,7 @@ impl SampleSet for Vec<u64> {
 }
 
 impl Percentiles {
-    /// Figures of `samples` (raw samples are sorted in place); all zero when there are none.
+    /// Figures of `samples` (raw samples are sorted in place); all `None` when there are none.
     pub fn of<S: SampleSet + ?Sized>(samples: &mut S) -> Self {
         samples.percentiles()
     }
@@ -155,10 +162,16 @@ mod tests {
         let p = Percentiles::of(&mut xs);
         assert_eq!(
             (p.p50, p.p90, p.p99, p.max, p.mean),
-            (5.0, 9.0, 10.0, 10.0, 5.5)
+            (Some(5.0), Some(9.0), Some(10.0), Some(10.0), Some(5.5))
         );
-        assert_eq!(Percentiles::of(&mut [][..]), Percentiles::default());
-        assert_eq!(Percentiles::of(&mut [1234][..]).p50, 1.234);
+        let none = Percentiles::of(&mut [][..]);
+        assert_eq!((none.p50, none.max, none.mean), (None, None, None));
+        assert_eq!(
+            Percentiles::of(&mut [0][..]).p99,
+            Some(0.0),
+            "a measured zero"
+        );
+        assert_eq!(Percentiles::of(&mut [1234][..]).p50, Some(1.234));
     }
 
     /// The histogram gives exactly what the raw samples give, long values and ties included.

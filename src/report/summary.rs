@@ -92,8 +92,9 @@ pub struct PodsSummary {
 /// `pool`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PoolSummary {
-    /// Share of started pods that found an idle ENI waiting.
-    pub hit_rate: f64,
+    /// Share of started pods that found an idle ENI waiting; `None` (`null`) when no pod
+    /// started.
+    pub hit_rate: Option<f64>,
     /// Idle attached ENIs integrated over time.
     pub idle_eni_hours: f64,
     /// Most ENIs bound to nodes at once.
@@ -124,15 +125,25 @@ pub struct ReleaseSummary {
     pub delay_s: DelaySummary,
 }
 
-/// `release.delay_s`.
+/// `release.delay_s`: `None` (`null`) when nothing was measured.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DelaySummary {
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// Largest.
-    pub max: f64,
+    pub max: Option<f64>,
+}
+
+impl From<Percentiles> for DelaySummary {
+    fn from(p: Percentiles) -> Self {
+        DelaySummary {
+            p50: p.p50,
+            p99: p.p99,
+            max: p.max,
+        }
+    }
 }
 
 /// `api`.

@@ -74,7 +74,6 @@ impl Simulation<'_> {
                 .map(|(r, n)| (r.name().to_string(), u64::from(n)))
                 .collect(),
         };
-        let release = Percentiles::of(&mut m.release_delay_ms);
         Summary {
             scenario: self.sc.name.clone(),
             overrides: self.sc.overrides.clone(),
@@ -85,11 +84,8 @@ impl Simulation<'_> {
             pods,
             startup_latency_s: Percentiles::of(&mut m.startup_ms),
             pool: PoolSummary {
-                hit_rate: if m.pods_started == 0 {
-                    0.0
-                } else {
-                    (m.pool_hits as f64 / m.pods_started as f64 * 1e4).round() / 1e4
-                },
+                hit_rate: (m.pods_started > 0)
+                    .then(|| (m.pool_hits as f64 / m.pods_started as f64 * 1e4).round() / 1e4),
                 idle_eni_hours: (m.idle.hours(end) * 1e3).round() / 1e3,
                 peak_bound_enis: m.bound.peak(),
                 peak_idle_enis: m.idle.peak(),
@@ -102,11 +98,7 @@ impl Simulation<'_> {
             },
             release: ReleaseSummary {
                 count: m.releases,
-                delay_s: DelaySummary {
-                    p50: release.p50,
-                    p99: release.p99,
-                    max: release.max,
-                },
+                delay_s: DelaySummary::from(Percentiles::of(&mut m.release_delay_ms)),
             },
             api: ApiSummary {
                 calls: Endpoint::ALL
@@ -149,14 +141,7 @@ impl Simulation<'_> {
                 leaked_enis: findings.leaked,
                 orphans: m.orphans,
                 orphans_at_end: self.orphans.len() as u64,
-                orphan_lived_s: {
-                    let lived = Percentiles::of(&mut m.orphan_lived_ms);
-                    DelaySummary {
-                        p50: lived.p50,
-                        p99: lived.p99,
-                        max: lived.max,
-                    }
-                },
+                orphan_lived_s: DelaySummary::from(Percentiles::of(&mut m.orphan_lived_ms)),
                 details: findings.details,
             },
             warnings: self.warnings,

@@ -2,7 +2,7 @@
 
 use super::{at_most, choice, only_keys, or, required, warm_order, Check, Invalid, MAX_NODES};
 use crate::engine::SimTime;
-use crate::scenario::model::{EventAction, EventConfig, NodeGroupConfig};
+use crate::scenario::model::{EventAction, EventConfig, NodeGroupConfig, Scenario};
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::RawEvent;
 
@@ -163,4 +163,47 @@ fn group_index(name: &str, groups: &[NodeGroupConfig], path: KeyPath) -> Check<u
         };
         Invalid::at(path, format!("unknown node group \"{name}\"")).hint(hint)
     })
+}
+
+/// A warning for every drain, delete or crash that asks for more nodes than its group has
+/// at that time (the run acts on those that exist). Group sizes are known at load time:
+/// only the scenario's own events add or remove nodes. Events run by time, same-time events
+/// in file order; events after the end never run.
+pub(super) fn oversized_removals(sc: &Scenario) -> Vec<String> {
+    let mut size: Vec<u64> = sc.node_groups.iter().map(|g| u64::from(g.count)).collect();
+    let mut order: Vec<usize> = (0..sc.events.len()).collect();
+    order.sort_by_key(|&i| sc.events[i].at);
+    let mut warnings = Vec::new();
+    for i in order {
+        let e = &sc.events[i];
+        if e.at > sc.duration {
+            break;
+        }
+        let (group, count, action, does) = match e.action {
+            EventAction::AddNodes { group, count } => {
+                size[group] += u64::from(count);
+                continue;
+            }
+            EventAction::DeleteNodes { group, count } => (group, count, "delete_nodes", "deletes"),
+            EventAction::DrainNodes { group, count } => (group, count, "drain_nodes", "drains"),
+            EventAction::CrashNodes { group, count, .. } => {
+                (group, count, "crash_nodes", "crashes")
+            }
+            EventAction::SetMaxAttach { .. } | EventAction::SetWarm { .. } => continue,
+        };
+        let has = size[group];
+        if u64::from(count) > has {
+            let which = match has {
+                0 => "none".to_string(),
+                n => format!("the {n} there are"),
+            };
+            warnings.push(format!(
+                "{action} at {} s (events.{i}) asks for {count} node(s) of node group \"{}\", \
+                 which has {has} then; the run {does} {which}",
+                e.at, sc.node_groups[group].name,
+            ));
+        }
+        size[group] = has.saturating_sub(u64::from(count));
+    }
+    warnings
 }

@@ -135,6 +135,8 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
     };
     limits::totals(&scenario)?;
     scenario.warnings = tke::check(&scenario)?;
+    let removals = events::oversized_removals(&scenario);
+    scenario.warnings.extend(removals);
     Ok(scenario)
 }
 
