@@ -489,3 +489,40 @@ fn empty_statistics_are_none_not_zero() {
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<td>none</td>"), "report.html shows none");
 }
+
+/// A drain of more nodes than the group has is said by `validate`, the printed summary and
+/// summary.json.
+#[test]
+fn draining_more_nodes_than_a_group_has_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("drain.toml");
+    fs::write(
+        &scenario,
+        "duration = \"1h\"\n[[subnets]]\nid = \"a\"\nzone = \"z\"\ncidr = \"10.0.0.0/24\"\n\
+         [[node_groups]]\nname = \"n\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"z\"\ncount = 3\n\
+         [[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 5\n\
+         [[events]]\nat = \"30m\"\naction = \"drain_nodes\"\nnode_group = \"n\"\ncount = 10\n",
+    )
+    .unwrap();
+    let said = "drain_nodes at 1800.000 s (events.0) asks for 10 node(s) of node group \"n\", \
+                which has 3 then; the run drains the 3 there are";
+    enisim()
+        .arg("validate")
+        .arg(&scenario)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("warning: {said}")));
+    let out = tmp.path().join("o");
+    enisim()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("  WARNING     {said}")));
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["warnings"], serde_json::json!([said]));
+    assert_eq!(s["pods"]["pending_at_end"], 5, "no node left for the 5 pods");
+}
