@@ -93,7 +93,10 @@ impl SeedRun {
 
 /// Runs `base` perturbed by one seed, with every check on.
 pub fn run_seed(base: &Scenario, seed: u64) -> Result<SeedRun, InputError> {
-    let options = RunOptions { check: true };
+    let options = RunOptions {
+        check: true,
+        progress: None,
+    };
     let summary = sim::run_with(perturb(base, seed), &mut NullSink, options)?;
     Ok(SeedRun { seed, summary })
 }

@@ -524,5 +524,8 @@ fn draining_more_nodes_than_a_group_has_is_reported() {
     let s: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["warnings"], serde_json::json!([said]));
-    assert_eq!(s["pods"]["pending_at_end"], 5, "no node left for the 5 pods");
+    assert_eq!(
+        s["pods"]["pending_at_end"], 5,
+        "no node left for the 5 pods"
+    );
 }

@@ -7,7 +7,10 @@ mod common;
 use common::{run_with, Cluster};
 use enisim::sim::RunOptions;
 
-const CHECK: RunOptions = RunOptions { check: true };
+const CHECK: RunOptions = RunOptions {
+    check: true,
+    progress: None,
+};
 
 /// One S5.2XLARGE16 node on a /24 subnet, `policy` and `rest` (TOML) after them.
 fn one_node(policy: &str, rest: &str) -> String {

@@ -9,7 +9,10 @@ use common::{ms, run, run_with, s, Cluster};
 use enisim::cluster::pod::SchedulingFailure;
 use enisim::sim::RunOptions;
 
-const CHECKED: RunOptions = RunOptions { check: true };
+const CHECKED: RunOptions = RunOptions {
+    check: true,
+    progress: None,
+};
 
 /// Index of `no_free_ip_in_zone` in the pending-by-reason counts.
 const NO_IP: usize = SchedulingFailure::NoFreeIpInZone as usize;

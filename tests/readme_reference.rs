@@ -67,7 +67,9 @@ fn expected_keys(message: &str) -> Vec<String> {
 #[test]
 fn every_key_the_loader_accepts_is_in_the_readme_reference() {
     let readme = fs::read_to_string("README.md").unwrap();
-    let start = readme.find("## Scenario reference").expect("a reference section");
+    let start = readme
+        .find("## Scenario reference")
+        .expect("a reference section");
     let end = readme[start..]
         .find("\n## ")
         .map_or(readme.len(), |i| start + i);

@@ -147,7 +147,14 @@ timeout = 0.1
     );
     for seed in 1..=5 {
         let seed_flag = format!("seed={seed}");
-        let (sum, _) = run_with(&toml, &[seed_flag.as_str()], RunOptions { check: true });
+        let (sum, _) = run_with(
+            &toml,
+            &[seed_flag.as_str()],
+            RunOptions {
+                check: true,
+                progress: None,
+            },
+        );
         let inv = &sum.invariants;
         assert_eq!(
             (inv.violations, inv.leaked_enis),

@@ -292,7 +292,11 @@ replicas = 5
             .peek_time()
             .is_some_and(|t| t.as_millis() < 300_000)
         {
-            sim.step(RunOptions { check: true }).unwrap();
+            sim.step(RunOptions {
+                check: true,
+                progress: None,
+            })
+            .unwrap();
         }
         assert!(sim.first_violation.is_none());
         assert!(sim.check_invariants().details.is_empty());

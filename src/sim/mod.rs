@@ -35,6 +35,7 @@ use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
 use calls::Call;
 use sources::SourceState;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What can happen. Small and `Copy`: ids index the world's vectors.
 #[derive(Clone, Copy, Debug)]
@@ -183,13 +184,44 @@ pub struct Simulation<'a> {
 }
 
 /// How a run is carried out, beyond what the scenario says.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
     /// Check every invariant after every event, and after `duration` let in-flight work
     /// settle (at most [`DRAIN_LIMIT`], no new pods or cluster events) and check that no
     /// orphan or leaked ENI is left. The first violation is reported with its event.
     pub check: bool,
+    /// Where the run publishes the virtual time it has reached, for a progress line drawn by
+    /// another thread. Never part of the outputs.
+    pub progress: Option<&'static Progress>,
 }
+
+/// The virtual time a run has reached, written by the run and read from any thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    reached_ms: AtomicU64,
+}
+
+impl Progress {
+    /// Nothing reached yet (usable in a `static`).
+    pub const fn new() -> Self {
+        Progress {
+            reached_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// The virtual time reached so far.
+    pub fn reached(&self) -> SimTime {
+        SimTime(self.reached_ms.load(Ordering::Relaxed))
+    }
+
+    fn reach(&self, t: SimTime) {
+        self.reached_ms.store(t.as_millis(), Ordering::Relaxed);
+    }
+}
+
+/// Events between two publications of a run's progress: often enough for a line redrawn a
+/// few times a second, rare enough to cost nothing.
+const PROGRESS_EVERY: u64 = 1 << 12;
 
 /// The longest a checked run drains past its duration.
 pub const DRAIN_LIMIT: SimTime = SimTime::from_secs(3600);
@@ -334,10 +366,18 @@ impl<'a> Simulation<'a> {
                 next_sample = next_sample.plus(interval);
             }
             self.step(options)?;
+            if let Some(progress) = options.progress {
+                if self.metrics.events.is_multiple_of(PROGRESS_EVERY) {
+                    progress.reach(t);
+                }
+            }
         }
         while next_sample <= end {
             self.sample(next_sample);
             next_sample = next_sample.plus(interval);
+        }
+        if let Some(progress) = options.progress {
+            progress.reach(end);
         }
         if options.check {
             self.drain(options)?;

@@ -11,7 +11,10 @@ use crate::engine::SimTime;
 use crate::report::rows::NullSink;
 use crate::scenario::load_str;
 
-const CHECK: RunOptions = RunOptions { check: true };
+const CHECK: RunOptions = RunOptions {
+    check: true,
+    progress: None,
+};
 
 /// Nodes: group `a` is node 0, group `b` node 1, both in zone `z`. Workload 0 is `db`, a
 /// statefulset (with `static_ip` as given), at 0 replicas. Events, all after the run so they

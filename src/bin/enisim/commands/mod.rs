@@ -24,12 +24,18 @@ pub fn jobs(flag: Option<usize>) -> usize {
 /// A bar of `total` runs (named `unit`) on stderr, drawn only when stderr is a terminal and
 /// not `quiet`.
 pub fn progress(total: u64, unit: &str, quiet: bool) -> ProgressBar {
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{msg}}  {{per_sec}}  ETA {{eta}}");
+    progress_bar(total, &template, quiet)
+}
+
+/// A bar of `total` steps drawn with an indicatif `template`, on stderr, only when stderr is
+/// a terminal and not `quiet`.
+pub fn progress_bar(total: u64, template: &str, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
-    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{msg}}  {{per_sec}}  ETA {{eta}}");
-    if let Ok(style) = ProgressStyle::with_template(&template) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar

@@ -1,14 +1,17 @@
 //! `enisim run`: one scenario, one seed, its result written to a folder.
 
-use super::{bad_input, FAILED};
+use super::{bad_input, progress_bar, FAILED};
 use crate::stdout;
+use enisim::engine::time::format_duration;
+use enisim::engine::SimTime;
 use enisim::output;
 use enisim::report::human;
 use enisim::scenario;
-use enisim::sim::RunOptions;
+use enisim::sim::{Progress, RunOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// `run`'s arguments.
 #[derive(clap::Args)]
@@ -54,8 +57,39 @@ pub fn exec(args: Args) -> ExitCode {
         .out
         .unwrap_or_else(|| default_out(&sc.name, &overrides));
     let started = Instant::now();
-    let options = RunOptions { check: args.check };
-    let summary = match output::run_to_dir(sc, &out, args.force, options) {
+    static REACHED: Progress = Progress::new();
+    let options = RunOptions {
+        check: args.check,
+        progress: Some(&REACHED),
+    };
+    let duration = sc.duration;
+    let bar = progress_bar(
+        duration.as_millis(),
+        "{bar:40} {msg} of virtual time  ETA {eta}",
+        args.quiet || args.json,
+    );
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        if !bar.is_hidden() {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    let reached = REACHED.reached();
+                    bar.set_position(reached.as_millis());
+                    bar.set_message(format!(
+                        "{} / {}",
+                        format_duration(SimTime(reached.as_millis() / 1000 * 1000)),
+                        format_duration(duration)
+                    ));
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+        let result = output::run_to_dir(sc, &out, args.force, options);
+        done.store(true, Ordering::Relaxed);
+        result
+    });
+    bar.finish_and_clear();
+    let summary = match result {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
