@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 const QUICKSTART: &str = "scenarios/quickstart.toml";
-const FILES: [&str; 10] = [
+const FILES: [&str; 12] = [
     "summary.json",
     "timeseries.csv",
     "pods.csv",
@@ -18,6 +18,8 @@ const FILES: [&str; 10] = [
     "charts/enis.svg",
     "charts/api_calls.svg",
     "charts/subnet_free_ips.svg",
+    "charts/controller_queue.svg",
+    "charts/controller_wait.svg",
 ];
 
 fn run_to(dir: &Path, extra: &[&str]) -> serde_json::Value {
@@ -68,6 +70,23 @@ fn run_writes_every_file_with_every_summary_key() {
         ),
         ("startup_latency_s", &["p50", "p90", "p99", "max", "mean"]),
         (
+            "startup_split_s",
+            &["queueing", "throttling", "api", "other"],
+        ),
+        (
+            "controller",
+            &[
+                "model",
+                "reconciles",
+                "requeues",
+                "peak_queue_depth",
+                "queue_wait_s",
+                "client_throttled_calls",
+                "client_throttled_s",
+                "need_to_call_s",
+            ],
+        ),
+        (
             "pool",
             &[
                 "hit_rate",
@@ -105,7 +124,7 @@ fn run_writes_every_file_with_every_summary_key() {
     assert_eq!(s["invariants"]["violations"], 0);
     let report = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("<h1>enisim run: quickstart</h1>"));
-    assert_eq!(report.matches("<svg").count(), 4, "every chart inline");
+    assert_eq!(report.matches("<svg").count(), 6, "every chart inline");
     assert!(report.contains(&format!(
         "<code>{}</code>",
         s["fingerprint"].as_str().unwrap()
@@ -113,7 +132,7 @@ fn run_writes_every_file_with_every_summary_key() {
     assert!(s["pods"]["started"].as_u64().unwrap() > 0);
     let header = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(header.starts_with(
-        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone\n"
+        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy\n"
     ));
     // 6 h sampled every 10 s: rows at 0, 10, ..., 21600.
     assert_eq!(header.lines().count(), 1 + 2161);

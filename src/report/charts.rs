@@ -1,7 +1,7 @@
 //! SVG charts of a run's timeseries, drawn with plotters' SVG backend: text is laid out
 //! without font files, so charts build and render the same on any machine, byte for byte.
 
-use super::rows::SampleRow;
+use super::rows::{QueueSample, SampleRow};
 use plotters::prelude::*;
 use std::fs;
 use std::io;
@@ -41,9 +41,12 @@ pub fn write_all(dir: &Path, charts: &[Chart]) -> io::Result<()> {
     Ok(())
 }
 
-/// The charts every run gets.
+/// A chart's file, title, y axis label and lines.
+type Spec = (&'static str, &'static str, &'static str, Vec<Line>);
+
+/// The charts every run gets, and under the queue model the ENI controller's two.
 pub fn render(samples: &[SampleRow]) -> io::Result<Vec<Chart>> {
-    let specs: [(&'static str, &'static str, &'static str, Vec<Line>); 4] = [
+    let mut specs: Vec<Spec> = vec![
         (
             "pods.svg",
             "Pods",
@@ -81,6 +84,9 @@ pub fn render(samples: &[SampleRow]) -> io::Result<Vec<Chart>> {
             vec![line("free", GREEN_, |r| r.subnet_free_ips as f64)],
         ),
     ];
+    if samples.iter().any(|r| r.queue.is_some()) {
+        specs.extend(controller_specs());
+    }
     specs
         .into_iter()
         .map(|(file, title, y_label, lines)| {
@@ -92,6 +98,38 @@ pub fn render(samples: &[SampleRow]) -> io::Result<Vec<Chart>> {
             })
         })
         .collect()
+}
+
+/// The ENI controller's work queue: what waits and who works, then how long the oldest item
+/// has waited (seconds: a unit of its own).
+fn controller_specs() -> [Spec; 2] {
+    [
+        (
+            "controller_queue.svg",
+            "ENI controller: work queue",
+            "items",
+            vec![
+                line("waiting for a worker", ORANGE, |r| queue(r).depth.into()),
+                line("waiting out a requeue delay", RED_, |r| {
+                    queue(r).backoff.into()
+                }),
+                line("workers busy", BLUE_, |r| queue(r).workers_busy.into()),
+            ],
+        ),
+        (
+            "controller_wait.svg",
+            "ENI controller: the oldest queued item's wait",
+            "seconds",
+            vec![line("oldest item's wait", PURPLE, |r| {
+                queue(r).oldest_wait.as_secs_f64()
+            })],
+        ),
+    ]
+}
+
+/// A sample's queue figures (zeros where the model has no queue).
+fn queue(r: &SampleRow) -> QueueSample {
+    r.queue.unwrap_or_default()
 }
 
 fn line(label: &'static str, color: RGBColor, value: fn(&SampleRow) -> f64) -> Line {
@@ -211,5 +249,26 @@ mod tests {
     #[test]
     fn an_empty_run_still_draws() {
         assert_eq!(render(&[]).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_run_with_a_work_queue_gets_its_two_charts() {
+        let samples: Vec<SampleRow> = (0..20)
+            .map(|i| SampleRow {
+                time: SimTime::from_secs(i * 60),
+                queue: Some(QueueSample {
+                    depth: i as u32,
+                    oldest_wait: SimTime::from_secs(i * 3),
+                    backoff: 1,
+                    workers_busy: 2,
+                }),
+                ..SampleRow::default()
+            })
+            .collect();
+        let charts = render(&samples).unwrap();
+        let files: Vec<&str> = charts.iter().map(|c| c.file.as_str()).collect();
+        assert_eq!(&files[4..], ["controller_queue.svg", "controller_wait.svg"]);
+        assert!(charts[4].svg.contains("waiting for a worker"));
+        assert!(charts[5].svg.contains("oldest item"));
     }
 }

@@ -12,8 +12,9 @@ const PODS_HEADER: &str = "pod,workload,node,zone,ip,created_s,scheduled_s,ready
 const ENIS_HEADER: &str =
     "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
 const API_HEADER: &str = "time_s,api,node,eni,latency_s,result";
-/// The `pending_<reason>` columns follow `SchedulingFailure::ALL`.
-const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone";
+/// The `pending_<reason>` columns follow `SchedulingFailure::ALL`; the ENI controller's queue
+/// columns come last (empty under `controller.model = "per_node"`, which has no queue).
+const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy";
 
 /// "00" to "99": two decimal digits per table entry.
 const PAIRS: [u8; 200] = {
@@ -269,6 +270,18 @@ fn sample_line(l: &mut Line, r: &SampleRow) {
     for n in r.pending_by_reason {
         l.comma().int(n.into());
     }
+    match r.queue {
+        Some(q) => {
+            l.comma().int(q.depth.into()).comma().time(q.oldest_wait);
+            l.comma()
+                .int(q.backoff.into())
+                .comma()
+                .int(q.workers_busy.into());
+        }
+        None => {
+            l.comma().comma().comma().comma();
+        }
+    }
 }
 
 impl Sink for CsvFiles {
@@ -302,14 +315,18 @@ impl Sink for CsvFiles {
 mod tests {
     use super::*;
     use crate::cluster::pod::SchedulingFailure;
+    use crate::report::rows::QueueSample;
 
     #[test]
-    fn timeseries_ends_with_a_pending_column_per_reason() {
+    fn timeseries_has_a_pending_column_per_reason_then_the_queue_columns() {
         let columns: Vec<String> = SchedulingFailure::ALL
             .iter()
             .map(|r| format!("pending_{}", r.name()))
             .collect();
-        let tail = format!(",{}", columns.join(","));
+        let tail = format!(
+            ",enis_retained,{},queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy",
+            columns.join(",")
+        );
         assert!(TIMESERIES_HEADER.ends_with(&tail), "{TIMESERIES_HEADER}");
         let mut l = Line::default();
         let row = SampleRow {
@@ -317,12 +334,24 @@ mod tests {
             ..SampleRow::default()
         };
         sample_line(&mut l, &row);
+        let text = String::from_utf8(l.0.clone()).unwrap();
+        assert_eq!(text, "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7,,,,");
+        let columns = TIMESERIES_HEADER.split(',').count();
+        assert_eq!(text.split(',').count(), columns);
+        l.0.clear();
+        let queued = SampleRow {
+            queue: Some(QueueSample {
+                depth: 12,
+                oldest_wait: SimTime(4_250),
+                backoff: 3,
+                workers_busy: 2,
+            }),
+            ..row
+        };
+        sample_line(&mut l, &queued);
         let text = String::from_utf8(l.0).unwrap();
-        assert_eq!(text, "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7");
-        assert_eq!(
-            text.split(',').count(),
-            TIMESERIES_HEADER.split(',').count()
-        );
+        assert!(text.ends_with(",1,0,2,0,0,7,12,4.250,3,2"), "{text}");
+        assert_eq!(text.split(',').count(), columns);
     }
 
     /// The hand-written lines are byte for byte what `format!` with the types' `Display`

@@ -103,6 +103,21 @@ pub struct SampleRow {
     /// Pods not yet placed, by the reason they could not be (as [`SchedulingFailure::ALL`]
     /// lists them).
     pub pending_by_reason: [u32; SchedulingFailure::ALL.len()],
+    /// The ENI controller's work queue, when the queue model runs.
+    pub queue: Option<QueueSample>,
+}
+
+/// The ENI controller's work queue at a sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueSample {
+    /// Items waiting for a worker.
+    pub depth: u32,
+    /// How long the longest-waiting of them has waited (zero when none waits).
+    pub oldest_wait: SimTime,
+    /// Items waiting out a requeue delay after a failure.
+    pub backoff: u32,
+    /// Workers processing an item.
+    pub workers_busy: u32,
 }
 
 /// Receives rows as the run produces them.

@@ -9,8 +9,10 @@ mod calls;
 mod enis;
 mod finish;
 mod invariants;
+mod ipamd;
 mod nodes;
 mod pods;
+mod provisioning;
 mod sources;
 #[cfg(test)]
 mod transitions;
@@ -70,6 +72,10 @@ enum Event {
     Reconcile,
     /// A subnet's cooldown after `ResourceInsufficient` ends.
     SubnetCooled(u32),
+    /// One of the ENI controller's workers goes on (queue model).
+    Work(u32),
+    /// A work queue item's requeue delay runs out (queue model; the item's key).
+    ItemReady(u32),
 }
 
 impl Event {
@@ -106,6 +112,8 @@ impl Event {
             Event::Retry(c) => [13, u64::from(c)],
             Event::Reconcile => [14, 0],
             Event::SubnetCooled(s) => [15, u64::from(s)],
+            Event::Work(w) => [16, u64::from(w)],
+            Event::ItemReady(k) => [17, u64::from(k)],
         }
     }
 }
@@ -177,6 +185,10 @@ pub struct Simulation<'a> {
     /// False when the sink discards rows: they are not built at all.
     rows: bool,
     starved: Vec<BTreeSet<u32>>,
+    /// The ENI controller's queue, workers and limits; `None` under the per-node model.
+    ipamd: Option<Box<ipamd::Ipamd>>,
+    /// What each ENI on its way to a pod waited for.
+    provisioning: provisioning::Provisioning,
     metrics: Metrics,
     gauges: Gauges,
     fingerprint: u64,
@@ -339,6 +351,8 @@ impl<'a> Simulation<'a> {
             first_violation: None,
             warnings: sc.warnings.clone(),
             rows: sink.wants_rows(),
+            ipamd: ipamd::Ipamd::for_scenario(&sc, &streams),
+            provisioning: provisioning::Provisioning::default(),
             metrics: Metrics::default(),
             gauges,
             fingerprint: FNV_OFFSET,
@@ -426,9 +440,12 @@ impl<'a> Simulation<'a> {
         Ok(())
     }
 
-    /// True while a VPC call is in flight or an orphan awaits the reconciler.
+    /// True while a VPC call is in flight, an orphan awaits the reconciler, or the ENI
+    /// controller has work queued, in hand or waiting out a delay.
     fn has_vpc_work(&self) -> bool {
-        !self.orphans.is_empty() || self.calls.iter().any(Option::is_some)
+        !self.orphans.is_empty()
+            || self.calls.iter().any(Option::is_some)
+            || self.ipamd.as_ref().is_some_and(|c| c.is_busy())
     }
 
     /// Nodes present at time zero, and the scheduled workload and cluster events.
@@ -482,6 +499,8 @@ impl<'a> Simulation<'a> {
             Event::Reconcile => self.reconcile_orphans(),
             Event::SubnetCooled(subnet) => self.wake_starved(SubnetId(subnet)),
             Event::NodeWake(node) => self.node_wake(node),
+            Event::Work(worker) => self.work(worker),
+            Event::ItemReady(key) => self.item_ready(key),
             Event::CrashDetected(node) => self.crash_detected(node),
             Event::RetentionExpiry(eni) => self.retention_expiry(EniId(eni)),
             Event::PodExpire(pod) => self.expire_pod(pod),
@@ -498,6 +517,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn sample(&mut self, time: SimTime) {
+        let queue = self.queue_sample(time);
         let g = &mut self.gauges;
         let row = SampleRow {
             time,
@@ -512,6 +532,7 @@ impl<'a> Simulation<'a> {
             enis_retained: g.enis_retained,
             subnet_free_ips: g.free_ips,
             api_calls: std::mem::take(&mut g.api_calls_since_sample),
+            queue,
         };
         self.sink.sample(&row);
     }

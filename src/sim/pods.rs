@@ -5,6 +5,7 @@ use super::{Event, Simulation};
 use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{Pod, PodEnd, PodState};
 use crate::cluster::scheduler::Placement;
+use crate::controller::phases::Phase;
 use crate::report::rows::PodRow;
 
 /// What happens to a pod's ENI when the pod ends.
@@ -165,6 +166,7 @@ impl Simulation<'_> {
             self.start_pod(pod, eni);
         } else {
             self.nodes[node as usize].waiting.push_back(pod);
+            self.pod_needs_eni(pod);
         }
         self.reconcile_node(node);
     }
@@ -181,10 +183,15 @@ impl Simulation<'_> {
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
         e.retained_since = None;
-        if e.state == EniState::Detached {
+        let detached = e.state == EniState::Detached;
+        self.restart_provisioning(eni);
+        self.owned_by_pod(eni, pod);
+        if detached {
             self.gauges.enis_retained -= 1;
             self.gauges.enis_in_flight += 1;
             self.start_attach(eni, node);
+        } else {
+            self.enter_phase(eni, Phase::Api);
         }
     }
 
@@ -223,7 +230,10 @@ impl Simulation<'_> {
         p.eni = Some(eni);
         p.ready_at.set(now);
         let name = (p.workload, p.serial);
-        let latency = now.since(p.scheduled_at.get().unwrap_or(now));
+        let scheduled = p.scheduled_at.get().unwrap_or(now);
+        let latency = now.since(scheduled);
+        self.count_startup(eni, scheduled);
+        let p = &self.pods[pod as usize];
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
         e.pods_served += 1;
