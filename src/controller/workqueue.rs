@@ -132,6 +132,15 @@ impl WorkQueue {
         Some(self.add(key, now))
     }
 
+    /// Since when `key` has waited to be processed, if it waits (queued, or to be queued
+    /// again once its worker is done).
+    pub fn waiting_since(&self, key: u32) -> Option<SimTime> {
+        self.entries
+            .get(key as usize)
+            .filter(|e| e.dirty)
+            .map(|e| e.added_at)
+    }
+
     /// Items waiting for a worker (client-go's `workqueue_depth`).
     pub fn depth(&self) -> usize {
         self.fifo.len()
@@ -188,8 +197,10 @@ mod tests {
         q.add(5, t(0));
         q.add(6, t(0));
         assert_eq!(q.get(), Some((5, t(0))));
+        assert_eq!(q.waiting_since(5), None, "taken");
         assert_eq!(q.add(5, t(10)), Added::WhileProcessing);
         assert_eq!(q.add(5, t(11)), Added::AlreadyDirty);
+        assert_eq!(q.waiting_since(5), Some(t(10)));
         assert_eq!(q.depth(), 1, "not queued while a worker has it");
         assert!(q.done(5));
         assert_eq!(q.depth(), 2);

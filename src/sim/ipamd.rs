@@ -466,6 +466,18 @@ impl Simulation<'_> {
         }
     }
 
+    /// Since when the item that would bind an ENI for `pod` on `node` has waited in the
+    /// queue, if it waits: the pod's own in static IP mode, else the node's.
+    pub(super) fn queued_since(&self, pod: u32, node: u32) -> Option<SimTime> {
+        let c = self.ipamd.as_ref()?;
+        let item = if c.pod_items {
+            Item::Pod(pod)
+        } else {
+            Item::Node(node)
+        };
+        c.queue.waiting_since(item.key())
+    }
+
     /// The work queue at a sample taken at `time`, under the queue model.
     pub(super) fn queue_sample(&self, time: SimTime) -> Option<QueueSample> {
         self.ipamd.as_ref().map(|c| c.sample(time))

@@ -184,7 +184,7 @@ impl Simulation<'_> {
         e.pod = Some(pod);
         e.retained_since = None;
         let detached = e.state == EniState::Detached;
-        self.restart_provisioning(eni);
+        self.restart_provisioning(eni, node);
         self.owned_by_pod(eni, pod);
         if detached {
             self.gauges.enis_retained -= 1;
@@ -232,7 +232,8 @@ impl Simulation<'_> {
         let name = (p.workload, p.serial);
         let scheduled = p.scheduled_at.get().unwrap_or(now);
         let latency = now.since(scheduled);
-        self.count_startup(eni, scheduled);
+        let node = p.node.expect("a starting pod is placed");
+        self.count_startup(pod, node, eni, scheduled);
         let p = &self.pods[pod as usize];
         let e = &mut self.enis[eni.0 as usize];
         e.pod = Some(pod);
