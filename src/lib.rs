@@ -21,6 +21,7 @@ pub mod cloud;
 pub mod cluster;
 pub mod engine;
 pub mod error;
+pub mod import;
 pub mod output;
 pub mod policy;
 pub mod report;
