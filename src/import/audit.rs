@@ -83,7 +83,7 @@ impl Selector {
 /// What an import read and what it left out, for the report printed after it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImportReport {
-    /// Lines read (non-empty).
+    /// Lines read, over every file.
     pub lines: u64,
     /// Create rows written.
     pub creates: u64,
@@ -160,7 +160,6 @@ pub fn import(
         return Ok(Err(e));
     }
     while let Some(next) = merged.next()? {
-        r.lines += 1;
         let located = match next {
             Next::Bad(_) if lenient => {
                 r.bad_lines += 1;
@@ -310,6 +309,7 @@ pub fn import(
         }
     }
     r.alive_at_end = alive.values().filter(|a| a.taken).count() as u64;
+    r.lines = merged.lines_read();
     Ok(match write_error {
         Some(e) => Err(e),
         None => Ok(r),

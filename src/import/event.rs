@@ -3,6 +3,8 @@
 
 use super::time::parse_rfc3339;
 use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// TKE's annotation that puts a pod on a network: `tke-direct-eni` is the exclusive-ENI mode
@@ -84,29 +86,43 @@ pub enum Unreadable {
     NotAuditEvent(String),
 }
 
+/// An event as read: strings borrowed from the line where they have no escapes, and the
+/// objects left unparsed until a pod create needs one, so that the many lines about other
+/// things cost a scan and no allocation.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawEvent {
-    kind: Option<String>,
-    #[serde(rename = "apiVersion")]
-    api_version: Option<String>,
-    #[serde(rename = "auditID", default)]
-    audit_id: String,
-    stage: Option<String>,
-    verb: Option<String>,
-    object_ref: Option<RawObjectRef>,
+struct RawEvent<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(rename = "apiVersion", borrow)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(rename = "auditID", borrow, default)]
+    audit_id: Cow<'a, str>,
+    #[serde(borrow)]
+    stage: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    verb: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    object_ref: Option<RawObjectRef<'a>>,
     response_status: Option<RawStatus>,
-    stage_timestamp: Option<String>,
-    request_object: Option<RawObject>,
-    response_object: Option<RawObject>,
+    #[serde(borrow)]
+    stage_timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    request_object: Option<&'a RawValue>,
+    #[serde(borrow)]
+    response_object: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct RawObjectRef {
-    resource: Option<String>,
-    namespace: Option<String>,
-    name: Option<String>,
-    subresource: Option<String>,
+struct RawObjectRef<'a> {
+    #[serde(borrow)]
+    resource: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    subresource: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -199,7 +215,7 @@ pub fn read_line(text: &str) -> Result<Line, Unreadable> {
     let failed = failed && complete && is_pod(&raw);
     Ok(Line {
         time_us,
-        audit_id: raw.audit_id,
+        audit_id: raw.audit_id.into_owned(),
         change,
         failed,
     })
@@ -216,33 +232,46 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
     if r.resource.as_deref() != Some("pods") {
         return None;
     }
-    let object_name = |o: &Option<RawObject>| {
-        o.as_ref()
-            .and_then(|o| o.metadata.as_ref())
-            .and_then(|m| m.name.clone())
-            .filter(|n| !n.is_empty())
-    };
-    // A pod created with generateName has its name in the response object; the API server
-    // also fills objectRef.name in once it is known.
-    let name = r
+    let named = r
         .name
-        .clone()
+        .as_deref()
         .filter(|n| !n.is_empty())
-        .or_else(|| object_name(&raw.response_object))
-        .or_else(|| object_name(&raw.request_object))?;
-    let pod = PodRef {
-        namespace: r.namespace.clone().unwrap_or_default(),
+        .map(str::to_string);
+    let namespace = r.namespace.as_deref().unwrap_or_default().to_string();
+    let pod = |name| PodRef {
+        namespace: namespace.clone(),
         name,
     };
     match (raw.verb.as_deref()?, r.subresource.as_deref()) {
-        ("create", None | Some("")) => Some(Change::Create(Box::new(Created {
-            pod,
-            object: facts(&raw.response_object).or_else(|| facts(&raw.request_object)),
-        }))),
-        ("create", Some("eviction")) => Some(Change::Evict(pod)),
-        ("delete", None | Some("")) => Some(Change::Delete(pod)),
+        ("create", None | Some("")) => {
+            // The response's object is the pod as created (after admission); the request's
+            // is what was sent. A pod created with generateName has its name only there.
+            let objects = [
+                parse_object(raw.response_object),
+                parse_object(raw.request_object),
+            ];
+            let name = named.or_else(|| {
+                objects.iter().flatten().find_map(|o| {
+                    o.metadata
+                        .as_ref()
+                        .and_then(|m| m.name.clone())
+                        .filter(|n| !n.is_empty())
+                })
+            })?;
+            Some(Change::Create(Box::new(Created {
+                pod: pod(name),
+                object: objects.iter().find_map(facts),
+            })))
+        }
+        ("create", Some("eviction")) => Some(Change::Evict(pod(named?))),
+        ("delete", None | Some("")) => Some(Change::Delete(pod(named?))),
         _ => None,
     }
+}
+
+/// A logged object as a pod, if it parses as one.
+fn parse_object(raw: Option<&RawValue>) -> Option<RawObject> {
+    serde_json::from_str(raw?.get()).ok()
 }
 
 fn facts(object: &Option<RawObject>) -> Option<PodFacts> {

@@ -241,6 +241,11 @@ impl Merged {
         }
     }
 
+    /// Lines read so far, over every file.
+    pub fn lines_read(&self) -> u64 {
+        self.streams.iter().map(|s| s.number).sum()
+    }
+
     /// Lines up to this time are final: every file still being read has reached a time a
     /// window later.
     fn watermark(&self) -> i64 {
