@@ -131,7 +131,11 @@ impl Stream {
                 .at(self.number as usize, 1)
                 .with_hint("an audit log has one event per line"));
             }
-            let text = String::from_utf8_lossy(&self.buf);
+            // Valid UTF-8 is borrowed as is; a line that is not is read as far as it is.
+            let text = match std::str::from_utf8(&self.buf) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(&self.buf),
+            };
             let text = text.trim();
             if text.is_empty() {
                 continue;
