@@ -24,6 +24,7 @@ pub mod cluster;
 pub mod controller;
 pub mod engine;
 pub mod error;
+pub mod import;
 pub mod output;
 pub mod policy;
 pub mod report;

@@ -15,10 +15,12 @@
 //!   mark, whose owner no longer holds its lock).
 
 mod dir;
+mod file;
 mod manifest;
 mod run;
 
 pub use dir::OutputDir;
+pub use file::OutputFile;
 pub use manifest::{verify, FileEntry, Manifest, MANIFEST};
 pub use run::run_to_dir;
 

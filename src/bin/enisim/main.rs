@@ -4,7 +4,7 @@ mod commands;
 mod stdout;
 
 use clap::{Parser, Subcommand};
-use commands::{instance_types, run, swarm, sweep, validate};
+use commands::{import, init, instance_types, run, swarm, sweep, validate};
 use std::process::ExitCode;
 
 /// Deterministic discrete-event simulator of TKE VPC-CNI "Pod with exclusive ENI" allocation.
@@ -29,6 +29,11 @@ enum Command {
     Validate(validate::Args),
     /// List the built-in instance types and their exclusive-ENI pod limits.
     InstanceTypes,
+    /// Read a real cluster's data: pod history from audit logs, nodes from kubectl.
+    #[command(subcommand)]
+    Import(import::Args),
+    /// Write a ready scenario folder from a node list and audit logs.
+    Init(init::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,5 +43,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::InstanceTypes => instance_types::exec(),
+        Command::Import(args) => import::exec(args),
+        Command::Init(args) => init::exec(args),
     }
 }

@@ -1,0 +1,149 @@
+//! Audit-log import benchmark: `cargo bench --bench import`.
+//!
+//! Writes a synthetic day of a busy cluster's audit log (`IMPORT_LINES`, default 5,000,000
+//! lines: 80% other API traffic, 20% pod creates at the `Request` level with their object,
+//! and their deletes, about 800 pods alive at once), then, each in its own child process so
+//! that its peak memory (`VmHWM`) is its own:
+//! - `import`: `enisim::import::audit::import` of the file into a discarding writer;
+//! - `read`: the baseline, reading the same file line by line and doing nothing else (what
+//!   "at disk speed" means on this machine, with the file in the page cache as the import
+//!   found it).
+//!
+//! It prints lines, bytes, wall time, MB/s and peak RSS for both, and the ratio.
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn vm_hwm_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Writes `lines` audit events: every fifth a pod create or delete, pods living ~800 events.
+fn generate(path: &Path, lines: u64) {
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let mut alive = std::collections::VecDeque::new();
+    let mut serial = 0u64;
+    for i in 0..lines {
+        let us = i * 17_280; // 5 M lines over a day
+        let ts = format!(
+            "2024-05-01T{:02}:{:02}:{:02}.{:06}Z",
+            us / 3_600_000_000 % 24,
+            us / 60_000_000 % 60,
+            us / 1_000_000 % 60,
+            us % 1_000_000
+        );
+        let head = format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{i:032x}","stage":"ResponseComplete","#
+        );
+        let line = if i % 5 != 0 {
+            format!(
+                r#"{head}"verb":"get","user":{{"username":"system:serviceaccount:kube-system:controller","groups":["system:serviceaccounts"]}},"objectRef":{{"resource":"configmaps","namespace":"kube-system","name":"cfg-{}","apiVersion":"v1"}},"responseStatus":{{"code":200}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}"}}"#,
+                i % 97
+            )
+        } else if alive.len() > 160 && i % 10 == 0 {
+            let name: String = alive.pop_front().unwrap();
+            format!(
+                r#"{head}"verb":"delete","objectRef":{{"resource":"pods","namespace":"prod","name":"{name}","apiVersion":"v1"}},"responseStatus":{{"code":200}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}"}}"#
+            )
+        } else {
+            serial += 1;
+            let name = format!("web-7c9d8f6b5-{serial:x}");
+            alive.push_back(name.clone());
+            format!(
+                r#"{head}"verb":"create","objectRef":{{"resource":"pods","namespace":"prod","name":"{name}","apiVersion":"v1"}},"responseStatus":{{"code":201}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}","requestObject":{{"kind":"Pod","metadata":{{"name":"{name}","labels":{{"app":"web","pod-template-hash":"7c9d8f6b5"}},"annotations":{{"tke.cloud.tencent.com/networks":"tke-direct-eni"}},"ownerReferences":[{{"kind":"ReplicaSet","name":"web-7c9d8f6b5","controller":true}}]}},"spec":{{"containers":[{{"name":"web","image":"nginx:1.27","resources":{{"requests":{{"cpu":"100m","tke.cloud.tencent.com/direct-eni":"1"}},"limits":{{"tke.cloud.tencent.com/direct-eni":"1"}}}}}}]}}}}}}"#
+            )
+        };
+        writeln!(w, "{line}").unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn child(mode: &str, path: &Path) {
+    let started = Instant::now();
+    let lines = match mode {
+        "import" => {
+            let filter = enisim::import::audit::Filter::default();
+            let report = enisim::import::audit::import(
+                &[path.to_path_buf()],
+                &filter,
+                false,
+                &mut std::io::sink(),
+            )
+            .expect("valid log")
+            .expect("a sink never fails");
+            assert!(report.creates > 0);
+            report.lines
+        }
+        _ => {
+            let mut r = BufReader::with_capacity(1 << 16, std::fs::File::open(path).unwrap());
+            let (mut n, mut buf) = (0u64, Vec::new());
+            while r.read_until(b'\n', &mut buf).unwrap() > 0 {
+                n += 1;
+                buf.clear();
+            }
+            n
+        }
+    };
+    println!(
+        "RESULT {mode} {lines} {:.3} {}",
+        started.elapsed().as_secs_f64(),
+        vm_hwm_kib()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        child(&args[i + 1], Path::new(&args[i + 2]));
+        return;
+    }
+    let lines: u64 = std::env::var("IMPORT_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("audit.log");
+    let t = Instant::now();
+    generate(&path, lines);
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    println!(
+        "generated {lines} lines, {:.0} MB, in {:.1} s",
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let me = std::env::current_exe().unwrap();
+    let mut results = Vec::new();
+    for mode in ["read", "import"] {
+        let out = Command::new(&me)
+            .args(["--child", mode])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("RESULT"))
+            .unwrap_or_else(|| panic!("{mode}: {text}"));
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let secs: f64 = f[3].parse().unwrap();
+        let kib: u64 = f[4].parse().unwrap();
+        println!(
+            "{mode:>6}: {} lines in {secs:.2} s, {:.0} MB/s, peak RSS {:.1} MiB",
+            f[2],
+            bytes as f64 / 1e6 / secs,
+            kib as f64 / 1024.0
+        );
+        results.push(secs);
+    }
+    println!(
+        "import / read: {:.1}x the time of reading the file",
+        results[1] / results[0]
+    );
+}

@@ -1,0 +1,355 @@
+//! One line of a kube-apiserver audit log (an `audit.k8s.io/v1` Event, JSON) reduced to what
+//! a pod trace needs: its time, and the pod change it records, if any.
+
+use super::time::parse_rfc3339;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// TKE's annotation that puts a pod on a network: `tke-direct-eni` is the exclusive-ENI mode
+/// (TKE documentation, "Static IP Address Usage" / 固定 IP 使用方法: `tke.cloud.tencent.com/
+/// networks: "tke-direct-eni"` for exclusive ENIs, `"tke-route-eni"` for shared ones).
+pub const NETWORKS_ANNOTATION: &str = "tke.cloud.tencent.com/networks";
+/// The value of [`NETWORKS_ANNOTATION`] for an exclusive ENI.
+pub const DIRECT_ENI_NETWORK: &str = "tke-direct-eni";
+/// The extended resource an exclusive-ENI pod requests (same page: "独立网卡的 VPC-CNI 模式，
+/// 则添加 `tke.cloud.tencent.com/direct-eni`"; TKE's tke-eni-ip-webhook adds it for pods on
+/// that network).
+pub const DIRECT_ENI_RESOURCE: &str = "tke.cloud.tencent.com/direct-eni";
+/// The annotation that keeps a pod's IP across restarts in static IP mode: `Never` keeps it,
+/// the default `Immediate` releases it with the pod (same page).
+pub const STATIC_IP_ANNOTATION: &str = "tke.cloud.tencent.com/vpc-ip-claim-delete-policy";
+
+/// What a line says about pods.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// A pod was created.
+    Create(Box<Created>),
+    /// A pod was deleted (the first delete of a graceful deletion starts its end).
+    Delete(PodRef),
+    /// A pod was evicted: the eviction deletes it.
+    Evict(PodRef),
+}
+
+/// A pod named by its namespace and name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PodRef {
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A created pod and what its object says, when the log has the object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Created {
+    /// The pod.
+    pub pod: PodRef,
+    /// The pod object (the response's, else the request's): `None` at the audit level
+    /// `Metadata`, which logs no objects.
+    pub object: Option<PodFacts>,
+}
+
+/// What the importer reads from a pod object.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PodFacts {
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// Its controlling owner's kind and name.
+    pub owner: Option<(String, String)>,
+    /// True if it asks for an exclusive ENI (annotation or resource).
+    pub direct_eni: bool,
+    /// True if it keeps its IP (`vpc-ip-claim-delete-policy: Never`).
+    pub static_ip: bool,
+}
+
+/// A line as the importer sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Its `stageTimestamp`, microseconds since the epoch.
+    pub time_us: i64,
+    /// Its `auditID`, to drop the same event logged twice.
+    pub audit_id: String,
+    /// What it does to pods, if it is a completed pod create, delete or eviction.
+    pub change: Option<Change>,
+    /// True if the request failed (`responseStatus.code >= 400`): it changed nothing.
+    pub failed: bool,
+}
+
+/// Why a line is not an audit event the importer can read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unreadable {
+    /// Not JSON: serde's message and the 1-based column.
+    NotJson(String, usize),
+    /// JSON, but not an `audit.k8s.io` Event (e.g. a pod list, or an event without a time).
+    NotAuditEvent(String),
+}
+
+/// An event as read: strings borrowed from the line where they have no escapes, and the
+/// objects left unparsed until a pod create needs one, so that the many lines about other
+/// things cost a scan and no allocation.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEvent<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(rename = "apiVersion", borrow)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(rename = "auditID", borrow, default)]
+    audit_id: Cow<'a, str>,
+    #[serde(borrow)]
+    stage: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    verb: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    object_ref: Option<RawObjectRef<'a>>,
+    response_status: Option<RawStatus>,
+    #[serde(borrow)]
+    stage_timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    request_object: Option<&'a RawValue>,
+    #[serde(borrow)]
+    response_object: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawObjectRef<'a> {
+    #[serde(borrow)]
+    resource: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    subresource: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawStatus {
+    code: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawObject {
+    metadata: Option<RawMeta>,
+    spec: Option<RawSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMeta {
+    name: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    owner_references: Vec<RawOwner>,
+}
+
+#[derive(Deserialize)]
+struct RawOwner {
+    kind: String,
+    name: String,
+    controller: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct RawSpec {
+    #[serde(default)]
+    containers: Vec<RawContainer>,
+}
+
+#[derive(Deserialize)]
+struct RawContainer {
+    resources: Option<RawResources>,
+}
+
+#[derive(Deserialize)]
+struct RawResources {
+    #[serde(default)]
+    requests: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    limits: BTreeMap<String, serde_json::Value>,
+}
+
+/// Reads one line of an audit log. Lines of other stages than `ResponseComplete` and events
+/// about other resources come back with no change.
+pub fn read_line(text: &str) -> Result<Line, Unreadable> {
+    let raw: RawEvent = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m);
+        Unreadable::NotJson(message.to_string(), e.column().max(1))
+    })?;
+    let is_event = raw.kind.as_deref() == Some("Event")
+        && raw
+            .api_version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("audit.k8s.io/"));
+    if !is_event {
+        return Err(Unreadable::NotAuditEvent(format!(
+            "kind {:?}, apiVersion {:?}",
+            raw.kind.as_deref().unwrap_or("none"),
+            raw.api_version.as_deref().unwrap_or("none")
+        )));
+    }
+    let time_us = raw
+        .stage_timestamp
+        .as_deref()
+        .and_then(parse_rfc3339)
+        .ok_or_else(|| Unreadable::NotAuditEvent("no RFC 3339 stageTimestamp".to_string()))?;
+    let failed = raw
+        .response_status
+        .as_ref()
+        .and_then(|s| s.code)
+        .is_some_and(|c| c >= 400);
+    let complete = raw.stage.as_deref() == Some("ResponseComplete");
+    let change = if complete && !failed {
+        change_of(&raw)
+    } else {
+        None
+    };
+    let failed = failed && complete && is_pod(&raw);
+    Ok(Line {
+        time_us,
+        audit_id: raw.audit_id.into_owned(),
+        change,
+        failed,
+    })
+}
+
+fn is_pod(raw: &RawEvent) -> bool {
+    raw.object_ref
+        .as_ref()
+        .is_some_and(|r| r.resource.as_deref() == Some("pods"))
+}
+
+fn change_of(raw: &RawEvent) -> Option<Change> {
+    let r = raw.object_ref.as_ref()?;
+    if r.resource.as_deref() != Some("pods") {
+        return None;
+    }
+    let named = r
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    let namespace = r.namespace.as_deref().unwrap_or_default().to_string();
+    let pod = |name| PodRef {
+        namespace: namespace.clone(),
+        name,
+    };
+    match (raw.verb.as_deref()?, r.subresource.as_deref()) {
+        ("create", None | Some("")) => {
+            // The response's object is the pod as created (after admission); the request's
+            // is what was sent. A pod created with generateName has its name only there.
+            let objects = [
+                parse_object(raw.response_object),
+                parse_object(raw.request_object),
+            ];
+            let name = named.or_else(|| {
+                objects.iter().flatten().find_map(|o| {
+                    o.metadata
+                        .as_ref()
+                        .and_then(|m| m.name.clone())
+                        .filter(|n| !n.is_empty())
+                })
+            })?;
+            Some(Change::Create(Box::new(Created {
+                pod: pod(name),
+                object: objects.iter().find_map(facts),
+            })))
+        }
+        ("create", Some("eviction")) => Some(Change::Evict(pod(named?))),
+        ("delete", None | Some("")) => Some(Change::Delete(pod(named?))),
+        _ => None,
+    }
+}
+
+/// A logged object as a pod, if it parses as one.
+fn parse_object(raw: Option<&RawValue>) -> Option<RawObject> {
+    serde_json::from_str(raw?.get()).ok()
+}
+
+fn facts(object: &Option<RawObject>) -> Option<PodFacts> {
+    let o = object.as_ref()?;
+    let meta = o.metadata.as_ref()?;
+    let owner = meta
+        .owner_references
+        .iter()
+        .find(|r| r.controller == Some(true))
+        .or(meta.owner_references.first())
+        .map(|r| (r.kind.clone(), r.name.clone()));
+    let requests_eni = o.spec.as_ref().is_some_and(|s| {
+        s.containers.iter().any(|c| {
+            c.resources.as_ref().is_some_and(|r| {
+                r.requests.contains_key(DIRECT_ENI_RESOURCE)
+                    || r.limits.contains_key(DIRECT_ENI_RESOURCE)
+            })
+        })
+    });
+    let on_direct_network = meta
+        .annotations
+        .get(NETWORKS_ANNOTATION)
+        .is_some_and(|v| v.split(',').any(|n| n.trim() == DIRECT_ENI_NETWORK));
+    Some(PodFacts {
+        labels: meta.labels.clone(),
+        owner,
+        direct_eni: requests_eni || on_direct_network,
+        static_ip: meta
+            .annotations
+            .get(STATIC_IP_ANNOTATION)
+            .is_some_and(|v| v == "Never"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CREATE: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a1","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","namespace":"prod","apiVersion":"v1"},"responseStatus":{"code":201},"stageTimestamp":"2024-05-01T10:00:00.250000Z","requestObject":{"kind":"Pod","metadata":{"generateName":"web-7c9d8f6b5-","labels":{"app":"web"},"annotations":{"tke.cloud.tencent.com/networks":"tke-direct-eni"},"ownerReferences":[{"kind":"ReplicaSet","name":"web-7c9d8f6b5","controller":true}]},"spec":{"containers":[{"name":"c"}]}},"responseObject":{"kind":"Pod","metadata":{"name":"web-7c9d8f6b5-x2kqp","labels":{"app":"web"},"annotations":{"tke.cloud.tencent.com/networks":"tke-direct-eni"},"ownerReferences":[{"kind":"ReplicaSet","name":"web-7c9d8f6b5","controller":true}]},"spec":{"containers":[{"name":"c","resources":{"requests":{"tke.cloud.tencent.com/direct-eni":"1"}}}]}}}"#;
+
+    #[test]
+    fn a_create_with_generate_name_takes_the_name_from_the_response() {
+        let line = read_line(CREATE).unwrap();
+        let Some(Change::Create(c)) = line.change else {
+            panic!("a create: {line:?}")
+        };
+        assert_eq!(c.pod.name, "web-7c9d8f6b5-x2kqp");
+        assert_eq!(c.pod.namespace, "prod");
+        let facts = c.object.unwrap();
+        assert!(facts.direct_eni);
+        assert!(!facts.static_ip);
+        assert_eq!(
+            facts.owner,
+            Some(("ReplicaSet".into(), "web-7c9d8f6b5".into()))
+        );
+        assert_eq!(line.audit_id, "a1");
+    }
+
+    #[test]
+    fn other_stages_failures_and_resources_change_nothing() {
+        let received = CREATE.replace("ResponseComplete", "RequestReceived");
+        assert_eq!(read_line(&received).unwrap().change, None);
+        let failed = CREATE.replace("\"code\":201", "\"code\":409");
+        let line = read_line(&failed).unwrap();
+        assert_eq!((line.change, line.failed), (None, true));
+        let cm = CREATE.replace("\"resource\":\"pods\"", "\"resource\":\"configmaps\"");
+        assert_eq!(read_line(&cm).unwrap().change, None);
+    }
+
+    #[test]
+    fn unreadable_lines_say_why() {
+        assert!(matches!(
+            read_line("{\"kind\":"),
+            Err(Unreadable::NotJson(_, _))
+        ));
+        assert!(matches!(
+            read_line(r#"{"kind":"PodList","apiVersion":"v1","items":[]}"#),
+            Err(Unreadable::NotAuditEvent(_))
+        ));
+    }
+}

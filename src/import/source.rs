@@ -1,0 +1,266 @@
+//! Audit log files read line by line, plain or gzip (told by their first bytes, not their
+//! names), and merged into one stream in time order.
+//!
+//! Each file is nearly in time order already (the API server writes an event when its stage
+//! completes), rotated parts and several API servers' logs interleave. The merge keeps a
+//! window: an event is passed on once every file still being read has reached a time at
+//! least [`REORDER_WINDOW_US`] later, so memory holds only the events of that window,
+//! whatever the size of the logs.
+
+use super::event::{read_line, Line, Unreadable};
+use crate::error::InputError;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// How far out of time order events of one file may be and still be put in order: 60 s.
+pub const REORDER_WINDOW_US: i64 = 60_000_000;
+/// Longest line read; an audit event of a pod is a few KiB at the `Request` level.
+pub const MAX_LINE_BYTES: usize = 4 << 20;
+
+/// A line read, where it came from.
+pub struct Located {
+    /// The line's event.
+    pub line: Line,
+    /// Index of its file in the order given.
+    pub file: usize,
+    /// Its 1-based line number.
+    pub number: u64,
+}
+
+/// A line that could not be read, and where.
+pub struct BadLine {
+    /// The file, as given.
+    pub file: PathBuf,
+    /// Its 1-based line number.
+    pub number: u64,
+    /// Why.
+    pub why: Unreadable,
+}
+
+impl BadLine {
+    /// The located error for this line (exit code 2 unless `--lenient`).
+    pub fn error(&self) -> InputError {
+        let file = self.file.display().to_string();
+        match &self.why {
+            Unreadable::NotJson(message, column) => {
+                InputError::new(file, format!("not a JSON audit event: {message}"))
+                    .at(self.number as usize, *column)
+                    .with_hint("an audit log has one audit.k8s.io/v1 Event object per line (the API server's --audit-log-format=json); --lenient skips lines that are not")
+            }
+            Unreadable::NotAuditEvent(what) => {
+                InputError::new(file, format!("not an audit.k8s.io Event ({what})"))
+                    .at(self.number as usize, 1)
+                    .with_hint("give the API server's audit log (--audit-log-path), not kubectl output; --lenient skips such lines")
+            }
+        }
+    }
+}
+
+/// A line of one file: its event and number, or why it is not one.
+type ReadLine = Result<(Line, u64), BadLine>;
+
+/// One file being read.
+struct Stream {
+    path: PathBuf,
+    reader: Box<dyn BufRead>,
+    number: u64,
+    /// Latest time read from it.
+    reached: Option<i64>,
+    done: bool,
+    buf: Vec<u8>,
+}
+
+impl Stream {
+    fn open(path: &Path) -> Result<Self, InputError> {
+        let label = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| InputError::new(&label, e.to_string()))?;
+        if !meta.is_file() {
+            return Err(InputError::new(&label, "is not a regular file")
+                .with_hint("give the audit log files themselves (plain or .gz)"));
+        }
+        let mut file = File::open(path).map_err(|e| InputError::new(&label, e.to_string()))?;
+        let mut magic = [0u8; 2];
+        let gzip = file
+            .read(&mut magic)
+            .map_err(|e| InputError::new(&label, e.to_string()))?
+            == 2
+            && magic == [0x1f, 0x8b];
+        let file = File::open(path).map_err(|e| InputError::new(&label, e.to_string()))?;
+        let reader: Box<dyn BufRead> = if gzip {
+            Box::new(BufReader::with_capacity(
+                1 << 16,
+                flate2::read::MultiGzDecoder::new(file),
+            ))
+        } else {
+            Box::new(BufReader::with_capacity(1 << 16, file))
+        };
+        Ok(Stream {
+            path: path.to_path_buf(),
+            reader,
+            number: 0,
+            reached: None,
+            done: false,
+            buf: Vec::new(),
+        })
+    }
+
+    /// The next non-empty line's event and number, or `None` at the end.
+    fn next(&mut self) -> Result<Option<ReadLine>, InputError> {
+        loop {
+            self.buf.clear();
+            let n = (&mut self.reader)
+                .take(MAX_LINE_BYTES as u64 + 1)
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| {
+                    InputError::new(self.path.display().to_string(), e.to_string())
+                        .at(self.number as usize + 1, 1)
+                })?;
+            if n == 0 {
+                self.done = true;
+                return Ok(None);
+            }
+            self.number += 1;
+            if self.buf.len() > MAX_LINE_BYTES {
+                return Err(InputError::new(
+                    self.path.display().to_string(),
+                    format!("line longer than {} MiB", MAX_LINE_BYTES >> 20),
+                )
+                .at(self.number as usize, 1)
+                .with_hint("an audit log has one event per line"));
+            }
+            // Valid UTF-8 is borrowed as is; a line that is not is read as far as it is.
+            let text = match std::str::from_utf8(&self.buf) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(&self.buf),
+            };
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            return Ok(Some(match read_line(text) {
+                Ok(line) => {
+                    self.reached = Some(self.reached.map_or(line.time_us, |r| r.max(line.time_us)));
+                    Ok((line, self.number))
+                }
+                Err(why) => Err(BadLine {
+                    file: self.path.clone(),
+                    number: self.number,
+                    why,
+                }),
+            }));
+        }
+    }
+}
+
+/// A line waiting in the merge, ordered by (time, file, line number).
+struct Waiting(Located);
+
+impl Waiting {
+    fn key(&self) -> (i64, usize, u64) {
+        (self.0.line.time_us, self.0.file, self.0.number)
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// Every line of several audit logs, in time order (ties: file order, then line order).
+pub struct Merged {
+    streams: Vec<Stream>,
+    heap: BinaryHeap<Reverse<Waiting>>,
+    /// Earliest time read so far, over every line of every file.
+    pub earliest: Option<i64>,
+}
+
+/// What the merge gives next.
+pub enum Next {
+    /// A readable line, in time order.
+    Line(Located),
+    /// A line that is not an audit event.
+    Bad(BadLine),
+}
+
+impl Merged {
+    /// Opens every file; fails on one that cannot be read.
+    pub fn open(paths: &[PathBuf]) -> Result<Self, InputError> {
+        let streams = paths
+            .iter()
+            .map(|p| Stream::open(p))
+            .collect::<Result<_, _>>()?;
+        Ok(Merged {
+            streams,
+            heap: BinaryHeap::new(),
+            earliest: None,
+        })
+    }
+
+    /// The next line in time order, a bad line as soon as it is read, or `None` at the end.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Next>, InputError> {
+        loop {
+            if let Some(Reverse(top)) = self.heap.peek() {
+                if top.0.line.time_us <= self.watermark() {
+                    let Reverse(Waiting(located)) = self.heap.pop().expect("peeked");
+                    return Ok(Some(Next::Line(located)));
+                }
+            }
+            // Read from the file that is furthest behind, so the watermark moves.
+            let Some(file) = (0..self.streams.len())
+                .filter(|&i| !self.streams[i].done)
+                .min_by_key(|&i| (self.streams[i].reached.unwrap_or(i64::MIN), i))
+            else {
+                return Ok(self.heap.pop().map(|Reverse(Waiting(l))| Next::Line(l)));
+            };
+            match self.streams[file].next()? {
+                None => continue,
+                Some(Err(bad)) => return Ok(Some(Next::Bad(bad))),
+                Some(Ok((line, number))) => {
+                    self.earliest =
+                        Some(self.earliest.map_or(line.time_us, |e| e.min(line.time_us)));
+                    // Lines about nothing a trace needs only move the time on.
+                    if line.change.is_none() && !line.failed {
+                        continue;
+                    }
+                    self.heap
+                        .push(Reverse(Waiting(Located { line, file, number })));
+                }
+            }
+        }
+    }
+
+    /// Lines read so far, over every file.
+    pub fn lines_read(&self) -> u64 {
+        self.streams.iter().map(|s| s.number).sum()
+    }
+
+    /// Lines up to this time are final: every file still being read has reached a time a
+    /// window later.
+    fn watermark(&self) -> i64 {
+        self.streams
+            .iter()
+            .filter(|s| !s.done)
+            .map(|s| {
+                s.reached
+                    .map_or(i64::MIN, |r| r.saturating_sub(REORDER_WINDOW_US))
+            })
+            .min()
+            .unwrap_or(i64::MAX)
+    }
+}

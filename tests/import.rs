@@ -1,0 +1,446 @@
+//! `enisim import audit`, `import nodes` and `init` through the binary, on an audit log
+//! written here whose trace is computed by hand.
+
+mod binary;
+use binary::enisim;
+use flate2::write::GzEncoder;
+use predicates::prelude::*;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// One audit event line: `at` seconds after 2024-05-01T10:00:00Z.
+#[allow(clippy::too_many_arguments)]
+fn event(
+    id: &str,
+    stage: &str,
+    verb: &str,
+    resource: &str,
+    ns: &str,
+    name: &str,
+    sub: &str,
+    code: u32,
+    at: f64,
+    object: &str,
+) -> String {
+    let whole = at.floor() as u64;
+    let micros = ((at - at.floor()) * 1e6).round() as u64;
+    let ts = format!(
+        "2024-05-01T10:{:02}:{:02}.{micros:06}Z",
+        whole / 60,
+        whole % 60
+    );
+    let sub = if sub.is_empty() {
+        String::new()
+    } else {
+        format!(",\"subresource\":\"{sub}\"")
+    };
+    let name = if name.is_empty() {
+        String::new()
+    } else {
+        format!(",\"name\":\"{name}\"")
+    };
+    let object = if object.is_empty() {
+        String::new()
+    } else {
+        format!(",\"responseObject\":{object}")
+    };
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{id}","stage":"{stage}","verb":"{verb}","objectRef":{{"resource":"{resource}","namespace":"{ns}"{name}{sub},"apiVersion":"v1"}},"responseStatus":{{"code":{code}}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}"{object}}}"#
+    )
+}
+
+/// A pod object: its name, owner (kind, name), and whether it asks for an exclusive ENI and
+/// keeps its IP.
+fn pod(name: &str, owner: Option<(&str, &str)>, direct_eni: bool, static_ip: bool) -> String {
+    let owner = owner.map_or(String::new(), |(k, n)| {
+        format!(r#","ownerReferences":[{{"kind":"{k}","name":"{n}","controller":true}}]"#)
+    });
+    let mut annotations = Vec::new();
+    if static_ip {
+        annotations.push(r#""tke.cloud.tencent.com/vpc-ip-claim-delete-policy":"Never""#);
+    }
+    let resources = if direct_eni {
+        r#","resources":{"requests":{"tke.cloud.tencent.com/direct-eni":"1"},"limits":{"tke.cloud.tencent.com/direct-eni":"1"}}"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"kind":"Pod","metadata":{{"name":"{name}","labels":{{"app":"x"}},"annotations":{{{}}}{owner}}},"spec":{{"containers":[{{"name":"c"{resources}}}]}}}}"#,
+        annotations.join(",")
+    )
+}
+
+const DONE: &str = "ResponseComplete";
+const WEB: &str = "web-7c9d8f6b5-x2kqp";
+
+/// The older rotated part (gzip) and the current file (plain), written so that the current
+/// one is given first.
+fn write_logs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let old = [
+        event(
+            "e0",
+            DONE,
+            "get",
+            "configmaps",
+            "prod",
+            "cfg",
+            "",
+            200,
+            0.0,
+            "",
+        ),
+        event(
+            "e1",
+            DONE,
+            "create",
+            "pods",
+            "prod",
+            "",
+            "",
+            201,
+            1.5,
+            &pod(WEB, Some(("ReplicaSet", "web-7c9d8f6b5")), true, false),
+        ),
+        event(
+            "e2",
+            DONE,
+            "create",
+            "pods",
+            "prod",
+            "log-agent-zz5kq",
+            "",
+            201,
+            2.0,
+            &pod(
+                "log-agent-zz5kq",
+                Some(("DaemonSet", "log-agent")),
+                false,
+                false,
+            ),
+        ),
+        event(
+            "e3",
+            DONE,
+            "create",
+            "pods",
+            "prod",
+            "db-0",
+            "",
+            201,
+            3.0,
+            &pod("db-0", Some(("StatefulSet", "db")), true, true),
+        ),
+        event(
+            "e4",
+            DONE,
+            "create",
+            "pods",
+            "prod",
+            "web-7c9d8f6b5-b2b2b",
+            "",
+            409,
+            4.0,
+            "",
+        ),
+        event(
+            "e5",
+            "RequestReceived",
+            "delete",
+            "pods",
+            "prod",
+            "db-0",
+            "",
+            200,
+            10.0,
+            "",
+        ),
+        event(
+            "e5", DONE, "delete", "pods", "prod", "db-0", "", 200, 10.25, "",
+        ),
+        event(
+            "e6", DONE, "delete", "pods", "prod", "db-0", "", 200, 12.0, "",
+        ),
+        event(
+            "e7",
+            DONE,
+            "create",
+            "pods",
+            "prod",
+            "db-0",
+            "",
+            201,
+            20.0,
+            &pod("db-0", Some(("StatefulSet", "db")), true, true),
+        ),
+        event(
+            "e8", DONE, "delete", "pods", "prod", "old-pod", "", 200, 30.0, "",
+        ),
+    ];
+    let current = [
+        event(
+            "e9", DONE, "create", "pods", "prod", WEB, "eviction", 201, 100.0, "",
+        ),
+        event(
+            "e9", DONE, "create", "pods", "prod", WEB, "eviction", 201, 100.0, "",
+        ),
+        event(
+            "e10",
+            DONE,
+            "create",
+            "pods",
+            "jobs",
+            "batch-run",
+            "",
+            201,
+            150.125,
+            &pod("batch-run", None, true, false),
+        ),
+    ];
+    let old_path = dir.join("audit-2024-05-01.log.gz");
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all((old.join("\n") + "\n").as_bytes()).unwrap();
+    fs::write(&old_path, gz.finish().unwrap()).unwrap();
+    let current_path = dir.join("audit.log");
+    fs::write(&current_path, current.join("\n") + "\n").unwrap();
+    (current_path, old_path)
+}
+
+#[test]
+fn an_audit_log_becomes_the_trace_computed_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (current, old) = write_logs(tmp.path());
+    let out = tmp.path().join("trace.csv");
+    enisim()
+        .args(["import", "audit"])
+        .arg(&current)
+        .arg(&old)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "4 pod(s) created, 2 deleted (1 by eviction) over 150.1 s; 2 alive when the logs end",
+        ))
+        .stdout(predicate::str::contains(
+            "left out: 1 pod(s) not asking for an exclusive ENI",
+        ))
+        .stdout(predicate::str::contains("left out: 1 failed request(s)"))
+        .stdout(predicate::str::contains(
+            "left out: 1 event(s) logged twice",
+        ))
+        .stdout(predicate::str::contains(
+            "left out: 1 delete(s) of pods never seen created",
+        ))
+        .stdout(predicate::str::contains("left out: 1 repeated delete(s)"));
+    // Times from the first event (the configmap read at 0 s); the pod created with
+    // generateName is named from the response; the StatefulSet pod comes back under its name
+    // and keeps its IP; the eviction ends the web pod.
+    assert_eq!(
+        fs::read_to_string(&out).unwrap(),
+        "time,action,pod,workload,static_ip\n\
+         1.5,create,web-7c9d8f6b5-x2kqp.prod,web,\n\
+         3,create,db-0.prod,db,true\n\
+         10.25,delete,db-0.prod,db,\n\
+         20,create,db-0.prod,db,true\n\
+         100,delete,web-7c9d8f6b5-x2kqp.prod,web,\n\
+         150.125,create,batch-run.jobs,batch-run,\n"
+    );
+    // One namespace: plain pod names, the other namespace left out; every pod with --all-pods.
+    enisim()
+        .args(["import", "audit", "--namespace", "prod", "--all-pods"])
+        .arg(&old)
+        .arg(&current)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let trace = fs::read_to_string(&out).unwrap();
+    assert!(
+        trace.contains("\n2,create,log-agent-zz5kq,log-agent,\n"),
+        "{trace}"
+    );
+    assert!(!trace.contains("batch-run"), "{trace}");
+    assert!(
+        trace.contains("\n100,delete,web-7c9d8f6b5-x2kqp,web,\n"),
+        "{trace}"
+    );
+}
+
+#[test]
+fn bad_audit_lines_exit_2_with_their_location_unless_lenient() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("a.log");
+    let good = event(
+        "e1",
+        DONE,
+        "create",
+        "pods",
+        "p",
+        "x",
+        "",
+        201,
+        1.0,
+        &pod("x", None, true, false),
+    );
+    fs::write(&log, format!("{good}\nnot json at all\n")).unwrap();
+    let out = tmp.path().join("t.csv");
+    enisim()
+        .args(["import", "audit"])
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a.log:2:2: not a JSON audit event: expected ident\n",
+        ));
+    assert!(!out.exists(), "no half-written trace");
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no leftover");
+    enisim()
+        .args(["import", "audit", "--lenient"])
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "left out: 1 line(s) that are not audit events",
+        ));
+    fs::write(
+        &log,
+        "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[]}\n",
+    )
+    .unwrap();
+    enisim()
+        .args(["import", "audit"])
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a.log:1:1: not an audit.k8s.io Event",
+        ));
+}
+
+fn node(name: &str, ty: &str, zone: &str) -> String {
+    format!(
+        r#"{{"kind":"Node","metadata":{{"name":"{name}","labels":{{"node.kubernetes.io/instance-type":"{ty}","topology.kubernetes.io/zone":"{zone}"}}}}}}"#
+    )
+}
+
+fn write_nodes(path: &Path) {
+    let items = [
+        node("n1", "S5.2XLARGE16", "ap-guangzhou-3"),
+        node("n2", "S5.2XLARGE16", "ap-guangzhou-3"),
+        node("n3", "SA2.LARGE8", "ap-guangzhou-4"),
+        node("n4", "S5.2XLARGE16", "ap-guangzhou-4"),
+        node("n5", "M5.LARGE8", "ap-guangzhou-4"),
+    ];
+    fs::write(
+        path,
+        format!("{{\"kind\":\"List\",\"items\":[{}]}}", items.join(",\n")),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_node_list_becomes_node_groups_and_a_pod_list_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nodes = tmp.path().join("nodes.json");
+    write_nodes(&nodes);
+    let out = tmp.path().join("nodes.toml");
+    enisim()
+        .args(["import", "nodes"])
+        .arg(&nodes)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 node group(s), 5 node(s)"))
+        .stdout(predicate::str::contains(
+            "1 node(s) of M5.LARGE8 in ap-guangzhou-4: not run as is",
+        ));
+    let toml = fs::read_to_string(&out).unwrap();
+    for group in [
+        "[[node_groups]]\nname = \"s5-2xlarge16-ap-guangzhou-3\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"ap-guangzhou-3\"\ncount = 2\n",
+        "[[node_groups]]\nname = \"s5-2xlarge16-ap-guangzhou-4\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"ap-guangzhou-4\"\ncount = 1\n",
+        "[[node_groups]]\nname = \"sa2-large8-ap-guangzhou-4\"\ninstance_type = \"SA2.LARGE8\"\nzone = \"ap-guangzhou-4\"\ncount = 1\n",
+        "# [[node_groups]]\n# name = \"m5-large8-ap-guangzhou-4\"",
+    ] {
+        assert!(toml.contains(group), "{group} missing from\n{toml}");
+    }
+    let pods = tmp.path().join("pods.json");
+    fs::write(
+        &pods,
+        "{\n\"kind\": \"List\",\n\"items\": [\n  {\"kind\": \"Pod\"}\n]}\n",
+    )
+    .unwrap();
+    enisim()
+        .args(["import", "nodes"])
+        .arg(&pods)
+        .arg("--out")
+        .arg(tmp.path().join("x.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "pods.json:4:3: items[0] is a Pod, not a Node",
+        ));
+}
+
+#[test]
+fn init_writes_a_scenario_that_replays_exactly_the_pods_of_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (current, old) = write_logs(tmp.path());
+    let nodes = tmp.path().join("nodes.json");
+    write_nodes(&nodes);
+    let dir = tmp.path().join("my-cluster");
+    enisim()
+        .args(["init", "--nodes"])
+        .arg(&nodes)
+        .arg("--audit")
+        .arg(&current)
+        .arg(&old)
+        .arg("--out")
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 node group(s)"));
+    let scenario = fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    assert!(
+        scenario.contains("mode = \"static\""),
+        "static-IP pods in the log:\n{scenario}"
+    );
+    assert!(
+        scenario.contains("duration = \"3m\""),
+        "150 s rounded up:\n{scenario}"
+    );
+    let run = tmp.path().join("run");
+    enisim()
+        .arg("run")
+        .arg(dir.join("scenario.toml"))
+        .arg("--out")
+        .arg(&run)
+        .assert()
+        .success();
+    let pods = fs::read_to_string(run.join("pods.csv")).unwrap();
+    let mut seen: Vec<(String, String)> = pods
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[5].to_string())
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("batch-run.jobs".to_string(), "150.125".to_string()),
+            ("db-0.prod".to_string(), "20.000".to_string()),
+            ("db-0.prod".to_string(), "3.000".to_string()),
+            ("web-7c9d8f6b5-x2kqp.prod".to_string(), "1.500".to_string()),
+        ]
+    );
+}
