@@ -164,6 +164,10 @@ impl Simulation<'_> {
     /// call is counted.
     pub(super) fn count_startup(&mut self, pod: u32, node: u32, eni: EniId, scheduled: SimTime) {
         let now = self.now();
+        if now == scheduled {
+            // No wait to split (a pool hit).
+            return;
+        }
         let queued;
         let log = match self.provisioning.waited_on(eni, node) {
             Some(log) => log,
@@ -179,10 +183,8 @@ impl Simulation<'_> {
             }
         };
         self.metrics.startup_split.absorb(log.split(scheduled, now));
-        if now > scheduled {
-            if let Some(wait) = log.until_call(scheduled, now) {
-                self.metrics.need_to_call_ms.push(wait.as_millis());
-            }
+        if let Some(wait) = log.until_call(scheduled, now) {
+            self.metrics.need_to_call_ms.push(wait.as_millis());
         }
     }
 }
