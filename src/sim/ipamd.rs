@@ -70,7 +70,11 @@ impl Outgoing {
     fn eni(self, sim: &Simulation) -> EniId {
         match self {
             Outgoing::New(_, eni) => eni,
-            Outgoing::Again(slot) => sim.calls[slot as usize].map_or(EniId(0), |c| c.eni),
+            Outgoing::Again(slot) => {
+                sim.calls[slot as usize]
+                    .expect("a call waits in its slot")
+                    .eni
+            }
         }
     }
 }
