@@ -68,13 +68,16 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
     }
     let sp = &s.startup_split_s;
     if l.max.is_some() {
+        let need = &s.controller.need_to_call_s;
         let _ = writeln!(
             o,
-            "  split       queueing {}  throttling {}  API {}  other {}  (means)",
+            "  split       queueing {}  throttling {}  API {}  other {}  (means); need to ENI call p50 {}  p99 {}",
             or_none(sp.queueing, ms),
             or_none(sp.throttling, ms),
             or_none(sp.api, ms),
-            or_none(sp.other, ms)
+            or_none(sp.other, ms),
+            or_none(need.p50, ms),
+            or_none(need.p99, ms)
         );
     }
     let _ = writeln!(
