@@ -3,7 +3,7 @@
 
 /// Points a chart draws at most, over all its series: enough for every pixel column of a
 /// chart twice over, few enough that a page of charts opens at once.
-pub(crate) const POINTS_PER_CHART: usize = 4000;
+pub const POINTS_PER_CHART: usize = 4000;
 
 /// The indices (ascending) of the samples to draw out of `n`: all of them when they fit,
 /// else the first and the last, and in each of `buckets` equal runs of samples the ones

@@ -9,7 +9,7 @@
 
 pub(crate) mod axes;
 pub mod distribution;
-pub(crate) mod downsample;
+pub mod downsample;
 pub(crate) mod frame;
 pub mod run;
 pub(crate) mod timeline;

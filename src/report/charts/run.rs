@@ -172,12 +172,7 @@ const STATIC_BAND_TITLE: &str = "Bound ENIs (B) against pods (P)";
 fn band_chart(run: &Run) -> Result<Figure, String> {
     let b = band_series(run.s);
     let pool = run.ctx.mode == PolicyMode::Pool;
-    let pods = Layer::Line {
-        label: "pods holding or awaiting an ENI (P)".into(),
-        color: GREY,
-        dashed: true,
-        values: b.pods,
-    };
+    let pods = Layer::line("pods holding or awaiting an ENI (P)", GREY, b.pods);
     let bound = Layer::line("bound ENIs (B)", BLUE_, b.bound);
     let (title, layers, caption) = if pool {
         let layers = vec![
@@ -201,7 +196,7 @@ fn band_chart(run: &Run) -> Result<Figure, String> {
         (BAND_TITLE, layers, caption.to_string())
     } else {
         let caption =
-            "Static IP mode keeps no pool: B (blue) follows the pods (dashed), one ENI each.";
+            "Static IP mode keeps no pool: B (blue) follows the pods (grey), one ENI each.";
         (STATIC_BAND_TITLE, vec![pods, bound], caption.to_string())
     };
     let svg = draw(&run.counts(title, "ENIs (summed over nodes)", layers))?;
@@ -280,11 +275,15 @@ fn hit_rate_windows(run: &Run) -> (f64, Vec<f64>, Vec<f64>, Vec<f64>) {
 fn hit_rate_chart(run: &Run) -> Result<Figure, String> {
     let title = "Pool hit rate over time";
     let file = "pool_hit_rate.svg";
-    if run.summary.pods.started == 0 {
-        let svg = empty(
-            title,
-            "No pod started in this run: there is no hit rate to show.",
-        )?;
+    let nothing = if run.ctx.mode == PolicyMode::Static {
+        Some("Static IP mode keeps no pool: no pod finds an idle ENI waiting.")
+    } else if run.summary.pods.started == 0 {
+        Some("No pod started in this run: there is no hit rate to show.")
+    } else {
+        None
+    };
+    if let Some(sentence) = nothing {
+        let svg = empty(title, sentence)?;
         let caption = "The share of started pods that found an idle ENI waiting, over time.";
         return Ok(figure(Section::Pool, file, title, svg, caption.into()));
     }
@@ -335,16 +334,23 @@ fn release_chart(run: &Run) -> Result<Figure, String> {
     let caption =
         format!("How long each released ENI was surplus first: the policy releases {pacing}.");
     let counts = run.s.release_delay_ms.counts();
-    if counts.is_empty() {
-        let svg = empty(title, "No surplus ENI was released in this run.")?;
+    let nothing = if run.ctx.mode == PolicyMode::Static {
+        Some("Static IP mode keeps no pool: an ENI is released when its pod ends, not as surplus.")
+    } else if counts.is_empty() {
+        Some("No surplus ENI was released in this run.")
+    } else {
+        None
+    };
+    if let Some(sentence) = nothing {
+        let svg = empty(title, sentence)?;
         return Ok(figure(Section::Pool, file, title, svg, caption));
     }
     let (width, bins) = bins(&counts);
     let max = counts.last().map_or(0.0, |c| c.0 as f64 / 1000.0);
-    let (per, unit) = if max >= 180.0 {
-        (60.0, "min")
-    } else {
-        (1.0, "s")
+    let (per, unit) = match max {
+        m if m >= 180.0 => (60.0, "min"),
+        m if m >= 1.0 => (1.0, "s"),
+        _ => (0.001, "ms"),
     };
     let d = &run.summary.release.delay_s;
     let marks: Vec<Mark> = [("p50", d.p50, 0.5), ("p99", d.p99, 0.99)]
@@ -559,9 +565,14 @@ fn api_chart(run: &Run) -> Result<Figure, String> {
 /// Sample intervals the zoom into the busiest calls spans.
 const ZOOM_INTERVALS: f64 = 30.0;
 
+/// A zoom is drawn when its window holds at least this many times its share of the run's
+/// samples in calls: a burst, not a busy day.
+const ZOOM_CONCENTRATION: f64 = 5.0;
+
 /// The API chart zoomed into the [`ZOOM_INTERVALS`] around the interval with the most calls,
-/// at full resolution: what a storm does minute by minute. Only for runs at least four such
-/// windows long, where the whole-run chart squeezes a burst into a few pixels.
+/// at full resolution: what a storm does interval by interval. Only where the whole-run
+/// chart squeezes a burst into a few pixels: runs at least four windows long whose window
+/// holds [`ZOOM_CONCENTRATION`] times its share of the calls.
 fn api_zoom_chart(run: &Run) -> Result<Option<Figure>, String> {
     let span = ZOOM_INTERVALS * run.ctx.sample_interval.as_secs_f64();
     let peak = (run.s.samples.iter().enumerate().rev()).max_by_key(|(_, r)| r.api_calls);
@@ -575,6 +586,13 @@ fn api_zoom_chart(run: &Run) -> Result<Option<Figure>, String> {
     let end = start + span;
     let within =
         run.times.partition_point(|&t| t < start)..run.times.partition_point(|&t| t <= end);
+    let samples = &run.s.samples;
+    let in_window: u64 = samples[within.clone()].iter().map(|r| r.api_calls).sum();
+    let share_of_calls = in_window as f64 / run.summary.api.calls_total.max(1) as f64;
+    let share_of_time = within.len() as f64 / samples.len() as f64;
+    if share_of_calls < ZOOM_CONCENTRATION * share_of_time {
+        return Ok(None);
+    }
     let title = "VPC API calls around the busiest interval";
     let clock = Clock::for_span(run.end_s);
     let chart = TimeChart {
@@ -638,22 +656,21 @@ fn group_panels(run: &Run) -> (Vec<Panel>, &'static str, usize) {
                     })
                     .collect()
             };
+            let mut layers = vec![
+                Layer::line("pods holding or awaiting an ENI (P)", GREY, sum(|p| p.pods)),
+                Layer::line("bound ENIs (B)", BLUE_, sum(|p| p.enis_bound)),
+            ];
+            if run.ctx.mode == PolicyMode::Pool {
+                let idle = Layer::Area {
+                    label: "idle ENIs".into(),
+                    color: ORANGE,
+                    values: sum(|p| p.enis_idle),
+                };
+                layers.insert(0, idle);
+            }
             Panel {
                 title: title.clone(),
-                layers: vec![
-                    Layer::Area {
-                        label: "idle ENIs".into(),
-                        color: ORANGE,
-                        values: sum(|p| p.enis_idle),
-                    },
-                    Layer::Line {
-                        label: "pods holding or awaiting an ENI (P)".into(),
-                        color: GREY,
-                        dashed: true,
-                        values: sum(|p| p.pods),
-                    },
-                    Layer::line("bound ENIs (B)", BLUE_, sum(|p| p.enis_bound)),
-                ],
+                layers,
             }
         })
         .collect();
@@ -678,10 +695,11 @@ fn groups_chart(run: &Run) -> Result<Figure, String> {
     };
     let chart = run.counts(title, "pods or ENIs", vec![]);
     let svg = draw_panels(&chart, &panels, true)?;
-    let caption = format!(
-        "One panel per {what}, all on one scale: P, B and idle ENIs; B well above P is warm ENIs the \
-         group keeps.{more}"
-    );
+    let reading = match run.ctx.mode {
+        PolicyMode::Pool => "P, B and idle ENIs; B well above P is warm ENIs the group keeps",
+        PolicyMode::Static => "P and B, one ENI per pod in static IP mode",
+    };
+    let caption = format!("One panel per {what}, all on one scale: {reading}.{more}");
     Ok(figure(
         Section::Capacity,
         "node_groups.svg",

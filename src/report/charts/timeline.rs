@@ -15,7 +15,8 @@ const GRID: RGBColor = RGBColor(225, 225, 225);
 /// Something drawn over time; values are aligned with the chart's times.
 #[derive(Clone, Debug)]
 pub(crate) enum Layer {
-    /// A line.
+    /// A line; a dashed one is drawn as a dash per few pixels, so it is for a reference
+    /// that changes little (a subnet's size), not for a jagged measure.
     Line {
         /// Legend.
         label: String,
