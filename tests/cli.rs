@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 const QUICKSTART: &str = "scenarios/quickstart.toml";
-const FILES: [&str; 20] = [
+const FILES: [&str; 21] = [
     "summary.json",
     "timeseries.csv",
     "pods.csv",
@@ -17,6 +17,7 @@ const FILES: [&str; 20] = [
     "subnets.csv",
     "report.html",
     "charts/band.svg",
+    "charts/warm_enis.svg",
     "charts/enis.svg",
     "charts/pool_hit_rate.svg",
     "charts/release_delays.svg",

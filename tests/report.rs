@@ -249,7 +249,7 @@ fn every_chart_names_its_axes_and_series() {
     let sc = load(Path::new("scenarios/scale-up-storm.toml"), &[]).unwrap();
     run_to_dir(sc, &out, false, RunOptions::default()).unwrap();
     let time = "time since start (h:mm)";
-    let expected: [(&str, &[&str]); 12] = [
+    let expected: [(&str, &[&str]); 13] = [
         (
             "band.svg",
             &[
@@ -260,6 +260,17 @@ fn every_chart_names_its_axes_and_series() {
                 "pods holding or awaiting an ENI (P)",
                 "idle ENIs (bound, no pod)",
                 "the band: P + min_warm to P + max_warm (at most M)",
+            ],
+        ),
+        (
+            "warm_enis.svg",
+            &[
+                "Warm ENIs: B - P",
+                time,
+                "ENIs beyond the pods (summed over nodes)",
+                "warm ENIs: B - P",
+                "idle ENIs (bound, no pod)",
+                "the band: min_warm to max_warm (at most M - P)",
             ],
         ),
         (

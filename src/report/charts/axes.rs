@@ -88,14 +88,16 @@ fn nice_step(raw: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// A y axis of counts from 0: whole-number ticks, and a top at the first tick at or above
-/// `max` so the plot ends on a labelled line.
-pub(crate) fn count_axis(max: f64) -> Ticks {
-    let step = nice_step(max.max(1.0) / 5.0).max(1.0);
+/// A y axis of counts from 0 (or from below, for values under 0): whole-number ticks, and
+/// ends at the first ticks beyond `min` and `max` so the plot ends on labelled lines.
+pub(crate) fn count_axis(min: f64, max: f64) -> Ticks {
+    let min = min.min(0.0);
+    let step = nice_step((max - min).max(1.0) / 5.0).max(1.0);
+    let bottom = (min / step).floor() * step;
     let top = ((max / step).ceil().max(1.0)) * step;
     Ticks {
-        range: 0.0..top,
-        at: nice_ticks(0.0, top, (top / step).round() as usize),
+        range: bottom..top,
+        at: nice_ticks(bottom, top, ((top - bottom) / step).round() as usize),
     }
 }
 
@@ -103,7 +105,8 @@ pub(crate) fn count_axis(max: f64) -> Ticks {
 /// the ticks are closer than 1.
 pub(crate) fn fmt_tick(v: f64, step: f64) -> String {
     if step >= 1.0 || v == v.round() {
-        fmt_count(v.round().max(0.0) as u64)
+        let sign = if v.round() < 0.0 { "-" } else { "" };
+        format!("{sign}{}", fmt_count(v.round().abs() as u64))
     } else {
         fmt_value(v)
     }
@@ -320,6 +323,7 @@ mod tests {
         assert_eq!(fmt_percent(1.0), "100%");
         assert_eq!(fmt_tick(2500.0, 500.0), "2,500");
         assert_eq!(fmt_tick(0.5, 0.5), "0.5");
+        assert_eq!(fmt_tick(-8000.0, 2000.0), "-8,000");
     }
 
     #[test]
@@ -373,14 +377,21 @@ mod tests {
 
     #[test]
     fn count_axes_end_on_a_tick_and_tick_whole_numbers() {
-        let a = count_axis(7.0);
+        let a = count_axis(0.0, 7.0);
         assert_eq!(a.range, 0.0..8.0);
         assert_eq!(a.at, [0.0, 2.0, 4.0, 6.0, 8.0]);
-        assert_eq!(count_axis(3.0).at, [0.0, 1.0, 2.0, 3.0], "never half a pod");
-        let a = count_axis(23_345.0);
+        assert_eq!(
+            count_axis(0.0, 3.0).at,
+            [0.0, 1.0, 2.0, 3.0],
+            "never half a pod"
+        );
+        let a = count_axis(0.0, 23_345.0);
         assert_eq!(a.range.end, 25_000.0);
         assert_eq!(a.at, [0.0, 5000.0, 10000.0, 15000.0, 20000.0, 25000.0]);
-        assert_eq!(count_axis(0.0).range, 0.0..1.0);
+        assert_eq!(count_axis(0.0, 0.0).range, 0.0..1.0);
+        let a = count_axis(-6578.0, 2124.0);
+        assert_eq!(a.range, -8000.0..4000.0);
+        assert!(a.at.contains(&0.0) && a.at.contains(&-8000.0), "{:?}", a.at);
         assert_eq!(nice_ticks(0.5, 10.0, 8), [2.0, 4.0, 6.0, 8.0, 10.0]);
     }
 

@@ -234,7 +234,7 @@ pub(crate) fn draw_histogram(
         HEIGHT,
         &legend[..if marks.is_empty() { 1 } else { 2 }],
         |area| {
-            let y = count_axis(top * 1.15);
+            let y = count_axis(0.0, top * 1.15);
             let step = y.at.get(1).map_or(1.0, |v| v - y.at[0]);
             let x = Ticks {
                 range: 0.0..end,

@@ -49,8 +49,9 @@ pub fn render(series: &RunSeries, summary: &Summary, ctx: &RunContext) -> io::Re
             .collect(),
         end_s: ctx.duration.as_secs_f64(),
     };
-    let builders: [fn(&Run) -> Result<Figure, String>; 11] = [
+    let builders: [fn(&Run) -> Result<Figure, String>; 12] = [
         band_chart,
+        warm_chart,
         enis_chart,
         hit_rate_chart,
         release_chart,
@@ -201,6 +202,47 @@ fn band_chart(run: &Run) -> Result<Figure, String> {
     };
     let svg = draw(&run.counts(title, "ENIs (summed over nodes)", layers))?;
     Ok(figure(Section::Pool, "band.svg", title, svg, caption))
+}
+
+const WARM_TITLE: &str = "Warm ENIs: B - P against min_warm .. max_warm";
+
+/// The band chart with P taken off every series: at any scale the band stays as wide as the
+/// warm ENIs it allows, where on the band chart it is a hair on top of thousands of pods.
+fn warm_chart(run: &Run) -> Result<Figure, String> {
+    let file = "warm_enis.svg";
+    if run.ctx.mode == PolicyMode::Static {
+        let svg = empty(
+            WARM_TITLE,
+            "Static IP mode keeps no warm ENIs: B follows P.",
+        )?;
+        let caption = "Bound ENIs beyond the pods, against the warm ENIs the policy allows.";
+        return Ok(figure(Section::Pool, file, WARM_TITLE, svg, caption.into()));
+    }
+    let b = band_series(run.s);
+    let less_pods = |v: &[f64]| -> Vec<f64> { v.iter().zip(&b.pods).map(|(x, p)| x - p).collect() };
+    let layers = vec![
+        Layer::Band {
+            label: "the band: min_warm to max_warm (at most M - P)".into(),
+            color: GREEN_,
+            low: less_pods(&b.low),
+            high: less_pods(&b.high),
+        },
+        Layer::Area {
+            label: "idle ENIs (bound, no pod)".into(),
+            color: ORANGE,
+            values: b.idle.clone(),
+        },
+        Layer::line("warm ENIs: B - P", BLUE_, less_pods(&b.bound)),
+    ];
+    let svg = draw(&run.counts(
+        WARM_TITLE,
+        "ENIs beyond the pods (summed over nodes)",
+        layers,
+    ))?;
+    let caption = "The band chart less P, readable at any scale: B - P (blue) is the ENIs bound beyond \
+        the pods, below zero when pods wait with no ENI bound for them; idle ENIs are those of them \
+        already attached.";
+    Ok(figure(Section::Pool, file, WARM_TITLE, svg, caption.into()))
 }
 
 fn enis_chart(run: &Run) -> Result<Figure, String> {

@@ -36,7 +36,8 @@ pub(crate) enum Layer {
         /// One value per time.
         values: Vec<f64>,
     },
-    /// A translucent area between two series.
+    /// A translucent area between two series, its edges drawn thin (so a band whose edges
+    /// meet still shows).
     Band {
         /// Legend.
         label: String,
@@ -73,12 +74,24 @@ impl Layer {
 
     /// The highest value it reaches (a stack: its total).
     fn top(&self) -> f64 {
-        let max = |v: &[f64]| {
-            v.iter()
+        self.extreme(f64::max)
+    }
+
+    /// The lowest value it reaches, or 0.
+    fn bottom(&self) -> f64 {
+        match self {
+            Layer::Band { low, .. } => low
+                .iter()
                 .copied()
                 .filter(|x| x.is_finite())
-                .fold(0.0, f64::max)
-        };
+                .fold(0.0, f64::min),
+            _ => self.extreme(f64::min),
+        }
+    }
+
+    /// Its values folded by `pick` from 0 (a band: its upper edge; a stack: its total).
+    fn extreme(&self, pick: fn(f64, f64) -> f64) -> f64 {
+        let max = |v: &[f64]| v.iter().copied().filter(|x| x.is_finite()).fold(0.0, pick);
         match self {
             Layer::Line { values, .. }
             | Layer::Area { values, .. }
@@ -92,7 +105,7 @@ impl Layer {
     fn lines(&self) -> usize {
         match self {
             Layer::Line { .. } | Layer::Area { .. } | Layer::Dots { .. } => 1,
-            Layer::Band { .. } => 2,
+            Layer::Band { .. } => 4,
             Layer::Stack(parts) => 2 * parts.len(),
         }
     }
@@ -176,8 +189,7 @@ pub(crate) fn draw(c: &TimeChart) -> Result<String, String> {
     }
     let legend: Vec<Entry> = c.layers.iter().rev().flat_map(Layer::entries).collect();
     framed(c.title, HEIGHT, &legend, |area| {
-        let top = c.layers.iter().map(Layer::top).fold(0.0, f64::max);
-        let mut chart = axes(area, c, top, (48, 76), 8.0, (true, true))?;
+        let mut chart = axes(area, c, span(&c.layers), (48, 76), 8.0, (true, true))?;
         draw_layers(&mut chart, &c.times, &c.layers, POINTS_PER_CHART)
     })
 }
@@ -216,24 +228,22 @@ pub(crate) fn draw_panels(
         .rev()
         .flat_map(Layer::entries)
         .collect();
-    let shared_top = panels
-        .iter()
-        .flat_map(|p| p.layers.iter().map(Layer::top))
-        .fold(0.0, f64::max);
+    let all: Vec<Layer> = panels.iter().flat_map(|p| p.layers.clone()).collect();
+    let shared = span(&all);
     framed(c.title, height, &legend, |area| {
         let cells = area.split_evenly((rows, columns));
         for (i, (panel, cell)) in panels.iter().zip(&cells).enumerate() {
-            let top = if shared_y {
-                shared_top
+            let values = if shared_y {
+                shared
             } else {
-                panel.layers.iter().map(Layer::top).fold(0.0, f64::max)
+                span(&panel.layers)
             };
             let cell = cell.titled(&panel.title, ("sans-serif", 14)).map_err(err)?;
             // Axis titles on the left column and the bottom row only.
             let left = i % columns == 0;
             let bottom = i + columns >= panels.len();
             let parts = [8.0, 6.0, 4.0][columns - 1];
-            let mut chart = axes(&cell, c, top, (36, 56), parts, (left, bottom))?;
+            let mut chart = axes(&cell, c, values, (36, 56), parts, (left, bottom))?;
             let budget = POINTS_PER_CHART / panels.len();
             draw_layers(&mut chart, &c.times, &panel.layers, budget)?;
         }
@@ -243,20 +253,26 @@ pub(crate) fn draw_panels(
 
 type TimePlot<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<Ticks, Ticks>>;
 
-/// The time and value axes of `c` in `area`, values up to `top`: the x and y label areas
+/// The lowest (at most 0) and highest values of `layers`.
+fn span(layers: &[Layer]) -> (f64, f64) {
+    let bottom = layers.iter().map(Layer::bottom).fold(0.0, f64::min);
+    (bottom, layers.iter().map(Layer::top).fold(0.0, f64::max))
+}
+
+/// The time and value axes of `c` in `area`, values over `low..top`: the x and y label areas
 /// this many pixels wide, at most `parts` time ticks, and whether to title the y and the x
 /// axis.
 fn axes<'a>(
     area: &Area<'a>,
     c: &TimeChart,
-    top: f64,
+    (low, top): (f64, f64),
     (x_px, y_px): (u32, u32),
     parts: f64,
     (y_title, x_title): (bool, bool),
 ) -> Result<TimePlot<'a>, String> {
     let (x, clock) = time_axis(c.span_s.0, c.span_s.1, c.run_s, parts);
     let y = match c.y {
-        YAxis::Count => count_axis(top),
+        YAxis::Count => count_axis(low, top),
         YAxis::Share => Ticks {
             range: 0.0..1.0,
             at: (0..=5).map(|k| f64::from(k) / 5.0).collect(),
@@ -354,6 +370,12 @@ fn draw_layers(
                 chart
                     .draw_series([Polygon::new(outline, color.mix(FILL).filled())])
                     .map_err(err)?;
+                for edge in [low, high] {
+                    let points = sel.iter().map(|&i| (times[i], edge[i]));
+                    chart
+                        .draw_series(LineSeries::new(points, color.stroke_width(1)))
+                        .map_err(err)?;
+                }
             }
             Layer::Stack(parts) => {
                 let total = stack_total(parts);
