@@ -465,3 +465,22 @@ lifetime = { mean = "20m" }
     let page = fs::metadata(out.join("report.html")).unwrap().len();
     assert!(page < 2_000_000, "report.html is {page} bytes");
 }
+
+/// The README documents every column of the per-sample CSV files.
+#[test]
+fn the_readme_names_every_column_of_the_sample_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(TWO_GROUPS, tmp.path());
+    let readme = fs::read_to_string("README.md").unwrap();
+    for file in ["timeseries.csv", "node_groups.csv", "subnets.csv"] {
+        let text = fs::read_to_string(tmp.path().join(file)).unwrap();
+        for column in text.lines().next().unwrap().split(',') {
+            assert!(
+                readme.contains(&format!("`{column}`"))
+                    || readme.contains(&format!(" {column},"))
+                    || readme.contains(&format!(" {column}`")),
+                "{file}: {column} is not in the README"
+            );
+        }
+    }
+}

@@ -279,10 +279,21 @@ fn enis_chart(run: &Run) -> Result<Figure, String> {
     ))
 }
 
-/// The pool hit rate per window of time: the window's width (seconds), each window's end,
-/// the share of the pods started in it that were pool hits and the share since the start
-/// (NaN while no pod has started).
-fn hit_rate_windows(run: &Run) -> (f64, Vec<f64>, Vec<f64>, Vec<f64>) {
+/// The pool hit rate per window of time.
+struct HitRate {
+    /// The windows' width, seconds.
+    width: f64,
+    /// Each window's end.
+    ends: Vec<f64>,
+    /// The share of the pods started in each window that were pool hits (NaN: none started).
+    each: Vec<f64>,
+    /// The pods started in each window.
+    started: Vec<f64>,
+    /// The share since the start (NaN while no pod has started).
+    so_far: Vec<f64>,
+}
+
+fn hit_rate_windows(run: &Run) -> HitRate {
     let width = time_step(run.end_s, 60.0, run.ctx.sample_interval.as_secs_f64());
     let w_ms = ((width * 1000.0) as u64).max(1);
     let n = ((run.ctx.duration.as_millis().max(1) - 1) / w_ms + 1) as usize;
@@ -300,18 +311,21 @@ fn hit_rate_windows(run: &Run) -> (f64, Vec<f64>, Vec<f64>, Vec<f64>) {
             f64::NAN
         }
     };
-    let ends = (1..=n).map(|k| (k as f64 * width).min(run.end_s)).collect();
-    let each = sums.iter().map(|&(h, s)| share(h, s)).collect();
     let (mut hits, mut started) = (0, 0);
-    let so_far = sums
-        .iter()
-        .map(|&(h, s)| {
-            hits += h;
-            started += s;
-            share(hits, started)
-        })
-        .collect();
-    (width, ends, each, so_far)
+    HitRate {
+        width,
+        ends: (1..=n).map(|k| (k as f64 * width).min(run.end_s)).collect(),
+        each: sums.iter().map(|&(h, s)| share(h, s)).collect(),
+        started: sums.iter().map(|&(_, s)| s as f64).collect(),
+        so_far: sums
+            .iter()
+            .map(|&(h, s)| {
+                hits += h;
+                started += s;
+                share(hits, started)
+            })
+            .collect(),
+    }
 }
 
 fn hit_rate_chart(run: &Run) -> Result<Figure, String> {
@@ -329,33 +343,35 @@ fn hit_rate_chart(run: &Run) -> Result<Figure, String> {
         let caption = "The share of started pods that found an idle ENI waiting, over time.";
         return Ok(figure(Section::Pool, file, title, svg, caption.into()));
     }
-    let (width, ends, each, so_far) = hit_rate_windows(run);
-    let window = format_duration(SimTime((width * 1000.0) as u64));
+    let h = hit_rate_windows(run);
+    let window = format_duration(SimTime((h.width * 1000.0) as u64));
     let chart = TimeChart {
         title,
         y_title: "pods started that found an idle ENI".into(),
         y: YAxis::Share,
         span_s: (0.0, run.end_s),
         run_s: run.end_s,
-        times: ends,
+        times: h.ends,
         layers: vec![
             Layer::Line {
                 label: "since the start of the run".into(),
                 color: GREY,
                 dashed: true,
-                values: so_far,
+                values: h.so_far,
             },
             Layer::Dots {
-                label: format!("in the {window} before"),
+                label: format!("in the {window} before (larger: more pods started)"),
                 color: BLUE_,
-                values: each,
+                values: h.each,
+                weights: h.started,
             },
         ],
     };
     let svg = draw(&chart)?;
     let caption = format!(
-        "Dots: the share of the pods started in each {window} that found an idle ENI (no dot: none \
-         started); dashed: the share since the start, ending at pool.hit_rate."
+        "Each dot is the share of the pods started in a {window} window that found an idle ENI, \
+         larger for more pods (none started: no dot); dashed: the share since the start, ending at \
+         pool.hit_rate."
     );
     Ok(figure(Section::Pool, file, title, svg, caption))
 }

@@ -50,7 +50,8 @@ pub(crate) enum Layer {
     },
     /// Areas stacked on each other, first at the bottom: (legend, colour, values).
     Stack(Vec<(String, RGBColor, Vec<f64>)>),
-    /// Dots joined by thin lines; a NaN value is a gap (nothing measured there).
+    /// Dots, each as large as its weight says (a share over many pods weighs more than one
+    /// over a few); a NaN value has none.
     Dots {
         /// Legend.
         label: String,
@@ -58,6 +59,8 @@ pub(crate) enum Layer {
         color: RGBColor,
         /// One value per time, NaN where there is none.
         values: Vec<f64>,
+        /// One weight per time; the heaviest dot is drawn largest.
+        weights: Vec<f64>,
     },
 }
 
@@ -394,23 +397,24 @@ fn draw_layers(
                     base = top;
                 }
             }
-            Layer::Dots { color, values, .. } => {
+            Layer::Dots {
+                color,
+                values,
+                weights,
+                ..
+            } => {
                 let sel = select(n, buckets(1), &[&|i| values[i]]);
-                let mut run: Vec<(f64, f64)> = Vec::new();
-                for &i in sel.iter().chain([&usize::MAX]) {
-                    match values.get(i) {
-                        Some(v) if v.is_finite() => run.push((times[i], *v)),
-                        _ => {
-                            chart
-                                .draw_series(LineSeries::new(run.clone(), color.stroke_width(1)))
-                                .map_err(err)?;
-                            chart
-                                .draw_series(run.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                                .map_err(err)?;
-                            run.clear();
-                        }
-                    }
-                }
+                let heaviest = weights.iter().copied().fold(0.0, f64::max).max(1.0);
+                // Area grows with the weight: radius 2 px for the lightest, 8 px for the heaviest.
+                let radius = |w: f64| (2.0 + 6.0 * (w / heaviest).sqrt()).round() as i32;
+                let dots = (sel.iter()).filter(|&&i| values[i].is_finite()).map(|&i| {
+                    Circle::new(
+                        (times[i], values[i]),
+                        radius(weights[i]),
+                        color.mix(0.7).filled(),
+                    )
+                });
+                chart.draw_series(dots).map_err(err)?;
             }
         }
     }
