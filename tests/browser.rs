@@ -377,7 +377,7 @@ fn reports_open_in_a_real_browser_with_every_chart_and_nothing_fetched() {
         eprintln!("{scenario}: report.html loaded in {took:?}");
 
         // Nothing leaves the file: the only request is the page itself, and nothing failed.
-        assert_eq!(browser.requests(&session), [url.clone()], "{scenario}");
+        assert_eq!(browser.requests(&session), [url.as_str()], "{scenario}");
         let errors = browser.errors(&session);
         assert!(errors.is_empty(), "{scenario}: {errors:?}");
 

@@ -151,8 +151,10 @@ pub(crate) fn fmt_percent(share: f64) -> String {
 
 /// A duration in seconds as a person says it: `250 ms`, `22.2 s`, `14 min`, `1.5 h`.
 pub(crate) fn fmt_duration(s: f64) -> String {
+    if s == 0.0 {
+        return "0 s".to_string();
+    }
     match s {
-        s if s == 0.0 => "0 s".to_string(),
         s if s < 1.0 => format!("{} ms", fmt_value(s * 1000.0)),
         s if s < 120.0 => format!("{} s", fmt_value(s)),
         s if s < 7200.0 => format!("{} min", fmt_value(s / 60.0)),

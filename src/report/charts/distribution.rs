@@ -288,7 +288,7 @@ pub(crate) fn draw_histogram(
                         [(x, 0.0), (x, y_top)],
                         6,
                         4,
-                        MARK.stroke_width(2).into(),
+                        MARK.stroke_width(2),
                     ))
                     .map_err(err)?;
                 // Labels step down so that close percentiles do not overlap.

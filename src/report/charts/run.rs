@@ -49,7 +49,7 @@ pub fn render(series: &RunSeries, summary: &Summary, ctx: &RunContext) -> io::Re
             .collect(),
         end_s: ctx.duration.as_secs_f64(),
     };
-    let builders: [fn(&Run) -> Result<Figure, String>; 12] = [
+    let builders: [Builder; 12] = [
         band_chart,
         warm_chart,
         enis_chart,
@@ -74,6 +74,9 @@ pub fn render(series: &RunSeries, summary: &Summary, ctx: &RunContext) -> io::Re
     }
     Ok(figures)
 }
+
+/// Draws one of the run's charts.
+type Builder = fn(&Run) -> Result<Figure, String>;
 
 /// What every chart is drawn from.
 struct Run<'a> {

@@ -341,12 +341,7 @@ fn draw_layers(
                     .collect();
                 if *dashed {
                     chart
-                        .draw_series(DashedLineSeries::new(
-                            points,
-                            6,
-                            4,
-                            color.stroke_width(2).into(),
-                        ))
+                        .draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(2)))
                         .map_err(err)?;
                 } else {
                     chart
