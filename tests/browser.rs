@@ -63,6 +63,7 @@ impl Browser {
             "--remote-debugging-pipe",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-dev-shm-usage",
             "--no-first-run",
             "--no-default-browser-check",
             "--disable-extensions",

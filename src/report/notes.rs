@@ -72,6 +72,9 @@ impl Section {
             Section::Api => w.api(s),
             Section::Capacity => w.capacity(s),
         };
+        if sentences.is_empty() {
+            return "Nothing happened here in this run: the charts below are empty.".into();
+        }
         sentences.join(" ")
     }
 }
@@ -119,9 +122,9 @@ impl Writer<'_> {
             let st = &s.static_ip;
             if st.retained > 0 {
                 out.push(format!(
-                    "{} ENIs were kept for their pod's name, {} given back to a new incarnation, {} \
+                    "{} kept for their pod's name, {} given back to a new incarnation, {} \
                      deleted when their retention ran out, {} lost with their node.",
-                    fmt_count(st.retained),
+                    many(st.retained, "ENI"),
                     fmt_count(st.reattached),
                     fmt_count(st.expired),
                     fmt_count(st.lost)
@@ -143,17 +146,17 @@ impl Writer<'_> {
             )];
             if let Some((d, at)) = self.peak(|r| r.band_low.saturating_sub(r.enis_bound).into()) {
                 parts.push(format!(
-                    "below it in {} (by up to {} ENIs at {}: the policy was still binding, pods waited)",
+                    "below it in {} (by up to {} at {}: the policy was still binding, pods waited)",
                     fmt_percent(below as f64 / n),
-                    fmt_count(d),
+                    many(d, "ENI"),
                     self.when(at)
                 ));
             }
             if let Some((d, at)) = self.peak(|r| r.enis_bound.saturating_sub(r.band_high).into()) {
                 parts.push(format!(
-                    "above it in {} (by up to {} ENIs at {}: surplus waiting for its release)",
+                    "above it in {} (by up to {} at {}: surplus waiting for its release)",
                     fmt_percent(above as f64 / n),
-                    fmt_count(d),
+                    many(d, "ENI"),
                     self.when(at)
                 ));
             }
@@ -168,10 +171,12 @@ impl Writer<'_> {
                     self.when(at)
                 )
             });
+        let found = s.pool.hit_rate.map_or(String::new(), |rate| {
+            format!("; {} of started pods found one waiting", fmt_percent(rate))
+        });
         out.push(format!(
-            "Idle ENIs cost {} ENI-hours{idle_peak}; {} of started pods found one waiting.",
+            "Idle ENIs cost {} ENI-hours{idle_peak}{found}.",
             fmt_decimal(s.pool.idle_eni_hours),
-            s.pool.hit_rate.map_or("none".to_string(), fmt_percent)
         ));
         let r = &s.release;
         match (r.delay_s.p50, r.delay_s.max) {
@@ -181,9 +186,9 @@ impl Writer<'_> {
                     ReleaseMode::Quick => "all surplus of a node at each",
                 };
                 out.push(format!(
-                    "{} surplus ENIs were released after {} at the median and up to {} ({how} \
+                    "{} released after {} at the median and up to {} ({how} \
                      release_interval of {}).",
-                    fmt_count(r.count),
+                    many(r.count, "surplus ENI"),
                     fmt_duration(p50),
                     fmt_duration(max),
                     format_duration(self.ctx.release_interval)
@@ -209,8 +214,8 @@ impl Writer<'_> {
         let misses = self.series.startup_miss_ms.len();
         let miss = Percentiles::of(&mut Samples::clone(&self.series.startup_miss_ms));
         let mut split = format!(
-            "{} pods took an idle ENI at once and {} waited for a new one",
-            fmt_count(hits as u64),
+            "{} took an idle ENI at once and {} waited for a new one",
+            many(hits as u64, "pod"),
             fmt_count(misses as u64)
         );
         if let (Some(m50), Some(m99)) = (miss.p50, miss.p99) {
@@ -225,15 +230,15 @@ impl Writer<'_> {
         let waiting = self.peak(|r| r.pods_waiting_eni.into());
         let peak = waiting.map_or(String::new(), |(n, at)| {
             format!(
-                "; waiting for an ENI peaked at {} pods at {}",
-                fmt_count(n),
+                "; waiting for an ENI peaked at {} at {}",
+                many(n, "pod"),
                 self.when(at)
             )
         });
         if s.pods.eni_timeouts > 0 {
             out.push(format!(
-                "{} pods waited past the ENI timeout ({timeout}){peak}.",
-                fmt_count(s.pods.eni_timeouts)
+                "{} waited past the ENI timeout ({timeout}){peak}.",
+                many(s.pods.eni_timeouts, "pod")
             ));
         } else {
             out.push(format!(
@@ -254,9 +259,9 @@ impl Writer<'_> {
             .map(|(k, v)| format!("{k} {}", fmt_count(*v)))
             .collect();
         let mut out = vec![format!(
-            "{} pods could not be placed when they were created ({}); pending peaked at {} at {}, \
+            "{} could not be placed when created ({}); pending peaked at {} at {}, \
              {} still pending at the end.",
-            fmt_count(p.failed_scheduling),
+            many(p.failed_scheduling, "pod"),
             reasons.join(", "),
             fmt_count(n),
             self.when(at),
@@ -296,8 +301,8 @@ impl Writer<'_> {
             .collect();
         let interval = format_duration(self.ctx.sample_interval);
         let mut out = vec![format!(
-            "{} calls in all ({}){}.",
-            fmt_count(a.calls_total),
+            "{} in all ({}){}.",
+            many(a.calls_total, "call"),
             per.join(", "),
             self.peak(|r| r.api_calls)
                 .map_or(String::new(), |(n, at)| format!(
@@ -318,9 +323,9 @@ impl Writer<'_> {
                         )
                     });
             out.push(format!(
-                "{} calls were throttled (RequestLimitExceeded){peak}: each is retried after a backoff, \
+                "{} throttled (RequestLimitExceeded){peak}: each is retried after a backoff, \
                  so throttling adds to the wait of the pods behind it.",
-                fmt_count(a.throttled)
+                many(a.throttled, "call")
             ));
         }
         let others: Vec<String> = a
@@ -382,8 +387,114 @@ impl Writer<'_> {
     }
 }
 
+/// `n` things: `1 pod`, `23,345 pods` (the plural by an `s`).
+fn many(n: u64, thing: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {thing}{s}", fmt_count(n))
+}
+
 /// A figure with one decimal and thousands separators: `1,433.4`.
 fn fmt_decimal(v: f64) -> String {
     let tenths = (v * 10.0).round() as u64;
     format!("{}.{}", fmt_count(tenths / 10), tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::stats::Samples;
+
+    fn ctx(mode: PolicyMode) -> RunContext {
+        RunContext {
+            mode,
+            release: ReleaseMode::Slow,
+            release_interval: SimTime::from_secs(120),
+            eni_timeout: SimTime::from_secs(30),
+            sample_interval: SimTime::from_secs(600),
+            duration: SimTime::from_secs(3 * 3600),
+            warm: Some((1, 3)),
+        }
+    }
+
+    /// Samples every 10 minutes with (band_low, band_high, enis_bound, pods_waiting_eni).
+    fn series(rows: &[(u32, u32, u32, u32)]) -> RunSeries {
+        let samples = (0u64..)
+            .zip(rows)
+            .map(|(i, &(low, high, bound, waiting))| SampleRow {
+                time: SimTime::from_secs(600 * i),
+                band_low: low,
+                band_high: high,
+                enis_bound: bound,
+                pods_waiting_eni: waiting,
+                ..SampleRow::default()
+            })
+            .collect();
+        RunSeries {
+            samples,
+            ..RunSeries::default()
+        }
+    }
+
+    #[test]
+    fn the_pool_notes_say_how_often_and_how_far_b_left_the_band() {
+        let s = series(&[
+            (10, 12, 10, 0),
+            (10, 12, 8, 0),
+            (10, 12, 15, 0),
+            (10, 12, 12, 0),
+        ]);
+        let mut summary = Summary::default();
+        summary.pool.idle_eni_hours = 1433.44;
+        summary.pool.hit_rate = Some(0.362);
+        let text = Section::Pool.notes(&summary, &s, &ctx(PolicyMode::Pool));
+        assert_eq!(
+            text,
+            "B was inside the band in 50% of the samples, below it in 25% (by up to 2 ENIs at \
+             0:10: the policy was still binding, pods waited), above it in 25% (by up to 3 ENIs \
+             at 0:20: surplus waiting for its release). Idle ENIs cost 1,433.4 ENI-hours; 36.2% \
+             of started pods found one waiting. No surplus ENI was released."
+        );
+    }
+
+    #[test]
+    fn the_startup_notes_split_hits_from_misses_and_count_timeouts() {
+        let mut s = series(&[(0, 0, 0, 0), (0, 0, 0, 560), (0, 0, 0, 3)]);
+        let mut miss = Samples::default();
+        for ms in [20_000, 40_000, 60_000] {
+            miss.push(ms);
+        }
+        s.startup_miss_ms = miss;
+        s.startup_hit_ms.push(0);
+        let mut summary = Summary::default();
+        summary.startup_latency_s.p50 = Some(20.0);
+        summary.startup_latency_s.p99 = Some(60.0);
+        summary.startup_latency_s.max = Some(60.0);
+        summary.pods.eni_timeouts = 2;
+        let text = Section::Startup.notes(&summary, &s, &ctx(PolicyMode::Pool));
+        assert_eq!(
+            text,
+            "p99 start-up 60 s (p50 20 s, slowest 60 s). 1 pod took an idle ENI at once and 3 \
+             waited for a new one (p50 40 s, p99 60 s). 2 pods waited past the ENI timeout \
+             (30s); waiting for an ENI peaked at 560 pods at 0:10."
+        );
+    }
+
+    #[test]
+    fn a_run_with_nothing_in_it_still_says_something_in_every_section() {
+        let (summary, s) = (Summary::default(), RunSeries::default());
+        for mode in [PolicyMode::Pool, PolicyMode::Static] {
+            for section in Section::ALL {
+                let text = section.notes(&summary, &s, &ctx(mode));
+                assert!(
+                    text.ends_with('.') && text.len() > 20,
+                    "{section:?}: {text:?}"
+                );
+            }
+        }
+        let text = Section::Startup.notes(&summary, &s, &ctx(PolicyMode::Pool));
+        assert_eq!(
+            text,
+            "No pod started: there is no start-up latency to show."
+        );
+    }
 }
