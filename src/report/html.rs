@@ -41,7 +41,7 @@ td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}\
 figure{margin:1em 0 2em}figcaption{color:#444;margin-bottom:.3em}svg{max-width:100%;height:auto;display:block}\
 section.charts{border-top:1px solid #ddd;margin-top:2em}section.charts h2{font-size:1.3em}\
 p.look{background:#f4f7fb;border-left:4px solid #1f77b4;padding:.5em .8em}\
-nav a{margin-right:1em}.bad{color:#b00}.warn{color:#a60}\
+nav{margin:1.5em 0 0;line-height:1.8}nav a{margin-right:1.2em;white-space:nowrap}.bad{color:#b00}.warn{color:#a60}\
 @media print{body{margin:0;max-width:none}nav{display:none}figure,table{break-inside:avoid}\
 h2{break-after:avoid}a{color:inherit;text-decoration:none}p.look{border-left-color:#888}}";
 

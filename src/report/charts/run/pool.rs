@@ -77,10 +77,13 @@ pub(super) fn band_chart(run: &Run) -> Result<Figure, String> {
             pods,
             bound,
         ];
-        let caption = "Summed over nodes, the policy binds ENIs while B (blue, counted from the moment an \
-            ENI's creation is asked) is below the green band and releases them while it is above; the orange \
-            area is idle ENIs, what the pool costs (pool.idle_eni_hours).";
-        (BAND_TITLE, layers, caption.to_string())
+        let caption = format!(
+            "Summed over nodes, the policy binds ENIs while B (blue, counted from the moment an ENI's \
+             creation is asked) is below the green band{} and releases them while it is above; the \
+             orange area is idle ENIs, what the pool costs (pool.idle_eni_hours).",
+            warm_settings(run, "P + ")
+        );
+        (BAND_TITLE, layers, caption)
     } else {
         let caption =
             "Static IP mode keeps no pool: B (blue) follows the pods (grey), one ENI each.";
@@ -125,10 +128,21 @@ pub(super) fn warm_chart(run: &Run) -> Result<Figure, String> {
         "ENIs beyond the pods (summed over nodes)",
         layers,
     ))?;
-    let caption = "The band chart less P, readable at any scale: B - P (blue) is the ENIs bound beyond \
-        the pods, below zero when pods wait with no ENI bound for them; idle ENIs are those of them \
-        already attached.";
-    Ok(figure(Section::Pool, file, WARM_TITLE, svg, caption.into()))
+    let caption = format!(
+        "The band chart less P, readable at any scale: B - P (blue) is the ENIs bound beyond the pods \
+         against the band{}, below zero when pods wait with no ENI bound for them; idle ENIs are \
+         those of them already attached.",
+        warm_settings(run, "")
+    );
+    Ok(figure(Section::Pool, file, WARM_TITLE, svg, caption))
+}
+
+/// ` (P + 1 to P + 3 per node)` with `prefix` "P + " when every node group starts with the same
+/// min_warm and max_warm; nothing when they differ.
+fn warm_settings(run: &Run, prefix: &str) -> String {
+    run.ctx.warm.map_or(String::new(), |(min, max)| {
+        format!(" ({prefix}{min} to {prefix}{max} per node)")
+    })
 }
 
 /// `enis.svg`: every ENI by state.
