@@ -303,6 +303,7 @@ fn base64(text: &str) -> Vec<u8> {
 /// What the test reads from a report's DOM.
 const INSPECT: &str = r#"JSON.stringify({
   viewport: document.documentElement.clientWidth,
+  page_width: document.documentElement.scrollWidth,
   scripts: document.scripts.length,
   resources: performance.getEntriesByType('resource').map(e => e.name),
   figures: [...document.querySelectorAll('figure')].map(f => {
@@ -386,6 +387,11 @@ fn reports_open_in_a_real_browser_with_every_chart_and_nothing_fetched() {
         assert_eq!(dom["scripts"], 0, "{scenario}");
         assert_eq!(dom["resources"], json!([]), "{scenario}");
         let viewport = dom["viewport"].as_f64().unwrap();
+        assert_eq!(
+            dom["page_width"].as_f64(),
+            Some(viewport),
+            "{scenario}: nothing wider than the window"
+        );
         let charts: BTreeSet<String> = fs::read_dir(out.join("charts"))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -225,7 +225,7 @@ fn charts(o: &mut String, s: &Summary, figures: &[Figure], series: &RunSeries, c
         .iter()
         .map(|sec| format!("<a href=\"#{}\">{}</a>", sec.id(), esc(sec.title(ctx.mode))))
         .collect();
-    let _ = writeln!(o, "<nav>{}</nav>", links.join(""));
+    let _ = writeln!(o, "<nav>{}</nav>", links.join(" "));
     for sec in Section::ALL {
         let _ = write!(
             o,
