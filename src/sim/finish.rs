@@ -5,6 +5,7 @@ use crate::cloud::api::Endpoint;
 use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{PodState, SchedulingFailure};
 use crate::engine::SimTime;
+use crate::report::rows::Distributions;
 use crate::report::stats::Percentiles;
 use crate::report::summary::{
     ApiSummary, ChurnSummary, DelaySummary, InvariantsSummary, PodsSummary, PoolSummary,
@@ -35,6 +36,14 @@ impl Simulation<'_> {
         for call in &in_flight {
             let api = Endpoint::Task(call.api);
             self.write_call_row(call, api, end.since(call.issued), "in_flight");
+        }
+        if self.rows {
+            let m = &self.metrics;
+            self.sink.distributions(&Distributions {
+                startup_hit_ms: &m.startup_hit_ms,
+                startup_miss_ms: &m.startup_miss_ms,
+                release_delay_ms: &m.release_delay_ms,
+            });
         }
         let mut findings = self.check_invariants();
         if let Some(first) = self.first_violation.take() {
@@ -82,7 +91,7 @@ impl Simulation<'_> {
             events_processed: m.events,
             fingerprint: format!("{:016x}", self.fingerprint),
             pods,
-            startup_latency_s: Percentiles::of(&mut m.startup_ms),
+            startup_latency_s: Percentiles::of(&mut m.startup_hit_ms.merged(&m.startup_miss_ms)),
             pool: PoolSummary {
                 hit_rate: (m.pods_started > 0)
                     .then(|| (m.pool_hits as f64 / m.pods_started as f64 * 1e4).round() / 1e4),

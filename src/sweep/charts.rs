@@ -7,12 +7,11 @@ use super::metrics::{KeyMetric, KEY_METRICS};
 use super::outcome::Outcome;
 use super::spec::Axis;
 use super::Grid;
+use crate::report::charts::axes::{fmt_value, nice_ticks, Ticks};
 use crate::report::charts::{time_scale, Chart, BLUE_, GREEN_, RED_};
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::io;
-use std::ops::Range;
 
 /// The heatmap file of a key metric.
 fn heatmap_file(key: &KeyMetric) -> String {
@@ -36,25 +35,6 @@ const CAPTION: (&str, u32) = ("sans-serif", 20);
 const LABELS: (&str, u32) = ("sans-serif", 15);
 const DESC: (&str, u32) = ("sans-serif", 16);
 const GREY: RGBColor = RGBColor(150, 150, 150);
-
-/// A number in at most three significant digits' worth of decimals: `1234`, `12.3`, `1.23`,
-/// `0.123`, trailing zeros dropped.
-pub(crate) fn fmt_value(v: f64) -> String {
-    let a = v.abs();
-    let decimals = match a {
-        a if a >= 100.0 || a == 0.0 => 0,
-        a if a >= 10.0 => 1,
-        a if a >= 1.0 => 2,
-        _ => 3,
-    };
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    if s == "-0" { "0" } else { s }.to_string()
-}
 
 /// Units per shown unit and its name for values up to `max` of a metric in `unit`: seconds
 /// become minutes or hours from three minutes up.
@@ -263,30 +243,6 @@ fn cells(grid: &Grid, (x, y): (usize, usize), at: &[usize]) -> Vec<(usize, usize
 type Plot<'a, X, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>;
 type Heat<'a> = Plot<'a, Ticks, Ticks>;
 
-/// A linear axis with ticks exactly where asked: at cell centres, at the swept values.
-struct Ticks {
-    range: Range<f64>,
-    at: Vec<f64>,
-}
-
-impl Ranged for Ticks {
-    type FormatOption = DefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let f = (value - self.range.start) / (self.range.end - self.range.start);
-        limit.0 + (f * f64::from(limit.1 - limit.0)).round() as i32
-    }
-
-    fn key_points<H: KeyPointHint>(&self, _: H) -> Vec<f64> {
-        self.at.clone()
-    }
-
-    fn range(&self) -> Range<f64> {
-        self.range.clone()
-    }
-}
-
 fn heatmap(
     grid: &Grid,
     outcome: &Outcome,
@@ -464,21 +420,10 @@ fn ticks(positions: &[f64]) -> Vec<f64> {
     let mut sorted = positions.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.dedup();
-    let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else {
-        return sorted;
-    };
-    if sorted.len() <= 12 {
-        return sorted;
+    match (sorted.first(), sorted.last()) {
+        (Some(&lo), Some(&hi)) if sorted.len() > 12 => nice_ticks(lo, hi, 8),
+        _ => sorted,
     }
-    let raw = (hi - lo) / 8.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * magnitude);
-    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
-    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 /// A variant on a line chart: where it sits, its mean and the spread of its seeds.

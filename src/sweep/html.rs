@@ -1,12 +1,13 @@
 //! The sweep's report.html: one self-contained page (inline style and charts, no scripts,
 //! nothing fetched) with what was swept, the recommendation, the charts and every variant.
 
-use super::charts::{caption, fmt_value, titled};
+use super::charts::{caption, titled};
 use super::metrics::KEY_METRICS;
 use super::outcome::{Outcome, VariantOutcome};
 use super::Grid;
+use crate::report::charts::axes::fmt_value;
 use crate::report::charts::Chart;
-use crate::report::html::{esc, table, STYLE};
+use crate::report::html::{esc, figure, head, table};
 use std::fmt::Write;
 
 /// Beyond this many variants the table stops; variants.csv has them all.
@@ -15,26 +16,19 @@ const MAX_ROWS: usize = 2000;
 const SWEEP_STYLE: &str = ".scroll{overflow-x:auto}table.all{font-size:.9em}table.all th,table.all td{padding:2px .7em;border-bottom:1px solid #eee}\
 table.all thead th{color:#222;font-weight:bold;vertical-align:bottom}\
 td{white-space:nowrap}tr.skip td{color:#999}td.why{text-align:left;white-space:normal}tr.rec td{background:#eef5fb}\
-figcaption{color:#444}svg{max-width:100%;height:auto}.ok{color:#176617}";
+.ok{color:#176617}";
 
 /// The page for a sweep: its settings, the recommendation (or the closest miss), each chart
 /// with how to read it, and a table of every variant.
 pub fn report_html(grid: &Grid, outcome: &Outcome, charts: &[Chart]) -> String {
     let mut o = String::new();
-    let name = esc(&grid.name);
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enisim sweep: {name}</title><style>{STYLE}{SWEEP_STYLE}</style></head><body>\n<h1>enisim sweep: {name}</h1>\n"
-    );
+    head(&mut o, &format!("enisim sweep: {}", grid.name), SWEEP_STYLE);
+    let _ = writeln!(o, "<h1>enisim sweep: {}</h1>", esc(&grid.name));
     settings(&mut o, grid);
     verdict(&mut o, grid, outcome);
     for chart in charts {
-        let _ = write!(
-            o,
-            "<figure><figcaption>{}</figcaption>\n{}\n</figure>\n",
-            esc(&caption(grid, outcome, chart)),
-            chart.svg
-        );
+        let id = chart.file.trim_end_matches(".svg");
+        figure(&mut o, id, &caption(grid, outcome, chart), &chart.svg);
     }
     variants(&mut o, grid, outcome);
     o.push_str("<p>Files: <a href=\"sweep.csv\">sweep.csv</a> (every run), <a href=\"variants.csv\">variants.csv</a> (every variant over its seeds), <a href=\"sweep.json\">sweep.json</a>, <a href=\"charts/\">charts/</a>.</p>\n</body></html>\n");
