@@ -298,7 +298,7 @@ fn heatmap(
     let cells = cells(grid, (x, y), &slice_at(grid, outcome));
     let values: Vec<Option<f64>> = cells
         .iter()
-        .map(|&(_, _, v)| outcome.variants[v].mean(key.metric))
+        .map(|&(_, _, v)| outcome.mean(v, key.metric))
         .collect();
     let max = values.iter().flatten().copied().fold(0.0, f64::max);
     let min = values.iter().flatten().copied().fold(max, f64::min);
@@ -499,7 +499,7 @@ fn line(grid: &Grid, outcome: &Outcome, key: &KeyMetric, axis: usize) -> Result<
         let x = xs[v.choice[axis]];
         if v.skipped.is_some() {
             skipped.push(x);
-        } else if let Some(s) = outcome.variants[i].spreads.get(key.metric) {
+        } else if let Some(s) = outcome.spread(i, key.metric) {
             let band = (s.n > 1).then_some((s.min, s.max));
             points.push(LinePoint {
                 x,
@@ -638,13 +638,10 @@ fn legend<X: Ranged, Y: Ranged>(chart: &mut Plot<X, Y>) -> Result<(), String> {
 /// The points of the Pareto chart: (idle ENI-hours, p99 latency) of every variant that ran
 /// and measured both, and the variants.
 fn run_points(outcome: &Outcome) -> (Vec<(f64, f64)>, Vec<usize>) {
-    outcome
-        .variants
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| {
-            let cost = v.mean(COST)?;
-            let service = v.mean(SERVICE)?;
+    (0..outcome.variants.len())
+        .filter_map(|i| {
+            let cost = outcome.mean(i, COST)?;
+            let service = outcome.mean(i, SERVICE)?;
             Some(((cost, service), i))
         })
         .unzip()
@@ -833,7 +830,6 @@ pub(crate) mod tests {
     use crate::sweep::metrics::Spread;
     use crate::sweep::outcome::{Miss, VariantOutcome};
     use crate::sweep::{Settings, Variant};
-    use std::collections::BTreeMap;
 
     /// A grid over `axes` (`key=spec`), first axis slowest, with the listed variants skipped.
     pub(crate) fn grid(axes: &[&str], seeds: u32, skipped: &[usize]) -> Grid {
@@ -867,12 +863,14 @@ pub(crate) mod tests {
         }
     }
 
-    /// Every run variant measured by `values(variant)`: per metric, its value in each seed.
+    /// Every run variant measured by `values(variant)`: per metric, its value in each seed
+    /// (metrics the grid does not show are left out, as a sweep leaves them).
     pub(crate) fn outcome(
         grid: &Grid,
         values: impl Fn(usize) -> Vec<(&'static str, Vec<f64>)>,
         ranking: Vec<usize>,
     ) -> Outcome {
+        let shown = grid.shown_metrics();
         let variants = grid
             .variants
             .iter()
@@ -881,9 +879,13 @@ pub(crate) mod tests {
                 if v.skipped.is_some() {
                     return VariantOutcome::default();
                 }
-                let spreads: BTreeMap<String, Spread> = values(i)
-                    .into_iter()
-                    .map(|(m, seeds)| (m.to_string(), Spread::of(&seeds).unwrap()))
+                let measured = values(i);
+                let spreads = shown
+                    .iter()
+                    .map(|m| {
+                        let seeds = &measured.iter().find(|(name, _)| name == m)?.1;
+                        Spread::of(seeds)
+                    })
                     .collect();
                 VariantOutcome {
                     runs: grid.seeds() as usize,
@@ -894,7 +896,7 @@ pub(crate) mod tests {
             })
             .collect();
         Outcome {
-            columns: vec![],
+            shown: shown.into_iter().map(String::from).collect(),
             variants,
             ranking,
             closest_miss: None,

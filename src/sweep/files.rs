@@ -3,15 +3,16 @@
 //! back for a merge. Numbers are written in their shortest exact form, so a shard's rows read
 //! back are the rows it ran, and a merge writes exactly what one unsharded sweep writes.
 
-use super::metrics::{absent_value, Metrics};
-use super::outcome::Outcome;
+use super::metrics::Spread;
+use super::outcome::{Outcome, VariantOutcome};
 use super::spec::{Axis, AxisValue};
 use super::target::Target;
 use super::{Grid, RunRow, Settings, Shard, Variant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The fixed columns of sweep.csv before the varied keys.
 const RUN_HEAD: &str = "variant";
@@ -39,64 +40,90 @@ fn axis_values<'a>(grid: &'a Grid, v: &'a Variant) -> impl Iterator<Item = &'a s
         .map(|(a, &i)| a.values[i].text.as_str())
 }
 
-/// Writes sweep.csv: `variant`, the varied keys, `seed`, `fingerprint`, then every metric in
-/// `columns`.
-pub fn write_runs(
-    w: impl Write,
-    grid: &Grid,
-    columns: &[String],
-    rows: &[RunRow],
-) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut head: Vec<&str> = vec![RUN_HEAD];
-    head.extend(axis_columns(grid));
-    head.extend(["seed", "fingerprint"]);
-    head.extend(columns.iter().map(String::as_str));
-    out.write_record(&head).map_err(csv_err)?;
-    for r in rows {
+/// sweep.csv written as its rows come: `variant`, the varied keys, `seed`, `fingerprint`,
+/// then every metric column.
+pub struct RunsCsv<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> RunsCsv<W> {
+    /// Writes the header.
+    pub fn new(w: W, grid: &Grid, columns: &[String]) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(w);
+        let mut head: Vec<&str> = vec![RUN_HEAD];
+        head.extend(axis_columns(grid));
+        head.extend(["seed", "fingerprint"]);
+        head.extend(columns.iter().map(String::as_str));
+        out.write_record(&head).map_err(csv_err)?;
+        Ok(RunsCsv { out })
+    }
+
+    /// Writes a run's row.
+    pub fn row(&mut self, grid: &Grid, r: &RunRow) -> io::Result<()> {
         let mut rec: Vec<String> = vec![r.variant.to_string()];
         rec.extend(axis_values(grid, &grid.variants[r.variant]).map(str::to_string));
         rec.push(r.seed.to_string());
         rec.push(r.fingerprint.clone());
-        rec.extend(columns.iter().map(|c| {
-            r.metrics
-                .get(c)
-                .copied()
-                .or_else(|| absent_value(c))
-                .map_or_else(String::new, num)
-        }));
-        out.write_record(&rec).map_err(csv_err)?;
+        rec.extend(r.values.iter().map(|v| v.map_or_else(String::new, num)));
+        self.out.write_record(&rec).map_err(csv_err)
     }
-    out.flush()
+
+    /// Flushes what is buffered.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
-/// Writes variants.csv: per variant its values, runs, why it was skipped, whether it meets
-/// every target, then per metric its mean, min, max and 95% interval over seeds.
-pub fn write_variants(w: impl Write, grid: &Grid, outcome: &Outcome) -> io::Result<()> {
-    const STATS: [&str; 5] = ["mean", "min", "max", "ci95_low", "ci95_high"];
-    let mut out = csv::Writer::from_writer(w);
-    let mut head: Vec<String> = vec![RUN_HEAD.into()];
-    head.extend(axis_columns(grid).map(str::to_string));
-    head.extend(["runs", "skipped", "meets_targets"].map(String::from));
-    for c in &outcome.columns {
-        head.extend(STATS.iter().map(|s| format!("{c}.{s}")));
+/// What variants.csv gives of each metric over a variant's seeds.
+const STATS: [&str; 5] = ["mean", "min", "max", "ci95_low", "ci95_high"];
+
+/// variants.csv written a variant at a time: its values, runs, why it was skipped, whether it
+/// meets every target, then per metric its mean, min, max and 95% interval over seeds.
+pub struct VariantsCsv<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> VariantsCsv<W> {
+    /// Writes the header.
+    pub fn new(w: W, grid: &Grid, columns: &[String]) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(w);
+        let mut head: Vec<String> = vec![RUN_HEAD.into()];
+        head.extend(axis_columns(grid).map(str::to_string));
+        head.extend(["runs", "skipped", "meets_targets"].map(String::from));
+        for c in columns {
+            head.extend(STATS.iter().map(|s| format!("{c}.{s}")));
+        }
+        out.write_record(&head).map_err(csv_err)?;
+        Ok(VariantsCsv { out })
     }
-    out.write_record(&head).map_err(csv_err)?;
-    for (i, (v, o)) in grid.variants.iter().zip(&outcome.variants).enumerate() {
+
+    /// Writes variant `i`'s row: `o` over its seeds, `spreads` per metric column.
+    pub fn row(
+        &mut self,
+        grid: &Grid,
+        i: usize,
+        o: &VariantOutcome,
+        spreads: &[Option<Spread>],
+    ) -> io::Result<()> {
+        let v = &grid.variants[i];
         let mut rec: Vec<String> = vec![i.to_string()];
         rec.extend(axis_values(grid, v).map(str::to_string));
         rec.push(o.runs.to_string());
         rec.push(v.skipped.clone().unwrap_or_default());
         rec.push(o.meets.to_string());
-        for c in &outcome.columns {
-            match o.spreads.get(c) {
+        for s in spreads {
+            match s {
                 Some(s) => rec.extend([s.mean, s.min, s.max, s.ci95.0, s.ci95.1].map(num)),
                 None => rec.extend(std::iter::repeat_n(String::new(), STATS.len())),
             }
         }
-        out.write_record(&rec).map_err(csv_err)?;
+        self.out.write_record(&rec).map_err(csv_err)
     }
-    out.flush()
+
+    /// Flushes what is buffered.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The grid as sweep.json holds it: enough to rebuild it.
@@ -182,11 +209,14 @@ pub fn sweep_id(grid: &Grid) -> String {
 
 /// A variant's values and the means of the metrics it is described by, for sweep.json.
 fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
-    let o = &outcome.variants[variant];
     let figures: Map<String, Value> = grid
         .shown_metrics()
         .into_iter()
-        .filter_map(|m| o.mean(m).map(|mean| (m.to_string(), json!(mean))))
+        .filter_map(|m| {
+            outcome
+                .mean(variant, m)
+                .map(|mean| (m.to_string(), json!(mean)))
+        })
         .collect();
     json!({
         "variant": variant,
@@ -253,21 +283,31 @@ fn pretty(v: &Value) -> String {
     s
 }
 
-/// A shard's result read back: its sweep, its share and its rows.
-pub struct ShardResult {
+/// A shard's result being read back: its sweep, its share, its columns, and its rows one at
+/// a time.
+pub struct ShardFile {
     /// The sweep it belongs to.
     pub sweep_id: String,
     /// Its share.
     pub shard: Shard,
     /// The grid.
     pub grid: Grid,
-    /// Its runs, in run order.
-    pub rows: Vec<RunRow>,
+    /// The metric columns of its sweep.csv.
+    pub columns: Vec<String>,
+    /// Its sweep.csv, past the header.
+    reader: csv::Reader<File>,
+    path: PathBuf,
+    /// The runs its sweep.json says it did.
+    runs: u64,
+    /// Rows read so far.
+    read: u64,
+    /// The last row's run index.
+    last: Option<u64>,
 }
 
-/// Reads the shard written into `dir` (sweep.json and sweep.csv); the error says what is
-/// wrong with which file.
-pub fn read_shard(dir: &Path) -> Result<ShardResult, String> {
+/// Opens the shard written into `dir` (sweep.json and sweep.csv's header); the error says
+/// what is wrong with which file.
+pub fn read_shard(dir: &Path) -> Result<ShardFile, String> {
     let json_path = dir.join("sweep.json");
     let text =
         std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
@@ -292,13 +332,117 @@ pub fn read_shard(dir: &Path) -> Result<ShardResult, String> {
             "its grid does not match its sweep_id (edited, or from another enisim version)",
         ));
     }
-    let rows = read_runs(&dir.join("sweep.csv"), &grid)?;
-    Ok(ShardResult {
+    let runs = doc["runs"]
+        .as_u64()
+        .ok_or_else(|| bad("no \"runs\": the number of rows of its sweep.csv"))?;
+    let path = dir.join("sweep.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("{}:1: {e}", path.display()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut expected: Vec<&str> = vec![RUN_HEAD];
+    expected.extend(axis_columns(&grid));
+    expected.extend(["seed", "fingerprint"]);
+    if head.len() < expected.len() || head.iter().zip(&expected).any(|(h, e)| h != e) {
+        return Err(format!(
+            "{}:1: not the sweep.csv header of its grid; expected it to start with {}",
+            path.display(),
+            expected.join(",")
+        ));
+    }
+    let columns = head[expected.len()..].to_vec();
+    Ok(ShardFile {
         sweep_id,
         shard,
         grid,
-        rows,
+        columns,
+        reader,
+        path,
+        runs,
+        read: 0,
+        last: None,
     })
+}
+
+impl Iterator for ShardFile {
+    type Item = Result<RunRow, String>;
+
+    /// The next row of sweep.csv, checked against the grid: one of the shard's runs, after
+    /// the row before it; at the end, a check that every run of sweep.json is there.
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut rec = csv::StringRecord::new();
+        let line = self.reader.position().line();
+        match self.reader.read_record(&mut rec) {
+            Ok(false) if self.read == self.runs => None,
+            Ok(false) => Some(Err(format!(
+                "{}: {} rows, but its sweep.json says {} runs (a file cut short?)",
+                self.path.display(),
+                self.read,
+                self.runs
+            ))),
+            Ok(true) => {
+                self.read += 1;
+                Some(self.parse(&rec, line))
+            }
+            Err(e) => Some(Err(format!("{}:{line}: {e}", self.path.display()))),
+        }
+    }
+}
+
+impl ShardFile {
+    fn parse(&mut self, rec: &csv::StringRecord, line: u64) -> Result<RunRow, String> {
+        let at = |what: String| format!("{}:{line}: {what}", self.path.display());
+        let grid = &self.grid;
+        let field = |j: usize| rec.get(j).unwrap_or("");
+        let variant: usize = field(0)
+            .parse()
+            .ok()
+            .filter(|&v| v < grid.variants.len())
+            .ok_or_else(|| at(format!("variant \"{}\" is not in the grid", field(0))))?;
+        let first_metric = grid.settings.axes.len() + 3;
+        let seed: u64 = field(first_metric - 2)
+            .parse()
+            .ok()
+            .filter(|s: &u64| s.wrapping_sub(grid.seed) < grid.seeds())
+            .ok_or_else(|| {
+                at(format!(
+                    "seed \"{}\" is not one of the sweep's",
+                    field(first_metric - 2)
+                ))
+            })?;
+        let index = grid.run_index(variant, seed);
+        let runs = grid.variants[variant].skipped.is_none() && self.shard.owns(index);
+        if !runs || self.last.is_some_and(|last| index <= last) {
+            return Err(at(format!(
+                "variant {variant} seed {seed} is not the shard's next run (rows are in run order, each run once)"
+            )));
+        }
+        self.last = Some(index);
+        let values = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let cell = field(first_metric + j);
+                if cell.is_empty() {
+                    return Ok(None);
+                }
+                cell.parse()
+                    .map(Some)
+                    .map_err(|_| at(format!("{name} \"{cell}\" is not a number")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RunRow {
+            variant,
+            seed,
+            fingerprint: field(first_metric - 1).to_string(),
+            values,
+        })
+    }
 }
 
 /// The grid from its JSON form.
@@ -342,56 +486,4 @@ fn rebuild(g: GridJson) -> Result<Grid, String> {
         },
         variants,
     })
-}
-
-/// sweep.csv's rows, checked against the grid.
-fn read_runs(path: &Path, grid: &Grid) -> Result<Vec<RunRow>, String> {
-    let at = |line: u64, what: String| format!("{}:{line}: {what}", path.display());
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let head: Vec<String> = reader
-        .headers()
-        .map_err(|e| at(1, e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let first_metric = grid.settings.axes.len() + 3;
-    if head.len() < first_metric || head[0] != RUN_HEAD {
-        return Err(at(1, "not a sweep.csv header".into()));
-    }
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| at(line, e.to_string()))?;
-        let field = |j: usize| rec.get(j).unwrap_or("");
-        let variant: usize = field(0)
-            .parse()
-            .ok()
-            .filter(|&v| v < grid.variants.len())
-            .ok_or_else(|| at(line, format!("variant \"{}\" is not in the grid", field(0))))?;
-        let seed: u64 = field(first_metric - 2).parse().map_err(|_| {
-            at(
-                line,
-                format!("seed \"{}\" is not a number", field(first_metric - 2)),
-            )
-        })?;
-        let mut metrics = Metrics::new();
-        for (j, name) in head.iter().enumerate().skip(first_metric) {
-            let cell = field(j);
-            if cell.is_empty() {
-                continue;
-            }
-            let x: f64 = cell
-                .parse()
-                .map_err(|_| at(line, format!("{name} \"{cell}\" is not a number")))?;
-            metrics.insert(name.clone(), x);
-        }
-        rows.push(RunRow {
-            variant,
-            seed,
-            fingerprint: field(first_metric - 1).to_string(),
-            metrics,
-        });
-    }
-    Ok(rows)
 }

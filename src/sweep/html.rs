@@ -3,7 +3,7 @@
 
 use super::charts::{caption, fmt_value, titled};
 use super::metrics::KEY_METRICS;
-use super::outcome::{Outcome, VariantOutcome};
+use super::outcome::Outcome;
 use super::Grid;
 use crate::report::charts::Chart;
 use crate::report::html::{esc, table, STYLE};
@@ -96,8 +96,8 @@ fn shown(grid: &Grid) -> Vec<(String, String)> {
 }
 
 /// A variant's figure of `metric`: mean ± half the 95% interval (over more than one seed).
-fn figure_text(v: &VariantOutcome, metric: &str) -> String {
-    match v.spreads.get(metric) {
+fn figure_text(outcome: &Outcome, variant: usize, metric: &str) -> String {
+    match outcome.spread(variant, metric) {
         None => "&ndash;".to_string(),
         Some(s) if s.n > 1 => format!(
             "{} &plusmn; {}",
@@ -160,11 +160,7 @@ fn verdict(o: &mut String, grid: &Grid, outcome: &Outcome) {
     for (metric, title) in shown(grid) {
         let _ = write!(o, "<tr><th>{}</th>", esc(&title));
         for (_, v) in &columns {
-            let _ = write!(
-                o,
-                "<td>{}</td>",
-                figure_text(&outcome.variants[*v], &metric)
-            );
+            let _ = write!(o, "<td>{}</td>", figure_text(outcome, *v, &metric));
         }
         o.push_str("</tr>\n");
     }
@@ -214,10 +210,10 @@ fn variants(o: &mut String, grid: &Grid, outcome: &Outcome) {
             );
             continue;
         }
-        let out = &outcome.variants[i];
-        let _ = write!(o, "<td>{}</td>", if out.meets { "yes" } else { "no" });
+        let meets = outcome.variants[i].meets;
+        let _ = write!(o, "<td>{}</td>", if meets { "yes" } else { "no" });
         for (metric, _) in &shown {
-            let _ = write!(o, "<td>{}</td>", figure_text(out, metric));
+            let _ = write!(o, "<td>{}</td>", figure_text(outcome, i, metric));
         }
         o.push_str("</tr>\n");
     }

@@ -1,9 +1,13 @@
 //! What a whole sweep says: each variant's figures over its seeds, which variants meet every
 //! target in every seed, and the cheapest of those.
+//!
+//! A variant's runs are consecutive, so its figures are tallied as its rows stream by and
+//! finished when its last seed is in: every metric's spread goes to variants.csv at once, and
+//! only the spreads of the metrics shown later (key metrics, targets, the minimized one) are
+//! kept, with the target misses.
 
-use super::metrics::{absent_value, Spread};
+use super::metrics::Spread;
 use super::{Grid, RunRow};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The metric that says a run broke the simulator's books: such a run meets no target.
 const VIOLATIONS: &str = "invariants.violations";
@@ -11,8 +15,8 @@ const VIOLATIONS: &str = "invariants.violations";
 /// A whole sweep's figures.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// Every metric any run has, sorted: the metric columns of the CSV files.
-    pub columns: Vec<String>,
+    /// The metrics each variant keeps: the grid's [`Grid::shown_metrics`].
+    pub shown: Vec<String>,
     /// Per variant, in grid order.
     pub variants: Vec<VariantOutcome>,
     /// The variant meeting every target with the least mean of the minimized metric (grid
@@ -22,24 +26,17 @@ pub struct Outcome {
     pub closest_miss: Option<Miss>,
 }
 
-/// One variant over its seeds.
+/// One variant over its seeds: what the charts, the page and the recommendation read.
 #[derive(Clone, Debug, Default)]
 pub struct VariantOutcome {
     /// Runs done.
     pub runs: usize,
-    /// Per metric column that the variant's runs measured.
-    pub spreads: BTreeMap<String, Spread>,
+    /// Per shown metric ([`Outcome::shown`]), its spread if the variant's runs measured it.
+    pub spreads: Vec<Option<Spread>>,
     /// Per target: the worst seed's value, if that seed misses it.
     pub misses: Vec<Option<f64>>,
     /// True if every seed ran, met every target and broke no invariant.
     pub meets: bool,
-}
-
-impl VariantOutcome {
-    /// The mean of `metric` over the variant's seeds, if its runs measured it.
-    pub fn mean(&self, metric: &str) -> Option<f64> {
-        self.spreads.get(metric).map(|s| s.mean)
-    }
 }
 
 /// The variant that came closest to meeting every target.
@@ -53,87 +50,120 @@ pub struct Miss {
 }
 
 impl Outcome {
-    /// Computes the outcome of `grid` from every run's row (in run order).
-    pub fn of(grid: &Grid, rows: &[RunRow]) -> Outcome {
-        let columns: Vec<String> = rows
-            .iter()
-            .flat_map(|r| r.metrics.keys())
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut by_variant: Vec<Vec<&RunRow>> = vec![Vec::new(); grid.variants.len()];
-        for r in rows {
-            by_variant[r.variant].push(r);
-        }
-        let seeds = grid.seeds() as usize;
-        let variants: Vec<VariantOutcome> = by_variant
-            .iter()
-            .zip(&grid.variants)
-            .map(|(runs, v)| {
-                if v.skipped.is_some() {
-                    return VariantOutcome::default();
-                }
-                variant(grid, &columns, runs, seeds)
-            })
-            .collect();
-        let minimize = grid.minimize();
-        let mut ranking: Vec<usize> = (0..variants.len()).filter(|&i| variants[i].meets).collect();
-        let cost = |i: usize| {
-            variants[i]
-                .spreads
-                .get(minimize)
-                .map_or(f64::INFINITY, |s| s.mean)
-        };
-        ranking.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)).then(a.cmp(&b)));
-        let closest_miss = if ranking.is_empty() && !grid.settings.targets.is_empty() {
-            closest(grid, &variants)
-        } else {
-            None
-        };
-        Outcome {
-            columns,
+    /// Ranks `variants` (one per variant of `grid`, in order) by the grid's targets.
+    pub fn of(grid: &Grid, variants: Vec<VariantOutcome>) -> Outcome {
+        let shown: Vec<String> = grid.shown_metrics().into_iter().map(String::from).collect();
+        let mut outcome = Outcome {
+            shown,
             variants,
-            ranking,
-            closest_miss,
+            ranking: Vec::new(),
+            closest_miss: None,
+        };
+        let minimize = grid.minimize();
+        let cost = |i: usize| outcome.mean(i, minimize).unwrap_or(f64::INFINITY);
+        let mut ranking: Vec<usize> = (0..outcome.variants.len())
+            .filter(|&i| outcome.variants[i].meets)
+            .collect();
+        ranking.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)).then(a.cmp(&b)));
+        if ranking.is_empty() && !grid.settings.targets.is_empty() {
+            outcome.closest_miss = closest(grid, &outcome.variants);
         }
+        outcome.ranking = ranking;
+        outcome
+    }
+
+    /// The spread of `metric` over `variant`'s seeds, if it is shown and was measured.
+    pub fn spread(&self, variant: usize, metric: &str) -> Option<&Spread> {
+        let at = self.shown.iter().position(|m| m == metric)?;
+        self.variants[variant].spreads.get(at)?.as_ref()
+    }
+
+    /// The mean of `metric` over `variant`'s seeds, if it is shown and was measured.
+    pub fn mean(&self, variant: usize, metric: &str) -> Option<f64> {
+        self.spread(variant, metric).map(|s| s.mean)
     }
 }
 
-/// A variant's spreads and target misses over its runs.
-fn variant(grid: &Grid, columns: &[String], runs: &[&RunRow], seeds: usize) -> VariantOutcome {
-    let value = |r: &RunRow, metric: &str| {
-        r.metrics
-            .get(metric)
-            .copied()
-            .or_else(|| absent_value(metric))
-    };
-    let spreads = columns
-        .iter()
-        .filter_map(|c| {
-            let values: Vec<f64> = runs.iter().filter_map(|r| value(r, c)).collect();
-            Spread::of(&values).map(|s| (c.clone(), s))
-        })
-        .collect();
-    let misses: Vec<Option<f64>> = grid
-        .settings
-        .targets
-        .iter()
-        .map(|t| {
-            runs.iter()
-                .filter_map(|r| value(r, &t.metric))
-                .filter(|&v| !t.holds(v))
-                .max_by(|a, b| t.shortfall(*a).total_cmp(&t.shortfall(*b)))
-        })
-        .collect();
-    let clean = runs
-        .iter()
-        .all(|r| value(r, VIOLATIONS).unwrap_or(0.0) == 0.0);
-    VariantOutcome {
-        runs: runs.len(),
-        meets: runs.len() == seeds && clean && misses.iter().all(Option::is_none),
-        spreads,
-        misses,
+/// A variant's runs as they arrive: per metric column its values (a count absent from a run
+/// is 0, a measure with nothing to measure is left out), per target its worst miss.
+#[derive(Debug)]
+pub struct Tally {
+    /// Per column, the values of the variant's runs so far.
+    values: Vec<Vec<f64>>,
+    runs: usize,
+    /// Per target, its column and the worst seed's value missing it.
+    targets: Vec<(Option<usize>, Option<f64>)>,
+    /// The column of invariant violations.
+    violations: Option<usize>,
+    clean: bool,
+    /// The columns of the shown metrics.
+    shown: Vec<Option<usize>>,
+}
+
+impl Tally {
+    /// An empty tally for a sweep of `grid` whose rows hold `columns`.
+    pub fn new(grid: &Grid, columns: &[String]) -> Tally {
+        let at = |metric: &str| columns.iter().position(|c| c == metric);
+        Tally {
+            values: vec![Vec::new(); columns.len()],
+            runs: 0,
+            targets: grid
+                .settings
+                .targets
+                .iter()
+                .map(|t| (at(&t.metric), None))
+                .collect(),
+            violations: at(VIOLATIONS),
+            clean: true,
+            shown: grid.shown_metrics().into_iter().map(at).collect(),
+        }
+    }
+
+    /// Counts a run of the variant being tallied.
+    pub fn add(&mut self, grid: &Grid, row: &RunRow) {
+        self.runs += 1;
+        for (values, v) in self.values.iter_mut().zip(&row.values) {
+            values.extend(*v);
+        }
+        let value = |column: Option<usize>| column.and_then(|c| row.values.get(c).copied()?);
+        for (target, (column, worst)) in grid.settings.targets.iter().zip(&mut self.targets) {
+            if let Some(v) = value(*column).filter(|&v| !target.holds(v)) {
+                // The last of equally bad seeds, as `Iterator::max_by` picks.
+                if worst.is_none_or(|w| target.shortfall(v).total_cmp(&target.shortfall(w)).is_ge())
+                {
+                    *worst = Some(v);
+                }
+            }
+        }
+        self.clean &= value(self.violations).unwrap_or(0.0) == 0.0;
+    }
+
+    /// Ends the variant: every column's spread (for variants.csv) and what the rest of the
+    /// sweep keeps of it. The tally is empty again for the next variant.
+    pub fn finish(&mut self, grid: &Grid) -> (Vec<Option<Spread>>, VariantOutcome) {
+        let spreads: Vec<Option<Spread>> = self.values.iter().map(|v| Spread::of(v)).collect();
+        let misses: Vec<Option<f64>> = self.targets.iter().map(|t| t.1).collect();
+        let kept = VariantOutcome {
+            runs: self.runs,
+            spreads: self
+                .shown
+                .iter()
+                .map(|c| c.and_then(|c| spreads[c]))
+                .collect(),
+            meets: self.runs as u64 == grid.seeds()
+                && self.clean
+                && misses.iter().all(Option::is_none),
+            misses,
+        };
+        for v in &mut self.values {
+            v.clear();
+        }
+        self.runs = 0;
+        self.clean = true;
+        for t in &mut self.targets {
+            t.1 = None;
+        }
+        (spreads, kept)
     }
 }
 
