@@ -477,6 +477,65 @@ fn run_one(plan: &Plan, index: u64, keep: Option<&Path>) -> Result<RunRow, Sweep
 mod tests {
     use super::*;
 
+    /// One small node for 30 pods, and calls that fail or time out: scheduling failures,
+    /// pods pending at the end and error codes, the figures that only some runs have.
+    const BUSY: &str = r#"
+duration = "30m"
+[vpc.faults]
+create = 0.3
+attach = { probability = 0.2, code = "LimitExceeded" }
+timeout = 0.2
+[[subnets]]
+id = "a"
+zone = "z"
+cidr = "10.0.0.0/24"
+[[node_groups]]
+name = "w"
+instance_type = "SA2.LARGE8"
+zone = "z"
+count = 1
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 30
+"#;
+
+    #[test]
+    fn every_figure_a_run_has_is_a_column_known_before_it_runs() {
+        let sc = scenario::load_str(BUSY, "busy.toml", "busy", &[]).unwrap();
+        let columns = metrics::columns(&sc);
+        let summary = sim::run_with(sc, &mut NullSink, RunOptions::default()).unwrap();
+        let figures = metrics::flatten(&summary);
+        for name in [
+            "api.errors.InternalError",
+            "api.errors.LimitExceeded",
+            "api.errors.Timeout",
+            "pods.failed_scheduling_by_reason.no_free_eni_slot",
+            "pods.pending_at_end_by_reason.no_free_eni_slot",
+            "subnets.a.peak_used_ips",
+        ] {
+            assert!(figures.contains_key(name), "the run has no {name}");
+        }
+        for name in figures.keys() {
+            assert!(columns.contains(name), "{name} is not a column");
+        }
+        // And those it lacks: the codes and reasons that did not occur, the null measures.
+        for name in [
+            "api.errors.ResourceInsufficient",
+            "pods.failed_scheduling_by_reason.no_nodes",
+            "release.delay_s.p99",
+        ] {
+            assert!(columns.iter().any(|c| c == name), "{name}");
+        }
+        assert!(columns.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        let row = RunRow::new(0, 1, String::new(), &figures, &columns);
+        let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+        assert_eq!(row.values[at("api.errors.ResourceInsufficient")], Some(0.0));
+        assert_eq!(row.values[at("release.delay_s.p99")], None);
+        let timeouts = figures["api.errors.Timeout"];
+        assert_eq!(row.values[at("api.errors.Timeout")], Some(timeouts));
+    }
+
     #[test]
     fn shards_split_runs_without_overlap() {
         assert_eq!(Shard::parse("2/3"), Ok(Shard { k: 2, n: 3 }));

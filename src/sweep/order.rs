@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn work_of_very_different_lengths_reaches_the_sink_in_order_with_few_waiting() {
         // Every fifth piece of work is 20 times longer than the others.
-        let length = |i: usize| Duration::from_millis(if i % 5 == 0 { 20 } else { 1 });
+        let length = |i: usize| Duration::from_millis(if i.is_multiple_of(5) { 20 } else { 1 });
         let mut seen = Vec::new();
         in_order::<usize, (), _>(
             &pool(3),
