@@ -129,28 +129,33 @@ fn short(key: &str) -> &str {
 }
 
 /// Every chart of a sweep: heatmaps (2 varied axes or more) or lines (1), and the Pareto
-/// chart.
-pub fn render(grid: &Grid, outcome: &Outcome) -> io::Result<Vec<Chart>> {
+/// chart; each drawn when it is asked for, so that one chart at a time is held.
+pub fn render<'a>(
+    grid: &'a Grid,
+    outcome: &'a Outcome,
+) -> impl Iterator<Item = io::Result<Chart>> + 'a {
     let varied = varied(grid);
-    let mut charts = Vec::new();
-    for key in &KEY_METRICS {
+    let per_key = KEY_METRICS.iter().filter_map(move |key| {
         let (file, svg) = match varied[..] {
-            [] => continue,
+            [] => return None,
             [axis] => (line_file(key), line(grid, outcome, key, axis)),
             [x, y, ..] => (heatmap_file(key), heatmap(grid, outcome, key, (x, y))),
         };
-        charts.push(Chart {
+        Some(svg.map_err(io::Error::other).map(|svg| Chart {
             file,
             title: key.title,
-            svg: svg.map_err(io::Error::other)?,
-        });
-    }
-    charts.push(Chart {
-        file: PARETO.to_string(),
-        title: PARETO_TITLE,
-        svg: pareto(grid, outcome).map_err(io::Error::other)?,
+            svg,
+        }))
     });
-    Ok(charts)
+    per_key.chain(std::iter::once_with(move || {
+        pareto(grid, outcome)
+            .map_err(io::Error::other)
+            .map(|svg| Chart {
+                file: PARETO.to_string(),
+                title: PARETO_TITLE,
+                svg,
+            })
+    }))
 }
 
 /// One line saying how to read `chart`, for report.html.
@@ -903,6 +908,11 @@ pub(crate) mod tests {
         }
     }
 
+    /// Every chart of a sweep.
+    pub(crate) fn all(grid: &Grid, outcome: &Outcome) -> Vec<Chart> {
+        render(grid, outcome).collect::<io::Result<_>>().unwrap()
+    }
+
     /// p99 = 10 + variant, idle hours = 2 x variant, calls 3 + 4 = 7 per variant.
     pub(crate) fn plain(i: usize) -> Vec<(&'static str, Vec<f64>)> {
         let i = i as f64;
@@ -953,7 +963,7 @@ pub(crate) mod tests {
         // min_warm 0..2 x max_warm 1,2; variant 4 (min_warm=2, max_warm=1) is skipped.
         let g = grid(&["policy.min_warm=0..2", "policy.max_warm=1,2"], 1, &[4]);
         let o = outcome(&g, plain, vec![3, 1]);
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let files: Vec<&str> = charts.iter().map(|c| c.file.as_str()).collect();
         assert_eq!(
             files,
@@ -991,7 +1001,7 @@ pub(crate) mod tests {
         // Nothing measured: every cell says so.
         let throttled = texts(chart(&charts, "heatmap-api.throttled.svg"));
         assert_eq!(throttled.iter().filter(|t| **t == "n/a").count(), 5);
-        let again = render(&g, &o).unwrap();
+        let again = all(&g, &o);
         assert!(charts.iter().zip(&again).all(|(a, b)| a.svg == b.svg));
     }
 
@@ -1009,7 +1019,7 @@ pub(crate) mod tests {
             },
             vec![0],
         );
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         assert_eq!(charts.len(), 7);
         let idle = chart(&charts, "line-pool.idle_eni_hours.svg");
         let t = texts(idle);
@@ -1032,7 +1042,7 @@ pub(crate) mod tests {
     fn a_1d_sweep_of_words_is_categorical() {
         let g = grid(&["policy.release=slow,quick"], 1, &[]);
         let o = outcome(&g, plain, vec![]);
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let t = texts(chart(&charts, "line-startup_latency_s.p99.svg"));
         assert!(t.contains(&"slow") && t.contains(&"quick"), "{t:?}");
         assert!(t.contains(&"policy.release"));
@@ -1051,7 +1061,7 @@ pub(crate) mod tests {
         );
         // Variant 5: min_warm=1, max_warm=1, release=quick.
         let o = outcome(&g, plain, vec![5]);
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let t = texts(chart(&charts, "heatmap-startup_latency_s.p99.svg"));
         assert!(
             t.contains(
@@ -1078,7 +1088,7 @@ pub(crate) mod tests {
             variant: 1,
             targets: vec![],
         });
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let t = texts(chart(&charts, "pareto.svg"));
         for expected in [
             "0",

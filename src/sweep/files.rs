@@ -8,7 +8,8 @@ use super::outcome::{Outcome, VariantOutcome};
 use super::spec::{Axis, AxisValue};
 use super::target::Target;
 use super::{Grid, RunRow, Settings, Shard, Variant};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 use std::fs::File;
 use std::io::{self, Write};
@@ -225,23 +226,14 @@ fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
     })
 }
 
-/// sweep.json of a whole sweep: the grid, every variant, the recommendation.
-pub fn sweep_json(grid: &Grid, outcome: &Outcome, runs: usize) -> String {
-    let variants: Vec<Value> = grid
-        .variants
-        .iter()
-        .zip(&outcome.variants)
-        .enumerate()
-        .map(|(i, (v, o))| {
-            json!({
-                "variant": i,
-                "values": values_of(grid, v),
-                "runs": o.runs,
-                "skipped": v.skipped,
-                "meets_targets": o.meets,
-            })
-        })
-        .collect();
+/// Writes sweep.json of a whole sweep: the grid, every variant, the recommendation. A
+/// variant at a time: nothing the size of the grid is built first.
+pub fn write_sweep_json(
+    w: &mut impl Write,
+    grid: &Grid,
+    outcome: &Outcome,
+    runs: usize,
+) -> io::Result<()> {
     let closest = outcome.closest_miss.as_ref().map(|m| {
         let misses: Vec<Value> = m
             .targets
@@ -252,18 +244,66 @@ pub fn sweep_json(grid: &Grid, outcome: &Outcome, runs: usize) -> String {
             .collect();
         json!({ "variant": m.variant, "values": values_of(grid, &grid.variants[m.variant]), "misses": misses })
     });
-    let doc = json!({
-        "enisim": env!("CARGO_PKG_VERSION"),
-        "sweep_id": sweep_id(grid),
-        "grid": grid_json(grid),
-        "shard": Value::Null,
-        "runs": runs,
-        "variants": variants,
-        "recommendation": outcome.ranking.first().map(|&v| pick(grid, outcome, v)),
-        "runner_up": outcome.ranking.get(1).map(|&v| pick(grid, outcome, v)),
-        "closest_miss": closest,
-    });
-    pretty(&doc)
+    let doc = SweepJson {
+        closest_miss: closest,
+        enisim: env!("CARGO_PKG_VERSION"),
+        grid: serde_json::to_value(grid_json(grid)).map_err(io::Error::other)?,
+        recommendation: outcome.ranking.first().map(|&v| pick(grid, outcome, v)),
+        runner_up: outcome.ranking.get(1).map(|&v| pick(grid, outcome, v)),
+        runs,
+        shard: Value::Null,
+        sweep_id: sweep_id(grid),
+        variants: VariantsJson { grid, outcome },
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// sweep.json of a whole sweep, its keys in sorted order (as a JSON map of them is).
+#[derive(Serialize)]
+struct SweepJson<'a> {
+    closest_miss: Option<Value>,
+    enisim: &'static str,
+    grid: Value,
+    recommendation: Option<Value>,
+    runner_up: Option<Value>,
+    runs: usize,
+    shard: Value,
+    sweep_id: String,
+    variants: VariantsJson<'a>,
+}
+
+/// Every variant of sweep.json, each built when it is written.
+struct VariantsJson<'a> {
+    grid: &'a Grid,
+    outcome: &'a Outcome,
+}
+
+/// One variant of sweep.json, its keys in sorted order.
+#[derive(Serialize)]
+struct VariantJson<'a> {
+    meets_targets: bool,
+    runs: usize,
+    skipped: &'a Option<String>,
+    values: Map<String, Value>,
+    variant: usize,
+}
+
+impl Serialize for VariantsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let grid = self.grid;
+        let mut seq = s.serialize_seq(Some(grid.variants.len()))?;
+        for (i, (v, o)) in grid.variants.iter().zip(&self.outcome.variants).enumerate() {
+            seq.serialize_element(&VariantJson {
+                meets_targets: o.meets,
+                runs: o.runs,
+                skipped: &v.skipped,
+                values: values_of(grid, v),
+                variant: i,
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// sweep.json of one shard: the grid and which share of the runs its sweep.csv holds.

@@ -4,8 +4,9 @@
 use super::files::{self, RunsCsv, ShardFile, VariantsCsv};
 use super::outcome::{Outcome, Tally, VariantOutcome};
 use super::{Grid, RunRow, Shard};
+use crate::report::charts::write_all;
 use std::fs::{self, File};
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The files of a whole sweep being written: each run's row of sweep.csv as it comes, each
@@ -88,16 +89,19 @@ impl<'g> Whole<'g> {
         self.runs.finish()?;
         self.variants.finish()?;
         let outcome = Outcome::of(grid, self.kept);
-        let charts = super::charts::render(grid, &outcome)?;
-        crate::report::charts::write_all(&self.dir, &charts)?;
-        fs::write(
-            self.dir.join("report.html"),
-            super::html::report_html(grid, &outcome, &charts),
-        )?;
-        fs::write(
-            self.dir.join("sweep.json"),
-            files::sweep_json(grid, &outcome, self.order.count),
-        )?;
+        let dir = &self.dir;
+        // Each chart is written to its file and into the page, then dropped.
+        let charts = super::charts::render(grid, &outcome).map(|chart| {
+            let chart = chart?;
+            write_all(dir, std::slice::from_ref(&chart))?;
+            Ok(chart)
+        });
+        let mut page = create(dir, "report.html")?;
+        super::html::write_report(&mut page, grid, &outcome, charts)?;
+        page.flush()?;
+        let mut json = create(dir, "sweep.json")?;
+        files::write_sweep_json(&mut json, grid, &outcome, self.order.count)?;
+        json.flush()?;
         Ok(outcome)
     }
 }
