@@ -16,11 +16,12 @@
 //! Memory: sweeps of `scenarios/tuning.toml` cut to one hour of virtual time (runs of its size,
 //! a few milliseconds each), on 2 threads without `--keep-runs` (every run into a `NullSink`),
 //! at `SWEEP_MEMORY_RUNS` runs (default `100,10000`) in two shapes: `variants` (that many
-//! variants, one seed: max_warm x arrivals per minute) and `seeds` (10 variants, runs / 10
-//! seeds each). Each sweep runs in a child process (`sweep --child RUNS SHAPE`) that writes
+//! variants, one seed: release_interval x the create rate limit, keys that leave the traffic,
+//! and so each run's size, alone) and `seeds` (10 variants of max_warm, runs / 10 seeds each). Each sweep runs in a child process (`sweep --child RUNS SHAPE`) that writes
 //! every file of the sweep (sweep.csv, variants.csv, charts, report.html, sweep.json) into a
-//! temporary folder and prints its peak resident set (`VmHWM`): flat in the number of runs
-//! when the sweep streams.
+//! temporary folder and prints its peak resident set (`VmHWM`) when the runs are done (and
+//! sweep.csv and variants.csv written) and at the end (charts, report.html and sweep.json
+//! written too): flat in the number of runs when the sweep streams.
 
 use enisim::sweep::result::Whole;
 use enisim::sweep::spec::Axis;
@@ -101,8 +102,8 @@ fn grid(runs: u32, shape: &str) -> (Vec<String>, u32) {
             let b = runs / a;
             (
                 vec![
-                    format!("policy.max_warm=5..{}", 4 + a),
-                    format!("workloads.0.arrivals_per_minute=20..{}", 19 + b),
+                    format!("policy.release_interval=1s..{a}s/1s"),
+                    format!("vpc.rate_limit.create=50..{}", 49 + b),
                 ],
                 1,
             )
@@ -133,6 +134,7 @@ fn child(runs: &str, shape: &str) {
     };
     let mut whole = Whole::create(tmp.path(), &plan.grid, &plan.columns).expect("files");
     let done = sweep::run(&plan, &exec, |row| whole.push(row)).expect("sweep");
+    let runs_hwm = vm_hwm_kib();
     whole.finish().expect("files");
     let secs = started.elapsed().as_secs_f64();
     let bytes: u64 = ["sweep.csv", "variants.csv", "report.html", "sweep.json"]
@@ -141,7 +143,7 @@ fn child(runs: &str, shape: &str) {
         .map(|m| m.len())
         .sum();
     println!(
-        "RESULT runs={done} variants={} seeds={seeds} wall_s={secs:.2} hwm_kib={} files_kib={}",
+        "RESULT runs={done} variants={} seeds={seeds} wall_s={secs:.2} runs_hwm_kib={runs_hwm} hwm_kib={} files_kib={}",
         plan.grid.variants.len(),
         vm_hwm_kib(),
         bytes / 1024
@@ -153,8 +155,8 @@ fn memory() {
     let runs = env_or("SWEEP_MEMORY_RUNS", "100,10000");
     println!("scenarios/tuning.toml, duration=1h, --jobs 2, NullSink; peak RSS of the child");
     println!(
-        "{:>8} {:>9} {:>9} {:>6} {:>9} {:>10} {:>12}",
-        "shape", "runs", "variants", "seeds", "wall s", "peak MiB", "files KiB"
+        "{:>8} {:>9} {:>9} {:>6} {:>9} {:>15} {:>10} {:>12}",
+        "shape", "runs", "variants", "seeds", "wall s", "runs peak MiB", "peak MiB", "files KiB"
     );
     for shape in ["variants", "seeds"] {
         for n in runs.split(',') {
@@ -176,15 +178,16 @@ fn memory() {
                     .unwrap_or("?")
                     .to_string()
             };
-            let hwm: f64 = field("hwm_kib").parse().unwrap_or(0.0);
+            let mib = |k: &str| field(k).parse::<f64>().unwrap_or(0.0) / 1024.0;
             println!(
-                "{:>8} {:>9} {:>9} {:>6} {:>9} {:>10.1} {:>12}",
+                "{:>8} {:>9} {:>9} {:>6} {:>9} {:>15.1} {:>10.1} {:>12}",
                 shape,
                 field("runs"),
                 field("variants"),
                 field("seeds"),
                 field("wall_s"),
-                hwm / 1024.0,
+                mib("runs_hwm_kib"),
+                mib("hwm_kib"),
                 field("files_kib")
             );
         }

@@ -875,37 +875,28 @@ pub(crate) mod tests {
         values: impl Fn(usize) -> Vec<(&'static str, Vec<f64>)>,
         ranking: Vec<usize>,
     ) -> Outcome {
-        let shown = grid.shown_metrics();
-        let variants = grid
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                if v.skipped.is_some() {
-                    return VariantOutcome::default();
-                }
-                let measured = values(i);
-                let spreads = shown
-                    .iter()
-                    .map(|m| {
-                        let seeds = &measured.iter().find(|(name, _)| name == m)?.1;
-                        Spread::of(seeds)
-                    })
-                    .collect();
-                VariantOutcome {
-                    runs: grid.seeds() as usize,
-                    spreads,
-                    misses: vec![],
-                    meets: ranking.contains(&i),
-                }
-            })
-            .collect();
-        Outcome {
-            shown: shown.into_iter().map(String::from).collect(),
-            variants,
-            ranking,
-            closest_miss: None,
+        let mut outcome = Outcome::new(grid);
+        for (i, v) in grid.variants.iter().enumerate() {
+            let measured = if v.skipped.is_some() {
+                vec![]
+            } else {
+                values(i)
+            };
+            let spreads = outcome.shown.iter().map(|m| {
+                let seeds = &measured.iter().find(|(name, _)| name == m)?.1;
+                Spread::of(seeds)
+            });
+            let spreads: Vec<Option<Spread>> = spreads.collect();
+            let runs = if v.skipped.is_some() {
+                0
+            } else {
+                grid.seeds() as usize
+            };
+            let meets = ranking.contains(&i);
+            outcome.push(VariantOutcome { runs, meets }, spreads, vec![]);
         }
+        outcome.ranking = ranking;
+        outcome
     }
 
     /// Every chart of a sweep.

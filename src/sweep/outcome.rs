@@ -4,7 +4,7 @@
 //! A variant's runs are consecutive, so its figures are tallied as its rows stream by and
 //! finished when its last seed is in: every metric's spread goes to variants.csv at once, and
 //! only the spreads of the metrics shown later (key metrics, targets, the minimized one) are
-//! kept, with the target misses.
+//! kept, with the target misses: a few hundred bytes per variant.
 
 use super::metrics::Spread;
 use super::{Grid, RunRow};
@@ -12,13 +12,20 @@ use super::{Grid, RunRow};
 /// The metric that says a run broke the simulator's books: such a run meets no target.
 const VIOLATIONS: &str = "invariants.violations";
 
-/// A whole sweep's figures.
+/// A whole sweep's figures. What is kept of the variants is held in flat tables, each one
+/// allocation, rather than a few small allocations per variant.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     /// The metrics each variant keeps: the grid's [`Grid::shown_metrics`].
     pub shown: Vec<String>,
     /// Per variant, in grid order.
     pub variants: Vec<VariantOutcome>,
+    /// Per variant, per shown metric: its spread over the seeds, if its runs measured it.
+    spreads: Vec<Option<Spread>>,
+    /// Per variant, per target: the worst seed's value, if that seed misses it.
+    misses: Vec<Option<f64>>,
+    /// Targets per variant in `misses`.
+    targets: usize,
     /// The variant meeting every target with the least mean of the minimized metric (grid
     /// order breaks ties), and the runner-up.
     pub ranking: Vec<usize>,
@@ -26,15 +33,11 @@ pub struct Outcome {
     pub closest_miss: Option<Miss>,
 }
 
-/// One variant over its seeds: what the charts, the page and the recommendation read.
-#[derive(Clone, Debug, Default)]
+/// One variant over its seeds.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct VariantOutcome {
     /// Runs done.
     pub runs: usize,
-    /// Per shown metric ([`Outcome::shown`]), its spread if the variant's runs measured it.
-    pub spreads: Vec<Option<Spread>>,
-    /// Per target: the worst seed's value, if that seed misses it.
-    pub misses: Vec<Option<f64>>,
     /// True if every seed ran, met every target and broke no invariant.
     pub meets: bool,
 }
@@ -50,37 +53,67 @@ pub struct Miss {
 }
 
 impl Outcome {
-    /// Ranks `variants` (one per variant of `grid`, in order) by the grid's targets.
-    pub fn of(grid: &Grid, variants: Vec<VariantOutcome>) -> Outcome {
+    /// An outcome of `grid` with no variant yet, with room for all of them.
+    pub fn new(grid: &Grid) -> Outcome {
         let shown: Vec<String> = grid.shown_metrics().into_iter().map(String::from).collect();
-        let mut outcome = Outcome {
+        let n = grid.variants.len();
+        let targets = grid.settings.targets.len();
+        Outcome {
+            spreads: Vec::with_capacity(n * shown.len()),
+            misses: Vec::with_capacity(n * targets),
+            targets,
             shown,
-            variants,
+            variants: Vec::with_capacity(n),
             ranking: Vec::new(),
             closest_miss: None,
-        };
+        }
+    }
+
+    /// Adds the next variant: what it did, per shown metric its spread, per target of the
+    /// grid its worst seed's miss.
+    pub fn push(
+        &mut self,
+        variant: VariantOutcome,
+        spreads: impl IntoIterator<Item = Option<Spread>>,
+        misses: impl IntoIterator<Item = Option<f64>>,
+    ) {
+        self.variants.push(variant);
+        self.spreads.extend(spreads);
+        self.misses.extend(misses);
+    }
+
+    /// Ranks the variants by the grid's targets: the recommendation, the runner-up, or the
+    /// closest miss.
+    pub fn rank(&mut self, grid: &Grid) {
         let minimize = grid.minimize();
-        let cost = |i: usize| outcome.mean(i, minimize).unwrap_or(f64::INFINITY);
-        let mut ranking: Vec<usize> = (0..outcome.variants.len())
-            .filter(|&i| outcome.variants[i].meets)
+        let cost = |i: usize| self.mean(i, minimize).unwrap_or(f64::INFINITY);
+        let mut ranking: Vec<usize> = (0..self.variants.len())
+            .filter(|&i| self.variants[i].meets)
             .collect();
         ranking.sort_by(|&a, &b| cost(a).total_cmp(&cost(b)).then(a.cmp(&b)));
         if ranking.is_empty() && !grid.settings.targets.is_empty() {
-            outcome.closest_miss = closest(grid, &outcome.variants);
+            self.closest_miss = closest(grid, self);
         }
-        outcome.ranking = ranking;
-        outcome
+        self.ranking = ranking;
     }
 
     /// The spread of `metric` over `variant`'s seeds, if it is shown and was measured.
     pub fn spread(&self, variant: usize, metric: &str) -> Option<&Spread> {
         let at = self.shown.iter().position(|m| m == metric)?;
-        self.variants[variant].spreads.get(at)?.as_ref()
+        self.spreads.get(variant * self.shown.len() + at)?.as_ref()
     }
 
     /// The mean of `metric` over `variant`'s seeds, if it is shown and was measured.
     pub fn mean(&self, variant: usize, metric: &str) -> Option<f64> {
         self.spread(variant, metric).map(|s| s.mean)
+    }
+
+    /// Per target, the worst seed's value of `variant` if that seed misses it.
+    pub fn misses(&self, variant: usize) -> &[Option<f64>] {
+        let t = self.targets;
+        self.misses
+            .get(variant * t..(variant + 1) * t)
+            .unwrap_or(&[])
     }
 }
 
@@ -138,23 +171,20 @@ impl Tally {
         self.clean &= value(self.violations).unwrap_or(0.0) == 0.0;
     }
 
-    /// Ends the variant: every column's spread (for variants.csv) and what the rest of the
-    /// sweep keeps of it. The tally is empty again for the next variant.
-    pub fn finish(&mut self, grid: &Grid) -> (Vec<Option<Spread>>, VariantOutcome) {
+    /// Ends the variant: adds what the rest of the sweep keeps of it to `outcome`, and gives
+    /// every column's spread (for variants.csv). The tally is empty again for the next
+    /// variant.
+    pub fn finish(&mut self, grid: &Grid, outcome: &mut Outcome) -> Vec<Option<Spread>> {
         let spreads: Vec<Option<Spread>> = self.values.iter().map(|v| Spread::of(v)).collect();
-        let misses: Vec<Option<f64>> = self.targets.iter().map(|t| t.1).collect();
-        let kept = VariantOutcome {
-            runs: self.runs,
-            spreads: self
-                .shown
-                .iter()
-                .map(|c| c.and_then(|c| spreads[c]))
-                .collect(),
-            meets: self.runs as u64 == grid.seeds()
-                && self.clean
-                && misses.iter().all(Option::is_none),
-            misses,
-        };
+        let met = self.targets.iter().all(|t| t.1.is_none());
+        outcome.push(
+            VariantOutcome {
+                runs: self.runs,
+                meets: self.runs as u64 == grid.seeds() && self.clean && met,
+            },
+            self.shown.iter().map(|c| c.and_then(|c| spreads[c])),
+            self.targets.iter().map(|t| t.1),
+        );
         for v in &mut self.values {
             v.clear();
         }
@@ -163,20 +193,21 @@ impl Tally {
         for t in &mut self.targets {
             t.1 = None;
         }
-        (spreads, kept)
+        spreads
     }
 }
 
 /// The run variant with the least summed shortfall over the targets it misses.
-fn closest(grid: &Grid, variants: &[VariantOutcome]) -> Option<Miss> {
+fn closest(grid: &Grid, outcome: &Outcome) -> Option<Miss> {
     let targets = &grid.settings.targets;
-    variants
+    outcome
+        .variants
         .iter()
         .enumerate()
         .filter(|(_, v)| v.runs > 0)
-        .map(|(i, v)| {
-            let missed: Vec<(usize, f64, f64)> = v
-                .misses
+        .map(|(i, _)| {
+            let missed: Vec<(usize, f64, f64)> = outcome
+                .misses(i)
                 .iter()
                 .enumerate()
                 .filter_map(|(t, m)| m.map(|value| (t, value, targets[t].shortfall(value))))

@@ -2,7 +2,7 @@
 //! the merge of shards, read back row by row, into the whole.
 
 use super::files::{self, RunsCsv, ShardFile, VariantsCsv};
-use super::outcome::{Outcome, Tally, VariantOutcome};
+use super::outcome::{Outcome, Tally};
 use super::{Grid, RunRow, Shard};
 use crate::report::charts::write_all;
 use std::fs::{self, File};
@@ -18,7 +18,7 @@ pub struct Whole<'g> {
     runs: RunsCsv<BufWriter<File>>,
     variants: VariantsCsv<BufWriter<File>>,
     tally: Tally,
-    kept: Vec<VariantOutcome>,
+    outcome: Outcome,
     order: RunOrder,
 }
 
@@ -57,7 +57,7 @@ impl<'g> Whole<'g> {
             runs: RunsCsv::new(create(dir, "sweep.csv")?, grid, columns)?,
             variants: VariantsCsv::new(create(dir, "variants.csv")?, grid, columns)?,
             tally: Tally::new(grid, columns),
-            kept: Vec::with_capacity(grid.variants.len()),
+            outcome: Outcome::new(grid),
             order: RunOrder::default(),
         })
     }
@@ -73,11 +73,11 @@ impl<'g> Whole<'g> {
 
     /// Writes the rows of variants.csv up to (not including) `variant`.
     fn close_until(&mut self, variant: usize) -> io::Result<()> {
-        while self.kept.len() < variant {
-            let (spreads, kept) = self.tally.finish(self.grid);
+        while self.outcome.variants.len() < variant {
+            let i = self.outcome.variants.len();
+            let spreads = self.tally.finish(self.grid, &mut self.outcome);
             self.variants
-                .row(self.grid, self.kept.len(), &kept, &spreads)?;
-            self.kept.push(kept);
+                .row(self.grid, i, &self.outcome.variants[i], &spreads)?;
         }
         Ok(())
     }
@@ -88,7 +88,8 @@ impl<'g> Whole<'g> {
         self.close_until(grid.variants.len())?;
         self.runs.finish()?;
         self.variants.finish()?;
-        let outcome = Outcome::of(grid, self.kept);
+        let mut outcome = self.outcome;
+        outcome.rank(grid);
         let dir = &self.dir;
         // Each chart is written to its file and into the page, then dropped.
         let charts = super::charts::render(grid, &outcome).map(|chart| {
