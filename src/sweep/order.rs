@@ -6,7 +6,9 @@
 //! unfinished index, so the buffer holds fewer results than the window, however long one
 //! piece of work takes: memory stays bounded by the threads, not by the work's length.
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 /// Results that finish in any order, given back in index order.
@@ -63,10 +65,18 @@ struct State<T, E, S> {
     reorder: Reorder<T>,
     /// The first failure by index, once anything failed: no more work starts.
     failed: Option<(usize, E)>,
+    /// A panic of the work, raised again once every thread has stopped (the work it did not
+    /// finish would otherwise keep the others waiting for it).
+    panic: Option<Box<dyn Any + Send>>,
     sink: S,
 }
 
 impl<T, E, S> State<T, E, S> {
+    /// Whether no more work starts.
+    fn stopped(&self) -> bool {
+        self.failed.is_some() || self.panic.is_some()
+    }
+
     fn fail(&mut self, index: usize, e: E) {
         if self.failed.as_ref().is_none_or(|(i, _)| index < *i) {
             self.failed = Some((index, e));
@@ -78,7 +88,7 @@ impl<T, E, S> State<T, E, S> {
 /// index when it is free, and gives each result to `sink` in index order as soon as every
 /// earlier one has been given. At most `window` results wait for a predecessor. Stops
 /// starting work at the first failure of `work` or `sink`, and returns the failure of the
-/// lowest index.
+/// lowest index; a panic of `work` stops it too, and is raised again here.
 pub fn in_order<T, E, S>(
     pool: &rayon::ThreadPool,
     count: usize,
@@ -95,6 +105,7 @@ where
         taken: 0,
         reorder: Reorder::new(window),
         failed: None,
+        panic: None,
         sink,
     });
     let turn = Condvar::new();
@@ -102,19 +113,21 @@ where
     pool.broadcast(|_| loop {
         let index = {
             let mut s = lock();
-            while s.failed.is_none() && s.taken < count && !s.reorder.may_start(s.taken) {
+            while !s.stopped() && s.taken < count && !s.reorder.may_start(s.taken) {
                 s = turn.wait(s).unwrap_or_else(PoisonError::into_inner);
             }
-            if s.failed.is_some() || s.taken >= count {
+            if s.stopped() || s.taken >= count {
                 return;
             }
             s.taken += 1;
             s.taken - 1
         };
-        let result = work(index);
+        let result = panic::catch_unwind(AssertUnwindSafe(|| work(index)));
         let mut s = lock();
         match result {
-            Ok(item) => {
+            Err(payload) => s.panic = Some(payload),
+            Ok(Err(e)) => s.fail(index, e),
+            Ok(Ok(item)) => {
                 for (i, item) in (index..).zip(s.reorder.put(index, item)) {
                     if let Err(e) = (s.sink)(item) {
                         s.fail(i, e);
@@ -122,11 +135,13 @@ where
                     }
                 }
             }
-            Err(e) => s.fail(index, e),
         }
         turn.notify_all();
     });
     let state = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(payload) = state.panic {
+        panic::resume_unwind(payload);
+    }
     match state.failed {
         Some((_, e)) => Err(e),
         None => Ok(()),
@@ -253,5 +268,25 @@ mod tests {
             },
         );
         assert_eq!(result, Err(3));
+    }
+
+    #[test]
+    fn a_panic_of_the_work_stops_every_thread_and_is_raised_again() {
+        // Index 2 never finishes: without the panic raised, the others would wait for it.
+        let result = panic::catch_unwind(|| {
+            in_order::<usize, (), _>(
+                &pool(2),
+                100,
+                2,
+                |i| {
+                    assert!(i != 2, "work 2 broke");
+                    Ok(i)
+                },
+                |_| Ok(()),
+            )
+        });
+        let payload = result.unwrap_err();
+        let message = payload.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(message.contains("work 2 broke"), "{message}");
     }
 }
