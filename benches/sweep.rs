@@ -1,6 +1,7 @@
-//! Sweep benchmark: `cargo bench --bench sweep`.
+//! Sweep benchmark: `cargo bench --bench sweep` (wall time) and
+//! `cargo bench --bench sweep -- memory` (peak memory).
 //!
-//! A `SWEEP_GRID` x `SWEEP_GRID` grid (default 10 x 10: min_warm 0..9 against max_warm
+//! Wall time: a `SWEEP_GRID` x `SWEEP_GRID` grid (default 10 x 10: min_warm 0..9 against max_warm
 //! 10..19, every variant valid) of `SWEEP_SCENARIO` (default `scenarios/large.toml`), one seed,
 //! timed three ways in the same process, one after the other on the same machine:
 //! - `enisim sweep --jobs 1`;
@@ -11,7 +12,20 @@
 //!
 //! It prints each wall time, the speed-up from one thread to N, and the sweep against the
 //! sequential runs.
+//!
+//! Memory: sweeps of `scenarios/tuning.toml` cut to one hour of virtual time (runs of its size,
+//! a few milliseconds each), on 2 threads without `--keep-runs` (every run into a `NullSink`),
+//! at `SWEEP_MEMORY_RUNS` runs (default `100,10000`) in two shapes: `variants` (that many
+//! variants, one seed: release_interval x the create rate limit, keys that leave the traffic,
+//! and so each run's size, alone) and `seeds` (10 variants of max_warm, runs / 10 seeds each). Each sweep runs in a child process (`sweep --child RUNS SHAPE`) that writes
+//! every file of the sweep (sweep.csv, variants.csv, charts, report.html, sweep.json) into a
+//! temporary folder and prints its peak resident set (`VmHWM`) when the runs are done (and
+//! sweep.csv and variants.csv written) and at the end (charts, report.html and sweep.json
+//! written too): flat in the number of runs when the sweep streams.
 
+use enisim::sweep::result::Whole;
+use enisim::sweep::spec::Axis;
+use enisim::sweep::{self, Execution, Plan, Settings, Shard};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -56,6 +70,131 @@ fn sweep(scenario: &str, grid: u32, jobs: usize, out: &Path) -> Command {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--bench"))
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("--child") => child(&args[1], &args[2]),
+        Some("memory") => memory(),
+        _ => timing(),
+    }
+}
+
+fn vm_hwm_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The axes of a sweep of `runs` runs in `shape`, and its seeds per variant.
+fn grid(runs: u32, shape: &str) -> (Vec<String>, u32) {
+    match shape {
+        "variants" => {
+            // The squarest a x b = runs.
+            let a = (1..=runs.isqrt())
+                .rev()
+                .find(|a| runs.is_multiple_of(*a))
+                .unwrap_or(1);
+            let b = runs / a;
+            (
+                vec![
+                    format!("policy.release_interval=1s..{a}s/1s"),
+                    format!("vpc.rate_limit.create=50..{}", 49 + b),
+                ],
+                1,
+            )
+        }
+        "seeds" => (vec!["policy.max_warm=5..14".into()], (runs / 10).max(1)),
+        other => panic!("unknown shape {other}"),
+    }
+}
+
+/// One memory measurement, in this process.
+fn child(runs: &str, shape: &str) {
+    let runs: u32 = runs.parse().expect("RUNS is a number");
+    let (axes, seeds) = grid(runs, shape);
+    let cli = Settings {
+        axes: axes.iter().map(|a| Axis::parse(a).expect("axis")).collect(),
+        seeds: Some(seeds),
+        ..Settings::default()
+    };
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tuning.toml");
+    let plan = Plan::new(&scenario, &["duration=1h".into()], cli).expect("plan");
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let started = Instant::now();
+    let exec = Execution {
+        shard: Shard::ALL,
+        jobs: 2,
+        keep_runs: None,
+        on_run: &|| {},
+    };
+    let mut whole = Whole::create(tmp.path(), &plan.grid, &plan.columns).expect("files");
+    let done = sweep::run(&plan, &exec, |row| whole.push(row)).expect("sweep");
+    let runs_hwm = vm_hwm_kib();
+    whole.finish().expect("files");
+    let secs = started.elapsed().as_secs_f64();
+    let bytes: u64 = ["sweep.csv", "variants.csv", "report.html", "sweep.json"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(tmp.path().join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "RESULT runs={done} variants={} seeds={seeds} wall_s={secs:.2} runs_hwm_kib={runs_hwm} hwm_kib={} files_kib={}",
+        plan.grid.variants.len(),
+        vm_hwm_kib(),
+        bytes / 1024
+    );
+}
+
+fn memory() {
+    let exe = std::env::current_exe().expect("own path");
+    let runs = env_or("SWEEP_MEMORY_RUNS", "100,10000");
+    println!("scenarios/tuning.toml, duration=1h, --jobs 2, NullSink; peak RSS of the child");
+    println!(
+        "{:>8} {:>9} {:>9} {:>6} {:>9} {:>15} {:>10} {:>12}",
+        "shape", "runs", "variants", "seeds", "wall s", "runs peak MiB", "peak MiB", "files KiB"
+    );
+    for shape in ["variants", "seeds"] {
+        for n in runs.split(',') {
+            let out = Command::new(&exe)
+                .args(["--child", n.trim(), shape])
+                .output()
+                .expect("child starts");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let Some(line) = text.lines().find(|l| l.starts_with("RESULT ")) else {
+                panic!(
+                    "child {n} {shape} failed: {}\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            let field = |k: &str| {
+                line.split_whitespace()
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .unwrap_or("?")
+                    .to_string()
+            };
+            let mib = |k: &str| field(k).parse::<f64>().unwrap_or(0.0) / 1024.0;
+            println!(
+                "{:>8} {:>9} {:>9} {:>6} {:>9} {:>15.1} {:>10.1} {:>12}",
+                shape,
+                field("runs"),
+                field("variants"),
+                field("seeds"),
+                field("wall_s"),
+                mib("runs_hwm_kib"),
+                mib("hwm_kib"),
+                field("files_kib")
+            );
+        }
+    }
+}
+
+fn timing() {
     let scenario = env_or("SWEEP_SCENARIO", "scenarios/large.toml");
     let grid: u32 = env_or("SWEEP_GRID", "10")
         .parse()

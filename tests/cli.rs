@@ -7,16 +7,27 @@ use std::fs;
 use std::path::Path;
 
 const QUICKSTART: &str = "scenarios/quickstart.toml";
-const FILES: [&str; 12] = [
+const FILES: [&str; 23] = [
     "summary.json",
     "timeseries.csv",
     "pods.csv",
     "enis.csv",
     "api_calls.csv",
+    "node_groups.csv",
+    "subnets.csv",
     "report.html",
-    "charts/pods.svg",
+    "charts/band.svg",
+    "charts/warm_enis.svg",
     "charts/enis.svg",
+    "charts/pool_hit_rate.svg",
+    "charts/release_delays.svg",
+    "charts/startup_latency.svg",
+    "charts/pods.svg",
+    "charts/pending.svg",
     "charts/api_calls.svg",
+    "charts/api_calls_busiest.svg",
+    "charts/node_groups.svg",
+    "charts/subnets.svg",
     "charts/subnet_free_ips.svg",
     "charts/controller_queue.svg",
     "charts/controller_wait.svg",
@@ -124,7 +135,13 @@ fn run_writes_every_file_with_every_summary_key() {
     assert_eq!(s["invariants"]["violations"], 0);
     let report = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("<h1>enisim run: quickstart</h1>"));
-    assert_eq!(report.matches("<svg").count(), 6, "every chart inline");
+    let charts = FILES.iter().filter(|f| f.starts_with("charts/")).count();
+    assert_eq!(
+        fs::read_dir(out.join("charts")).unwrap().count(),
+        charts,
+        "no other chart"
+    );
+    assert_eq!(report.matches("<svg").count(), charts, "every chart inline");
     assert!(report.contains(&format!(
         "<code>{}</code>",
         s["fingerprint"].as_str().unwrap()
@@ -132,8 +149,8 @@ fn run_writes_every_file_with_every_summary_key() {
     assert!(s["pods"]["started"].as_u64().unwrap() > 0);
     let header = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(header.starts_with(
-        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy\n"
-    ));
+        "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,"
+    ), "the columns of earlier versions come first, unrenamed");
     // 6 h sampled every 10 s: rows at 0, 10, ..., 21600.
     assert_eq!(header.lines().count(), 1 + 2161);
 }
@@ -507,6 +524,16 @@ fn empty_statistics_are_none_not_zero() {
     assert_eq!(s["pool"]["idle_eni_hours"], 0.166);
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<td>none</td>"), "report.html shows none");
+    // Charts with nothing to draw say so in a sentence, in the chart and beside it.
+    for said in [
+        "No pod started in this run: there is no latency to show.",
+        "No surplus ENI was released in this run.",
+        "No pod started in this run: there is no hit rate to show.",
+        "Every pod was placed on a node when it was created: no pod waited to be placed.",
+    ] {
+        assert!(html.contains(said), "{said}");
+    }
+    assert!(html.contains("No pod started: there is no start-up latency to show."));
 }
 
 /// A drain of more nodes than the group has is said by `validate`, the printed summary and

@@ -156,6 +156,123 @@ fn files_do_not_depend_on_threads_or_shards() {
         .stderr(predicate::str::contains("another sweep"));
 }
 
+#[test]
+fn rows_are_written_in_run_order_however_long_each_run_takes() {
+    // Variant 0 runs a day of virtual time and variant 3 half a day, the others a minute:
+    // under --jobs 2 the short runs finish long before the long ones and wait for them.
+    let tmp = tempfile::tempdir().unwrap();
+    let flags = ["--vary", "duration=1d,1m,1m,12h,1m", "--seeds", "3"];
+    let (one, two) = (tmp.path().join("jobs1"), tmp.path().join("jobs2"));
+    sweep_quickstart(&two, &[&flags[..], &["--jobs", "2"]].concat()).success();
+    let rows = csv_rows(&two.join("sweep.csv"));
+    let variants: Vec<String> = (0..5)
+        .flat_map(|v: i32| std::iter::repeat_n(v.to_string(), 3))
+        .collect();
+    assert_eq!(column(&rows, "variant"), variants);
+    let seeds: Vec<String> = (0..5)
+        .flat_map(|_| ["42", "43", "44"])
+        .map(String::from)
+        .collect();
+    assert_eq!(column(&rows, "seed"), seeds);
+    let durations: Vec<String> = [86400, 60, 60, 43200, 60]
+        .iter()
+        .flat_map(|d| std::iter::repeat_n(d.to_string(), 3))
+        .collect();
+    assert_eq!(column(&rows, "duration_s"), durations);
+    assert_eq!(
+        column(&csv_rows(&two.join("variants.csv")), "duration_s.mean"),
+        ["86400", "60", "60", "43200", "60"]
+    );
+    sweep_quickstart(&one, &[&flags[..], &["--jobs", "1"]].concat()).success();
+    assert_eq!(result_files(&one), result_files(&two));
+}
+
+#[test]
+fn every_sweep_of_a_scenario_has_the_same_columns_whatever_its_runs_met() {
+    // A count that no run had (an error code, a scheduling failure reason) is a column of
+    // zeros, and a measure no run had anything to measure with is an empty column: the header
+    // depends on the scenario (its subnets) alone.
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    sweep_quickstart(&a, &["--vary", "policy.min_warm=0..1"]).success();
+    sweep_quickstart(&b, &["--vary", "duration=1m", "--seeds", "2"]).success();
+    let (ra, rb) = (
+        csv_rows(&a.join("sweep.csv")),
+        csv_rows(&b.join("sweep.csv")),
+    );
+    assert_eq!(ra[0][..2], ["variant", "policy.min_warm"]);
+    assert_eq!(rb[0][..2], ["variant", "duration"]);
+    assert_eq!(ra[0][2..], rb[0][2..]);
+    assert_eq!(column(&ra, "api.errors.Timeout"), ["0", "0"]);
+    assert_eq!(
+        column(&ra, "pods.pending_at_end_by_reason.no_nodes"),
+        ["0", "0"]
+    );
+    assert_eq!(column(&ra, "invariants.orphan_lived_s.p99"), ["", ""]);
+    for name in [
+        "subnets.subnet-a.peak_used_ips",
+        "subnets.subnet-b.exhausted_s",
+    ] {
+        assert!(rb[0].iter().any(|h| h == name), "{name}");
+    }
+}
+
+#[test]
+fn merge_reads_shard_rows_in_run_order_and_refuses_a_shard_cut_short_or_out_of_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flags = [
+        "--vary",
+        "policy.max_warm=1..3",
+        "--seeds",
+        "2",
+        "--set",
+        "duration=1m",
+    ];
+    let shards: Vec<_> = (1..=2)
+        .map(|k| {
+            let dir = tmp.path().join(format!("shard{k}"));
+            sweep_quickstart(
+                &dir,
+                &[&flags[..], &["--shard", &format!("{k}/2")]].concat(),
+            )
+            .success();
+            dir
+        })
+        .collect();
+    let merge = |out: &str| {
+        enisim()
+            .args(["sweep", "merge", "--quiet"])
+            .args(&shards)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .assert()
+    };
+    merge("whole").success();
+    let rows = csv_rows(&tmp.path().join("whole/sweep.csv"));
+    assert_eq!(column(&rows, "variant"), ["0", "0", "1", "1", "2", "2"]);
+    // Shard 2 holds runs 1, 3 and 5: variant 0 seed 43, variant 1 seed 43, variant 2 seed 43.
+    let csv = shards[1].join("sweep.csv");
+    let text = fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    fs::write(&csv, format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2])).unwrap();
+    merge("short")
+        .code(2)
+        .stderr(predicate::str::contains("bytes, the manifest says"));
+    fs::write(
+        &csv,
+        format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]),
+    )
+    .unwrap();
+    merge("shuffled")
+        .code(2)
+        .stderr(predicate::str::contains("sweep.csv:3: variant 0 seed 43"));
+    assert!(
+        !tmp.path().join("shuffled").exists(),
+        "nothing is left of it"
+    );
+}
+
 /// One node, an empty pool, one pod arriving at 30m and living to the end (1h). With the
 /// default latencies an ENI bound at t is ready at t + 3.2 s (see tests/pool_policy.rs).
 /// - min_warm 0: the pod waits for its ENI: start-up 3.2 s; nothing idle: 0 ENI-hours.

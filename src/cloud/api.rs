@@ -50,6 +50,14 @@ impl Endpoint {
         Endpoint::DescribeTask,
     ];
 
+    /// The endpoint's place in [`Endpoint::ALL`], for per-endpoint counts.
+    pub fn index(self) -> usize {
+        match self {
+            Endpoint::Task(api) => api as usize,
+            Endpoint::DescribeTask => Api::ALL.len(),
+        }
+    }
+
     /// The scenario key naming this endpoint (`attach`, `describe_task`).
     pub fn name(self) -> &'static str {
         match self {
@@ -95,6 +103,11 @@ impl ApiErrorCode {
         ApiErrorCode::Timeout,
     ];
 
+    /// The code's place in [`ApiErrorCode::ALL`], for per-code counts.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Tencent Cloud's spelling, used in scenario files, CSV and summary.json.
     pub fn name(self) -> &'static str {
         match self {
@@ -123,6 +136,12 @@ mod tests {
         }
         for c in ApiErrorCode::ALL {
             assert_eq!(ApiErrorCode::from_name(c.name()), Some(c));
+        }
+        for (i, e) in Endpoint::ALL.into_iter().enumerate() {
+            assert_eq!(e.index(), i, "{e:?}");
+        }
+        for (i, c) in ApiErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(c.index(), i, "{c:?}");
         }
         assert_eq!(Endpoint::from_name("describe"), None);
         assert_eq!(ApiErrorCode::from_name("internalerror"), None);

@@ -1,8 +1,10 @@
 //! A run's result folder: the effective scenario first (scenario.toml: overrides and seed
 //! applied, so the run can be repeated from it alone); the CSV streams during the run; the
-//! charts, report.html and summary.json after; the manifest last.
+//! charts (drawn from the samples and distributions kept as the rows pass), report.html and
+//! summary.json after; the manifest last.
 
 use super::{Manifest, OutputDir, OutputError, MANIFEST};
+use crate::report::context::RunContext;
 use crate::report::files::CsvFiles;
 use crate::report::summary::Summary;
 use crate::report::{charts, html};
@@ -37,17 +39,19 @@ fn write_run(
     let dir = out.dir();
     let io = |source| OutputError::io(dir, source);
     fs::write(dir.join("scenario.toml"), &scenario.effective).map_err(io)?;
+    let ctx = RunContext::of(&scenario);
     let mut files = CsvFiles::create(dir).map_err(io)?;
     let mut summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
-    let samples = files.finish().map_err(io)?;
-    let charts = charts::render(&samples).map_err(io)?;
-    charts::write_all(dir, &charts).map_err(io)?;
+    let series = files.finish().map_err(io)?;
+    let figures = charts::render(&series, &summary, &ctx).map_err(io)?;
+    charts::write_all(dir, figures.iter().map(|f| &f.chart)).map_err(io)?;
     summary.files = out.staged_files()?;
     summary
         .files
         .extend(["report.html", "summary.json", MANIFEST].map(String::from));
     summary.files.sort();
-    fs::write(dir.join("report.html"), html::render(&summary, &charts)).map_err(io)?;
+    let page = html::render(&summary, &figures, &series, &ctx);
+    fs::write(dir.join("report.html"), page).map_err(io)?;
     fs::write(dir.join("summary.json"), summary.to_json()).map_err(io)?;
     Ok(summary)
 }

@@ -35,6 +35,15 @@ pub struct NodeDecision {
     pub wake_at: Option<SimTime>,
 }
 
+/// The bound ENIs (B) a policy aims for on a node: at least `low`, at most `high`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Band {
+    /// Below this the policy binds ENIs.
+    pub low: u32,
+    /// Above this the policy releases ENIs (paced or at once).
+    pub high: u32,
+}
+
 /// A candidate subnet for a new ENI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubnetView {
@@ -49,6 +58,10 @@ pub trait AllocationPolicy {
     /// Decides binds and releases for `node` at `now`. Called whenever the node's counts
     /// change and when a wake-up it asked for comes due.
     fn decide(&mut self, node: usize, view: &NodeView, now: SimTime) -> NodeDecision;
+
+    /// The range of B the policy steers a node into: it binds while B is below the first
+    /// bound and releases while B is above the second. What the report's band chart draws.
+    fn band(&self, view: &NodeView) -> Band;
 
     /// True if a pod's ENI goes back to its node's pool when the pod ends (pool mode); false if
     /// it is released at once (static mode).

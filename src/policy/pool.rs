@@ -8,7 +8,7 @@
 //!   (the controller's ticks, every `release_interval` from the start: TKE checks its pools
 //!   every two minutes) or sustained (once the surplus has lasted `release_interval`).
 
-use super::{most_free_subnet, AllocationPolicy, NodeDecision, NodeView, SubnetView};
+use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
 use crate::scenario::model::{ReleaseCheck, ReleaseMode};
 use rand::Rng;
@@ -64,8 +64,7 @@ impl PoolPolicy {
 
 impl AllocationPolicy for PoolPolicy {
     fn decide(&mut self, node: usize, v: &NodeView, now: SimTime) -> NodeDecision {
-        let target = (v.pods + v.min_warm).min(v.max);
-        let bind = target.saturating_sub(v.bound);
+        let bind = self.band(v).low.saturating_sub(v.bound);
         let mut release = v.bound.saturating_sub(v.max).min(v.idle);
         let surplus = (v.bound - release).saturating_sub(v.pods + v.max_warm);
         let idle_left = v.idle - release;
@@ -92,6 +91,15 @@ impl AllocationPolicy for PoolPolicy {
             bind,
             release,
             wake_at: *due,
+        }
+    }
+
+    /// From min(P + min_warm, M) up to min(P + max_warm, M) (never below the first).
+    fn band(&self, v: &NodeView) -> Band {
+        let low = (v.pods + v.min_warm).min(v.max);
+        Band {
+            low,
+            high: (v.pods + v.max_warm).min(v.max).max(low),
         }
     }
 
@@ -141,6 +149,19 @@ mod tests {
             ..view(10, 4, 0)
         };
         assert_eq!(p.decide(0, &capped, SimTime(0)).bind, 1);
+    }
+
+    #[test]
+    fn the_band_runs_from_pods_plus_min_warm_to_pods_plus_max_warm_capped_at_max() {
+        let p = policy(ReleaseMode::Slow);
+        // min_warm 1, max_warm 3, M 39.
+        assert_eq!(p.band(&view(10, 4, 0)), Band { low: 11, high: 13 });
+        assert_eq!(p.band(&view(37, 0, 0)), Band { low: 38, high: 39 });
+        let capped = NodeView {
+            max: 5,
+            ..view(10, 4, 0)
+        };
+        assert_eq!(p.band(&capped), Band { low: 5, high: 5 });
     }
 
     #[test]

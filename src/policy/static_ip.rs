@@ -2,7 +2,7 @@
 //! created and attached for it; a pod's ENI is released when the pod ends (the simulator keeps
 //! a static-IP pod's ENI for its name instead).
 
-use super::{most_free_subnet, AllocationPolicy, NodeDecision, NodeView, SubnetView};
+use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
 
 /// The static IP mode policy. It needs no state: a node binds exactly one ENI per pod.
@@ -33,6 +33,15 @@ impl AllocationPolicy for StaticPolicy {
         }
     }
 
+    /// One ENI per pod, up to M: no warm ENIs either way.
+    fn band(&self, v: &NodeView) -> Band {
+        let wanted = Self::wanted(v);
+        Band {
+            low: wanted,
+            high: wanted,
+        }
+    }
+
     fn keeps_freed_enis(&self) -> bool {
         false
     }
@@ -51,6 +60,16 @@ mod tests {
     use super::*;
 
     use crate::policy::test_view as view;
+
+    #[test]
+    fn the_band_is_one_eni_per_pod() {
+        let capped = NodeView {
+            max: 5,
+            ..view(7, 0, 0)
+        };
+        assert_eq!(StaticPolicy.band(&view(7, 2, 0)), Band { low: 7, high: 7 });
+        assert_eq!(StaticPolicy.band(&capped), Band { low: 5, high: 5 });
+    }
 
     #[test]
     fn binds_one_per_pod_and_nothing_warm() {

@@ -1,6 +1,9 @@
 //! Writes a run's CSV streams, row by row, into the folder [`crate::output`] stages.
 
-use super::rows::{ApiCallRow, EniRow, PodRow, SampleRow, Sink};
+use super::rows::{
+    ApiCallRow, Distributions, EniRow, GroupRow, PodRow, SampleRow, Sink, SubnetRow,
+};
+use super::series::RunSeries;
 use crate::engine::SimTime;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -12,9 +15,13 @@ const PODS_HEADER: &str = "pod,workload,node,zone,ip,created_s,scheduled_s,ready
 const ENIS_HEADER: &str =
     "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
 const API_HEADER: &str = "time_s,api,node,eni,latency_s,result";
-/// The `pending_<reason>` columns follow `SchedulingFailure::ALL`; the ENI controller's queue
-/// columns come last (empty under `controller.model = "per_node"`, which has no queue).
-const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy";
+/// The `pending_<reason>` columns follow `SchedulingFailure::ALL`, the `calls_<endpoint>`
+/// columns `Endpoint::ALL`, the `errors_<code>` columns `ApiErrorCode::ALL`; the ENI
+/// controller's queue columns come last (empty under `controller.model = "per_node"`, which
+/// has no queue).
+const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,nodes,band_low,band_high,pods_started,pool_hits,calls_create,calls_attach,calls_detach,calls_delete,calls_describe_task,errors_RequestLimitExceeded,errors_LimitExceeded,errors_ResourceInsufficient,errors_InternalError,errors_Timeout,queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy";
+const GROUPS_HEADER: &str = "time_s,node_group,zone,nodes,pods,enis_bound,enis_idle";
+const SUBNETS_HEADER: &str = "time_s,subnet,zone,used_ips,usable_ips";
 
 /// "00" to "99": two decimal digits per table entry.
 const PAIRS: [u8; 200] = {
@@ -139,14 +146,16 @@ impl Line {
     }
 }
 
-/// The four CSV streams of a run, written into a staging directory.
+/// The CSV streams of a run, written into a staging directory.
 pub struct CsvFiles {
-    /// Every timeseries sample, kept for the charts.
-    samples: Vec<SampleRow>,
+    /// What the charts draw, kept as the rows pass.
+    series: RunSeries,
     pods: BufWriter<File>,
     enis: BufWriter<File>,
     api: BufWriter<File>,
     timeseries: BufWriter<File>,
+    groups: BufWriter<File>,
+    subnets: BufWriter<File>,
     line: Line,
     error: Option<io::Error>,
 }
@@ -161,19 +170,21 @@ impl CsvFiles {
     /// Opens the CSV files in `dir`, headers written.
     pub fn create(dir: &Path) -> io::Result<Self> {
         Ok(CsvFiles {
-            samples: Vec::new(),
+            series: RunSeries::default(),
             pods: create(dir, "pods.csv", PODS_HEADER)?,
             enis: create(dir, "enis.csv", ENIS_HEADER)?,
             api: create(dir, "api_calls.csv", API_HEADER)?,
             timeseries: create(dir, "timeseries.csv", TIMESERIES_HEADER)?,
+            groups: create(dir, "node_groups.csv", GROUPS_HEADER)?,
+            subnets: create(dir, "subnets.csv", SUBNETS_HEADER)?,
             line: Line::default(),
             error: None,
         })
     }
 
-    /// Flushes every file, reporting the first write error of the run, and hands back the
-    /// timeseries for the charts.
-    pub fn finish(mut self) -> io::Result<Vec<SampleRow>> {
+    /// Flushes every file, reporting the first write error of the run, and hands back what
+    /// the charts draw.
+    pub fn finish(mut self) -> io::Result<RunSeries> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -182,10 +193,12 @@ impl CsvFiles {
             &mut self.enis,
             &mut self.api,
             &mut self.timeseries,
+            &mut self.groups,
+            &mut self.subnets,
         ] {
             w.flush()?;
         }
-        Ok(self.samples)
+        Ok(self.series)
     }
 
     fn keep(&mut self, r: io::Result<()>) {
@@ -270,6 +283,18 @@ fn sample_line(l: &mut Line, r: &SampleRow) {
     for n in r.pending_by_reason {
         l.comma().int(n.into());
     }
+    for n in [
+        r.nodes,
+        r.band_low,
+        r.band_high,
+        r.pods_started,
+        r.pool_hits,
+    ] {
+        l.comma().int(n.into());
+    }
+    for n in r.calls_by_endpoint.into_iter().chain(r.errors_by_code) {
+        l.comma().int(n);
+    }
     match r.queue {
         Some(q) => {
             l.comma().int(q.depth.into()).comma().time(q.oldest_wait);
@@ -282,6 +307,23 @@ fn sample_line(l: &mut Line, r: &SampleRow) {
             l.comma().comma().comma().comma();
         }
     }
+}
+
+/// The node_groups.csv line of a row.
+fn group_line(l: &mut Line, r: &GroupRow) {
+    l.time(r.time).comma().field(r.group).comma().field(r.zone);
+    for n in [r.nodes, r.pods, r.enis_bound, r.enis_idle] {
+        l.comma().int(n.into());
+    }
+}
+
+/// The subnets.csv line of a row.
+fn subnet_line(l: &mut Line, r: &SubnetRow) {
+    l.time(r.time).comma().field(r.subnet).comma().field(r.zone);
+    l.comma()
+        .int(r.used_ips.into())
+        .comma()
+        .int(r.usable_ips.into());
 }
 
 impl Sink for CsvFiles {
@@ -304,41 +346,82 @@ impl Sink for CsvFiles {
     }
 
     fn sample(&mut self, r: &SampleRow) {
-        self.samples.push(*r);
+        self.series.sample(r);
         sample_line(&mut self.line, r);
         let res = self.line.end(&mut self.timeseries);
         self.keep(res);
+    }
+
+    fn node_group(&mut self, r: &GroupRow) {
+        self.series.node_group(r);
+        group_line(&mut self.line, r);
+        let res = self.line.end(&mut self.groups);
+        self.keep(res);
+    }
+
+    fn subnet(&mut self, r: &SubnetRow) {
+        self.series.subnet(r);
+        subnet_line(&mut self.line, r);
+        let res = self.line.end(&mut self.subnets);
+        self.keep(res);
+    }
+
+    fn distributions(&mut self, d: &Distributions) {
+        self.series.distributions(d);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::api::{ApiErrorCode, Endpoint};
     use crate::cluster::pod::SchedulingFailure;
     use crate::report::rows::QueueSample;
 
     #[test]
-    fn timeseries_has_a_pending_column_per_reason_then_the_queue_columns() {
-        let columns: Vec<String> = SchedulingFailure::ALL
+    fn timeseries_has_a_column_per_reason_endpoint_and_error_code_then_the_queue() {
+        let pending: Vec<String> = SchedulingFailure::ALL
             .iter()
             .map(|r| format!("pending_{}", r.name()))
             .collect();
-        let tail = format!(
-            ",enis_retained,{},queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy",
-            columns.join(",")
+        let calls: Vec<String> = Endpoint::ALL
+            .iter()
+            .map(|e| format!("calls_{}", e.name()))
+            .collect();
+        let errors: Vec<String> = ApiErrorCode::ALL
+            .iter()
+            .map(|c| format!("errors_{}", c.name()))
+            .collect();
+        let expected = format!(
+            ",enis_retained,{},nodes,band_low,band_high,pods_started,pool_hits,{},{},queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy",
+            pending.join(","),
+            calls.join(","),
+            errors.join(",")
         );
-        assert!(TIMESERIES_HEADER.ends_with(&tail), "{TIMESERIES_HEADER}");
+        assert!(
+            TIMESERIES_HEADER.ends_with(&expected),
+            "{TIMESERIES_HEADER}"
+        );
         let mut l = Line::default();
         let row = SampleRow {
             pending_by_reason: [1, 0, 2, 0, 0, 7],
+            nodes: 3,
+            band_low: 8,
+            band_high: 12,
+            pods_started: 5,
+            pool_hits: 4,
+            calls_by_endpoint: [1, 2, 3, 4, 50],
+            errors_by_code: [40, 0, 0, 1, 2],
             ..SampleRow::default()
         };
         sample_line(&mut l, &row);
-        let text = String::from_utf8(l.0.clone()).unwrap();
-        assert_eq!(text, "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7,,,,");
+        let text = String::from_utf8(std::mem::take(&mut l.0)).unwrap();
+        assert_eq!(
+            text,
+            "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7,3,8,12,5,4,1,2,3,4,50,40,0,0,1,2,,,,"
+        );
         let columns = TIMESERIES_HEADER.split(',').count();
         assert_eq!(text.split(',').count(), columns);
-        l.0.clear();
         let queued = SampleRow {
             queue: Some(QueueSample {
                 depth: 12,
@@ -350,8 +433,41 @@ mod tests {
         };
         sample_line(&mut l, &queued);
         let text = String::from_utf8(l.0).unwrap();
-        assert!(text.ends_with(",1,0,2,0,0,7,12,4.250,3,2"), "{text}");
+        assert!(text.ends_with(",40,0,0,1,2,12,4.250,3,2"), "{text}");
         assert_eq!(text.split(',').count(), columns);
+    }
+
+    #[test]
+    fn group_and_subnet_lines_follow_their_headers() {
+        let mut l = Line::default();
+        group_line(
+            &mut l,
+            &GroupRow {
+                time: SimTime(10_000),
+                group: "web,a",
+                zone: "z1",
+                nodes: 2,
+                pods: 7,
+                enis_bound: 9,
+                enis_idle: 2,
+            },
+        );
+        let text = String::from_utf8(std::mem::take(&mut l.0)).unwrap();
+        assert_eq!(text, "10.000,\"web,a\",z1,2,7,9,2");
+        assert_eq!(GROUPS_HEADER.split(',').count(), 7);
+        subnet_line(
+            &mut l,
+            &SubnetRow {
+                time: SimTime(0),
+                subnet: "subnet-a",
+                zone: "z1",
+                used_ips: 12,
+                usable_ips: 253,
+            },
+        );
+        let text = String::from_utf8(l.0).unwrap();
+        assert_eq!(text, "0.000,subnet-a,z1,12,253");
+        assert_eq!(SUBNETS_HEADER.split(',').count(), 5);
     }
 
     /// The hand-written lines are byte for byte what `format!` with the types' `Display`

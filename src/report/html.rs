@@ -1,7 +1,11 @@
-//! report.html: one self-contained page (inline style and charts, no scripts, nothing fetched)
-//! with the summary's figures and the charts, for reading a run in a browser.
+//! report.html: one self-contained page (inline style and charts, no scripts, nothing fetched,
+//! which its content security policy enforces) with the summary's figures, and per section
+//! what to look at and the charts with how to read each, for reading a run in a browser.
 
-use super::charts::Chart;
+use super::charts::Figure;
+use super::context::RunContext;
+use super::notes::Section;
+use super::series::RunSeries;
 use super::stats::or_none;
 use super::summary::{ControllerSummary, Summary};
 use std::fmt::Write;
@@ -28,20 +32,55 @@ pub(crate) fn table(out: &mut String, heading: &str, rows: &[(&str, String)]) {
     out.push_str("</table></section>\n");
 }
 
-/// The pages' style sheet.
-pub(crate) const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:960px;color:#222}\
+/// The pages' style sheet: screen and print.
+pub(crate) const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:960px;color:#222;padding:0 1em}\
 h1{font-size:1.5em}h2{font-size:1.1em;margin:1.2em 0 .4em}\
-.grid{display:flex;flex-wrap:wrap;gap:0 2em}section{min-width:280px}\
+.grid{display:flex;flex-wrap:wrap;gap:0 2em}.grid section{min-width:280px}\
 table{border-collapse:collapse}th{text-align:left;font-weight:normal;color:#555;padding:2px 1em 2px 0}\
 td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}\
-figure{margin:1em 0}.bad{color:#b00}.warn{color:#a60}";
+figure{margin:1em 0 2em}figcaption{color:#444;margin-bottom:.3em}svg{max-width:100%;height:auto;display:block}\
+section.charts{border-top:1px solid #ddd;margin-top:2em}section.charts h2{font-size:1.3em}\
+p.look{background:#f4f7fb;border-left:4px solid #1f77b4;padding:.5em .8em}\
+nav{margin:1.5em 0 0;line-height:1.8}nav a{margin-right:1.2em;white-space:nowrap}.bad{color:#b00}.warn{color:#a60}\
+@media print{body{margin:0;max-width:none}nav{display:none}figure,table{break-inside:avoid}\
+h2{break-after:avoid}a{color:inherit;text-decoration:none}p.look{border-left-color:#888}}";
 
-/// The page for a run.
-pub fn render(s: &Summary, charts: &[Chart]) -> String {
-    let mut o = String::new();
+/// Nothing a page shows is fetched: no script, font, image or style from anywhere. The
+/// browser enforces it, so even a name in a scenario cannot make the page load something.
+const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/// The start of a page, up to and including `<body>`: `title` escaped, the shared style
+/// sheet and `extra_style`.
+pub(crate) fn head(o: &mut String, title: &str, extra_style: &str) {
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enisim: {name}</title><style>{STYLE}</style></head><body>\n<h1>enisim run: {name}{with}</h1>\n<p>seed {seed}, {dur} s of virtual time, {events} events, fingerprint <code>{fp}</code></p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY}\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}{extra_style}</style></head><body>\n",
+        esc(title)
+    );
+}
+
+/// A chart and the line that says how to read it, as every page shows them; `id` names it
+/// in the page (`fig-<id>`).
+pub(crate) fn figure(o: &mut String, id: &str, caption: &str, svg: &str) {
+    let _ = write!(
+        o,
+        "<figure id=\"fig-{}\"><figcaption>{}</figcaption>\n{svg}\n</figure>\n",
+        esc(id),
+        esc(caption)
+    );
+}
+
+/// The page for a run: its figures in tables, then each section's "what to look at" and its
+/// charts with their captions.
+pub fn render(s: &Summary, figures: &[Figure], series: &RunSeries, ctx: &RunContext) -> String {
+    let mut o = String::new();
+    head(&mut o, &format!("enisim: {}", s.scenario), "");
+    let _ = write!(
+        o,
+        "<h1>enisim run: {name}{with}</h1>\n<p>seed {seed}, {dur} s of virtual time, {events} events, fingerprint <code>{fp}</code></p>\n",
         name = esc(&s.scenario),
         with = if s.overrides.is_empty() {
             String::new()
@@ -195,14 +234,7 @@ pub fn render(s: &Summary, charts: &[Chart]) -> String {
         ],
     );
     o.push_str("</div>\n");
-    for chart in charts {
-        let _ = write!(
-            o,
-            "<figure><figcaption>{}</figcaption>\n{}\n</figure>\n",
-            esc(chart.title),
-            chart.svg
-        );
-    }
+    charts(&mut o, s, figures, series, ctx);
     files(&mut o, &s.files);
     o.push_str("</body></html>\n");
     o
@@ -242,6 +274,29 @@ fn controller_table(o: &mut String, c: &ControllerSummary) {
             ),
         ],
     );
+}
+
+/// A contents line, then each section: its heading, what to look at, its figures.
+fn charts(o: &mut String, s: &Summary, figures: &[Figure], series: &RunSeries, ctx: &RunContext) {
+    let links: Vec<String> = Section::ALL
+        .iter()
+        .map(|sec| format!("<a href=\"#{}\">{}</a>", sec.id(), esc(sec.title(ctx.mode))))
+        .collect();
+    let _ = writeln!(o, "<nav>{}</nav>", links.join(" "));
+    for sec in Section::ALL {
+        let _ = write!(
+            o,
+            "<section class=\"charts\" id=\"{}\"><h2>{}</h2>\n<p class=\"look\"><b>What to look at:</b> {}</p>\n",
+            sec.id(),
+            esc(sec.title(ctx.mode)),
+            esc(&sec.notes(s, series, ctx))
+        );
+        for f in figures.iter().filter(|f| f.section == sec) {
+            let id = f.chart.file.trim_end_matches(".svg");
+            figure(o, id, &f.caption, &f.chart.svg);
+        }
+        o.push_str("</section>\n");
+    }
 }
 
 /// Links to the result's other files (those summary.json lists; charts as their folder).

@@ -60,8 +60,11 @@ pub struct Metrics {
     pub failures_by_reason: BTreeMap<&'static str, u64>,
     /// Pods that waited longer than `policy.eni_timeout` for their ENI.
     pub eni_timeouts: u64,
-    /// Start-up latencies (scheduled -> ENI ready), ms.
-    pub startup_ms: Samples,
+    /// Start-up latencies (scheduled -> ENI ready), ms, of pods that found an idle ENI
+    /// waiting (pool hits).
+    pub startup_hit_ms: Samples,
+    /// Start-up latencies of the other pods (pool misses): those that waited for an ENI.
+    pub startup_miss_ms: Samples,
     /// Pods that found an idle ENI waiting.
     pub pool_hits: u64,
     /// Attached ENIs no pod uses.

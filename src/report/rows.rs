@@ -1,6 +1,8 @@
 //! The row streams a run produces, and the sink that receives them. Rows are streamed as
 //! the run goes rather than buffered whole; a sweep uses [`NullSink`] to skip them.
 
+use super::stats::Samples;
+use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cluster::pod::SchedulingFailure;
 use crate::engine::SimTime;
 use std::net::Ipv4Addr;
@@ -103,6 +105,23 @@ pub struct SampleRow {
     /// Pods not yet placed, by the reason they could not be (as [`SchedulingFailure::ALL`]
     /// lists them).
     pub pending_by_reason: [u32; SchedulingFailure::ALL.len()],
+    /// Live nodes.
+    pub nodes: u32,
+    /// The policy's band summed over live nodes: the B below which it binds ENIs (pool
+    /// mode: min(P + min_warm, M) per node).
+    pub band_low: u32,
+    /// The B above which it releases ENIs (pool mode: min(P + max_warm, M) per node).
+    pub band_high: u32,
+    /// Pods that got their ENI since the previous sample.
+    pub pods_started: u32,
+    /// Of those, pods that found an idle ENI waiting (pool hits).
+    pub pool_hits: u32,
+    /// API calls issued since the previous sample, per endpoint (as [`Endpoint::ALL`]);
+    /// they add up to `api_calls`.
+    pub calls_by_endpoint: [u64; Endpoint::ALL.len()],
+    /// Calls that failed since the previous sample, per error code (as
+    /// [`ApiErrorCode::ALL`]); `RequestLimitExceeded` counts the throttled calls.
+    pub errors_by_code: [u64; ApiErrorCode::ALL.len()],
     /// The ENI controller's work queue, when the queue model runs.
     pub queue: Option<QueueSample>,
 }
@@ -120,6 +139,51 @@ pub struct QueueSample {
     pub workers_busy: u32,
 }
 
+/// One node group at a sample time (a row of node_groups.csv), written right after the
+/// timeseries sample of that time.
+pub struct GroupRow<'a> {
+    /// Sample time.
+    pub time: SimTime,
+    /// The node group's name.
+    pub group: &'a str,
+    /// Its zone.
+    pub zone: &'a str,
+    /// Its live nodes.
+    pub nodes: u32,
+    /// Pods on its nodes that hold or await an ENI (P, summed).
+    pub pods: u32,
+    /// ENIs bound to its nodes for pods (B, summed).
+    pub enis_bound: u32,
+    /// Attached ENIs on its nodes that no pod uses.
+    pub enis_idle: u32,
+}
+
+/// One subnet at a sample time (a row of subnets.csv), written right after the timeseries
+/// sample of that time.
+pub struct SubnetRow<'a> {
+    /// Sample time.
+    pub time: SimTime,
+    /// The subnet's id.
+    pub subnet: &'a str,
+    /// Its zone.
+    pub zone: &'a str,
+    /// Addresses held by ENIs.
+    pub used_ips: u32,
+    /// Addresses ENIs can hold at all (its size less the reserved ones).
+    pub usable_ips: u32,
+}
+
+/// A run's distributions, handed to the sink once at the end: what the charts draw that
+/// no row stream holds.
+pub struct Distributions<'a> {
+    /// Start-up latencies (ms) of pods that found an idle ENI waiting.
+    pub startup_hit_ms: &'a Samples,
+    /// Start-up latencies (ms) of the other pods.
+    pub startup_miss_ms: &'a Samples,
+    /// Surplus -> release delays (ms).
+    pub release_delay_ms: &'a Samples,
+}
+
 /// Receives rows as the run produces them.
 pub trait Sink {
     /// A pod incarnation ended, or the run ended with it alive.
@@ -130,6 +194,12 @@ pub trait Sink {
     fn api_call(&mut self, row: &ApiCallRow);
     /// A timeseries sample.
     fn sample(&mut self, row: &SampleRow);
+    /// A node group's sample (after the timeseries sample of its time).
+    fn node_group(&mut self, _row: &GroupRow) {}
+    /// A subnet's sample (after the timeseries sample of its time).
+    fn subnet(&mut self, _row: &SubnetRow) {}
+    /// The run's distributions, once, after every other row.
+    fn distributions(&mut self, _d: &Distributions) {}
     /// False if the sink discards every row, so the simulator need not build them.
     fn wants_rows(&self) -> bool {
         true

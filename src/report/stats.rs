@@ -114,6 +114,38 @@ impl Samples {
         self.len == 0
     }
 
+    /// These samples and `other`'s together.
+    pub fn merged(&self, other: &Samples) -> Samples {
+        let (mut out, add) = if self.counts.len() >= other.counts.len() {
+            (self.clone(), other)
+        } else {
+            (other.clone(), self)
+        };
+        for (total, &c) in out.counts.iter_mut().zip(&add.counts) {
+            *total += c;
+        }
+        out.long.extend_from_slice(&add.long);
+        out.len += add.len;
+        out
+    }
+
+    /// Every distinct value (ms) with how many samples equal it, smallest first.
+    pub fn counts(&self) -> Vec<(u64, u64)> {
+        let mut long = self.long.clone();
+        long.sort_unstable();
+        let dense = (self.counts.iter().enumerate())
+            .filter(|&(_, &c)| c > 0)
+            .map(|(v, &c)| (v as u64, c));
+        let mut out: Vec<(u64, u64)> = dense.collect();
+        for v in long {
+            match out.last_mut() {
+                Some((last, c)) if *last == v => *c += 1,
+                _ => out.push((v, 1)),
+            }
+        }
+        out
+    }
+
     /// The `rank`-th smallest sample, 1-based (`long` sorted).
     fn nth(&self, rank: u64) -> u64 {
         let mut seen = 0;
@@ -172,6 +204,32 @@ mod tests {
             "a measured zero"
         );
         assert_eq!(Percentiles::of(&mut [1234][..]).p50, Some(1.234));
+    }
+
+    #[test]
+    fn merged_samples_count_both_and_list_each_value_once() {
+        let mut a = Samples::default();
+        let mut b = Samples::default();
+        for v in [5, 0, 5, DENSE_MS + 7, DENSE_MS + 7] {
+            a.push(v);
+        }
+        for v in [900, 5, DENSE_MS * 3] {
+            b.push(v);
+        }
+        let both = a.merged(&b);
+        assert_eq!(both.len(), 8);
+        assert_eq!(
+            both.counts(),
+            [
+                (0, 1),
+                (5, 3),
+                (900, 1),
+                (DENSE_MS + 7, 2),
+                (DENSE_MS * 3, 1)
+            ]
+        );
+        assert_eq!(b.merged(&a).counts(), both.counts());
+        assert_eq!(Samples::default().counts(), []);
     }
 
     /// The histogram gives exactly what the raw samples give, long values and ties included.

@@ -101,11 +101,12 @@ impl Simulation<'_> {
 
     fn count_call(&mut self, endpoint: Endpoint) {
         *self.metrics.api_calls.entry(endpoint).or_default() += 1;
-        self.gauges.api_calls_since_sample += 1;
+        self.gauges.calls_since_sample[endpoint.index()] += 1;
     }
 
     fn count_error(&mut self, code: ApiErrorCode) {
         *self.metrics.api_errors.entry(code.name()).or_default() += 1;
+        self.gauges.errors_since_sample[code.index()] += 1;
         if code == ApiErrorCode::RequestLimitExceeded {
             self.metrics.throttled += 1;
         }

@@ -6,6 +6,7 @@ use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{PodState, SchedulingFailure};
 use crate::controller::phases::Split;
 use crate::engine::SimTime;
+use crate::report::rows::Distributions;
 use crate::report::stats::Percentiles;
 use crate::report::summary::{
     ApiSummary, ChurnSummary, ControllerSummary, DelaySummary, InvariantsSummary, PodsSummary,
@@ -36,6 +37,14 @@ impl Simulation<'_> {
         for call in &in_flight {
             let api = Endpoint::Task(call.api);
             self.write_call_row(call, api, end.since(call.issued), "in_flight");
+        }
+        if self.rows {
+            let m = &self.metrics;
+            self.sink.distributions(&Distributions {
+                startup_hit_ms: &m.startup_hit_ms,
+                startup_miss_ms: &m.startup_miss_ms,
+                release_delay_ms: &m.release_delay_ms,
+            });
         }
         let mut findings = self.check_invariants();
         if let Some(first) = self.first_violation.take() {
@@ -84,7 +93,7 @@ impl Simulation<'_> {
             events_processed: m.events,
             fingerprint: format!("{:016x}", self.fingerprint),
             pods,
-            startup_latency_s: Percentiles::of(&mut m.startup_ms),
+            startup_latency_s: Percentiles::of(&mut m.startup_hit_ms.merged(&m.startup_miss_ms)),
             startup_split_s: startup_split(m.startup_split, m.pods_started),
             pool: PoolSummary {
                 hit_rate: (m.pods_started > 0)

@@ -17,6 +17,7 @@ mod sources;
 #[cfg(test)]
 mod transitions;
 
+use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cloud::eni::{Eni, EniId};
 use crate::cloud::quota::Quota;
 use crate::cloud::subnet::{Subnet, SubnetId};
@@ -29,9 +30,9 @@ use crate::engine::{EventQueue, RngStreams, SimTime, Stream};
 use crate::error::InputError;
 use crate::policy::pool::PoolPolicy;
 use crate::policy::static_ip::StaticPolicy;
-use crate::policy::AllocationPolicy;
+use crate::policy::{AllocationPolicy, Band};
 use crate::report::metrics::Metrics;
-use crate::report::rows::{SampleRow, Sink};
+use crate::report::rows::{GroupRow, SampleRow, Sink, SubnetRow};
 use crate::report::summary::Summary;
 use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
 use calls::Call;
@@ -131,7 +132,13 @@ struct Gauges {
     enis_total: u32,
     enis_retained: u32,
     free_ips: u64,
-    api_calls_since_sample: u64,
+    /// Per endpoint (as [`Endpoint::ALL`]): calls issued since the previous sample.
+    calls_since_sample: [u64; Endpoint::ALL.len()],
+    /// Per error code (as [`ApiErrorCode::ALL`]): failed calls since the previous sample.
+    errors_since_sample: [u64; ApiErrorCode::ALL.len()],
+    /// Pods that got their ENI since the previous sample, and the pool hits among them.
+    started_since_sample: u32,
+    hits_since_sample: u32,
 }
 
 /// The simulated world and its clock.
@@ -516,10 +523,21 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Writes the samples at `time`: the timeseries row, then a row per node group and per
+    /// subnet. The per-interval counts restart either way; a run without rows builds none.
     fn sample(&mut self, time: SimTime) {
-        let queue = self.queue_sample(time);
         let g = &mut self.gauges;
-        let row = SampleRow {
+        let calls_by_endpoint = std::mem::take(&mut g.calls_since_sample);
+        let errors_by_code = std::mem::take(&mut g.errors_since_sample);
+        let pods_started = std::mem::take(&mut g.started_since_sample);
+        let pool_hits = std::mem::take(&mut g.hits_since_sample);
+        if !self.rows {
+            return;
+        }
+        let groups = self.group_samples();
+        let queue = self.queue_sample(time);
+        let g = &self.gauges;
+        let mut row = SampleRow {
             time,
             pods_running: g.pods_running,
             pods_pending: g.pods_pending,
@@ -531,9 +549,71 @@ impl<'a> Simulation<'a> {
             enis_total: g.enis_total,
             enis_retained: g.enis_retained,
             subnet_free_ips: g.free_ips,
-            api_calls: std::mem::take(&mut g.api_calls_since_sample),
+            api_calls: calls_by_endpoint.iter().sum(),
+            calls_by_endpoint,
+            errors_by_code,
+            pods_started,
+            pool_hits,
             queue,
+            ..SampleRow::default()
         };
+        for group in &groups {
+            row.nodes += group.nodes;
+            row.band_low += group.band.low;
+            row.band_high += group.band.high;
+        }
         self.sink.sample(&row);
+        for (i, group) in groups.iter().enumerate() {
+            let spec = &self.sc.node_groups[i];
+            self.sink.node_group(&GroupRow {
+                time,
+                group: &spec.name,
+                zone: &spec.zone,
+                nodes: group.nodes,
+                pods: group.pods,
+                enis_bound: group.bound,
+                enis_idle: group.idle,
+            });
+        }
+        for subnet in &self.subnets {
+            self.sink.subnet(&SubnetRow {
+                time,
+                subnet: &subnet.id,
+                zone: &self.zones[subnet.zone],
+                used_ips: subnet.used_ips(),
+                usable_ips: subnet.used_ips() + subnet.free_ips(),
+            });
+        }
     }
+
+    /// Each node group's live nodes summed: nodes, P, B, idle ENIs and the policy's band.
+    fn group_samples(&self) -> Vec<GroupSample> {
+        self.group_nodes
+            .iter()
+            .map(|nodes| {
+                let mut sum = GroupSample::default();
+                for &node in nodes {
+                    let view = self.nodes[node as usize].view();
+                    let band = self.policy.band(&view);
+                    sum.nodes += 1;
+                    sum.pods += view.pods;
+                    sum.bound += view.bound;
+                    sum.idle += view.idle;
+                    sum.band.low += band.low;
+                    sum.band.high += band.high;
+                }
+                sum
+            })
+            .collect()
+    }
+}
+
+/// A node group's live nodes summed, at a sample.
+#[derive(Clone, Copy, Debug, Default)]
+struct GroupSample {
+    nodes: u32,
+    pods: u32,
+    bound: u32,
+    idle: u32,
+    band: Band,
 }

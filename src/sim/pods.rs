@@ -246,7 +246,14 @@ impl Simulation<'_> {
             e.claim = Some(name);
             self.claims.insert(name, eni);
         }
-        self.metrics.startup_ms.push(latency.as_millis());
+        let latencies = if p.from_pool {
+            self.gauges.hits_since_sample += 1;
+            &mut self.metrics.startup_hit_ms
+        } else {
+            &mut self.metrics.startup_miss_ms
+        };
+        latencies.push(latency.as_millis());
+        self.gauges.started_since_sample += 1;
         if latency > self.sc.policy.eni_timeout {
             self.metrics.eni_timeouts += 1;
         }

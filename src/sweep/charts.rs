@@ -7,12 +7,11 @@ use super::metrics::{KeyMetric, KEY_METRICS};
 use super::outcome::Outcome;
 use super::spec::Axis;
 use super::Grid;
+use crate::report::charts::axes::{fmt_value, nice_ticks, Ticks};
 use crate::report::charts::{time_scale, Chart, BLUE_, GREEN_, RED_};
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::io;
-use std::ops::Range;
 
 /// The heatmap file of a key metric.
 fn heatmap_file(key: &KeyMetric) -> String {
@@ -36,25 +35,6 @@ const CAPTION: (&str, u32) = ("sans-serif", 20);
 const LABELS: (&str, u32) = ("sans-serif", 15);
 const DESC: (&str, u32) = ("sans-serif", 16);
 const GREY: RGBColor = RGBColor(150, 150, 150);
-
-/// A number in at most three significant digits' worth of decimals: `1234`, `12.3`, `1.23`,
-/// `0.123`, trailing zeros dropped.
-pub(crate) fn fmt_value(v: f64) -> String {
-    let a = v.abs();
-    let decimals = match a {
-        a if a >= 100.0 || a == 0.0 => 0,
-        a if a >= 10.0 => 1,
-        a if a >= 1.0 => 2,
-        _ => 3,
-    };
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    if s == "-0" { "0" } else { s }.to_string()
-}
 
 /// Units per shown unit and its name for values up to `max` of a metric in `unit`: seconds
 /// become minutes or hours from three minutes up.
@@ -129,28 +109,33 @@ fn short(key: &str) -> &str {
 }
 
 /// Every chart of a sweep: heatmaps (2 varied axes or more) or lines (1), and the Pareto
-/// chart.
-pub fn render(grid: &Grid, outcome: &Outcome) -> io::Result<Vec<Chart>> {
+/// chart; each drawn when it is asked for, so that one chart at a time is held.
+pub fn render<'a>(
+    grid: &'a Grid,
+    outcome: &'a Outcome,
+) -> impl Iterator<Item = io::Result<Chart>> + 'a {
     let varied = varied(grid);
-    let mut charts = Vec::new();
-    for key in &KEY_METRICS {
+    let per_key = KEY_METRICS.iter().filter_map(move |key| {
         let (file, svg) = match varied[..] {
-            [] => continue,
+            [] => return None,
             [axis] => (line_file(key), line(grid, outcome, key, axis)),
             [x, y, ..] => (heatmap_file(key), heatmap(grid, outcome, key, (x, y))),
         };
-        charts.push(Chart {
+        Some(svg.map_err(io::Error::other).map(|svg| Chart {
             file,
             title: key.title,
-            svg: svg.map_err(io::Error::other)?,
-        });
-    }
-    charts.push(Chart {
-        file: PARETO.to_string(),
-        title: PARETO_TITLE,
-        svg: pareto(grid, outcome).map_err(io::Error::other)?,
+            svg,
+        }))
     });
-    Ok(charts)
+    per_key.chain(std::iter::once_with(move || {
+        pareto(grid, outcome)
+            .map_err(io::Error::other)
+            .map(|svg| Chart {
+                file: PARETO.to_string(),
+                title: PARETO_TITLE,
+                svg,
+            })
+    }))
 }
 
 /// One line saying how to read `chart`, for report.html.
@@ -263,30 +248,6 @@ fn cells(grid: &Grid, (x, y): (usize, usize), at: &[usize]) -> Vec<(usize, usize
 type Plot<'a, X, Y> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>;
 type Heat<'a> = Plot<'a, Ticks, Ticks>;
 
-/// A linear axis with ticks exactly where asked: at cell centres, at the swept values.
-struct Ticks {
-    range: Range<f64>,
-    at: Vec<f64>,
-}
-
-impl Ranged for Ticks {
-    type FormatOption = DefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let f = (value - self.range.start) / (self.range.end - self.range.start);
-        limit.0 + (f * f64::from(limit.1 - limit.0)).round() as i32
-    }
-
-    fn key_points<H: KeyPointHint>(&self, _: H) -> Vec<f64> {
-        self.at.clone()
-    }
-
-    fn range(&self) -> Range<f64> {
-        self.range.clone()
-    }
-}
-
 fn heatmap(
     grid: &Grid,
     outcome: &Outcome,
@@ -298,7 +259,7 @@ fn heatmap(
     let cells = cells(grid, (x, y), &slice_at(grid, outcome));
     let values: Vec<Option<f64>> = cells
         .iter()
-        .map(|&(_, _, v)| outcome.variants[v].mean(key.metric))
+        .map(|&(_, _, v)| outcome.mean(v, key.metric))
         .collect();
     let max = values.iter().flatten().copied().fold(0.0, f64::max);
     let min = values.iter().flatten().copied().fold(max, f64::min);
@@ -464,21 +425,10 @@ fn ticks(positions: &[f64]) -> Vec<f64> {
     let mut sorted = positions.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.dedup();
-    let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else {
-        return sorted;
-    };
-    if sorted.len() <= 12 {
-        return sorted;
+    match (sorted.first(), sorted.last()) {
+        (Some(&lo), Some(&hi)) if sorted.len() > 12 => nice_ticks(lo, hi, 8),
+        _ => sorted,
     }
-    let raw = (hi - lo) / 8.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * magnitude);
-    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
-    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 /// A variant on a line chart: where it sits, its mean and the spread of its seeds.
@@ -499,7 +449,7 @@ fn line(grid: &Grid, outcome: &Outcome, key: &KeyMetric, axis: usize) -> Result<
         let x = xs[v.choice[axis]];
         if v.skipped.is_some() {
             skipped.push(x);
-        } else if let Some(s) = outcome.variants[i].spreads.get(key.metric) {
+        } else if let Some(s) = outcome.spread(i, key.metric) {
             let band = (s.n > 1).then_some((s.min, s.max));
             points.push(LinePoint {
                 x,
@@ -638,13 +588,10 @@ fn legend<X: Ranged, Y: Ranged>(chart: &mut Plot<X, Y>) -> Result<(), String> {
 /// The points of the Pareto chart: (idle ENI-hours, p99 latency) of every variant that ran
 /// and measured both, and the variants.
 fn run_points(outcome: &Outcome) -> (Vec<(f64, f64)>, Vec<usize>) {
-    outcome
-        .variants
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| {
-            let cost = v.mean(COST)?;
-            let service = v.mean(SERVICE)?;
+    (0..outcome.variants.len())
+        .filter_map(|i| {
+            let cost = outcome.mean(i, COST)?;
+            let service = outcome.mean(i, SERVICE)?;
             Some(((cost, service), i))
         })
         .unzip()
@@ -833,7 +780,6 @@ pub(crate) mod tests {
     use crate::sweep::metrics::Spread;
     use crate::sweep::outcome::{Miss, VariantOutcome};
     use crate::sweep::{Settings, Variant};
-    use std::collections::BTreeMap;
 
     /// A grid over `axes` (`key=spec`), first axis slowest, with the listed variants skipped.
     pub(crate) fn grid(axes: &[&str], seeds: u32, skipped: &[usize]) -> Grid {
@@ -867,38 +813,40 @@ pub(crate) mod tests {
         }
     }
 
-    /// Every run variant measured by `values(variant)`: per metric, its value in each seed.
+    /// Every run variant measured by `values(variant)`: per metric, its value in each seed
+    /// (metrics the grid does not show are left out, as a sweep leaves them).
     pub(crate) fn outcome(
         grid: &Grid,
         values: impl Fn(usize) -> Vec<(&'static str, Vec<f64>)>,
         ranking: Vec<usize>,
     ) -> Outcome {
-        let variants = grid
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                if v.skipped.is_some() {
-                    return VariantOutcome::default();
-                }
-                let spreads: BTreeMap<String, Spread> = values(i)
-                    .into_iter()
-                    .map(|(m, seeds)| (m.to_string(), Spread::of(&seeds).unwrap()))
-                    .collect();
-                VariantOutcome {
-                    runs: grid.seeds() as usize,
-                    spreads,
-                    misses: vec![],
-                    meets: ranking.contains(&i),
-                }
-            })
-            .collect();
-        Outcome {
-            columns: vec![],
-            variants,
-            ranking,
-            closest_miss: None,
+        let mut outcome = Outcome::new(grid);
+        for (i, v) in grid.variants.iter().enumerate() {
+            let measured = if v.skipped.is_some() {
+                vec![]
+            } else {
+                values(i)
+            };
+            let spreads = outcome.shown.iter().map(|m| {
+                let seeds = &measured.iter().find(|(name, _)| name == m)?.1;
+                Spread::of(seeds)
+            });
+            let spreads: Vec<Option<Spread>> = spreads.collect();
+            let runs = if v.skipped.is_some() {
+                0
+            } else {
+                grid.seeds() as usize
+            };
+            let meets = ranking.contains(&i);
+            outcome.push(VariantOutcome { runs, meets }, spreads, vec![]);
         }
+        outcome.ranking = ranking;
+        outcome
+    }
+
+    /// Every chart of a sweep.
+    pub(crate) fn all(grid: &Grid, outcome: &Outcome) -> Vec<Chart> {
+        render(grid, outcome).collect::<io::Result<_>>().unwrap()
     }
 
     /// p99 = 10 + variant, idle hours = 2 x variant, calls 3 + 4 = 7 per variant.
@@ -951,7 +899,7 @@ pub(crate) mod tests {
         // min_warm 0..2 x max_warm 1,2; variant 4 (min_warm=2, max_warm=1) is skipped.
         let g = grid(&["policy.min_warm=0..2", "policy.max_warm=1,2"], 1, &[4]);
         let o = outcome(&g, plain, vec![3, 1]);
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let files: Vec<&str> = charts.iter().map(|c| c.file.as_str()).collect();
         assert_eq!(
             files,
@@ -989,7 +937,7 @@ pub(crate) mod tests {
         // Nothing measured: every cell says so.
         let throttled = texts(chart(&charts, "heatmap-api.throttled.svg"));
         assert_eq!(throttled.iter().filter(|t| **t == "n/a").count(), 5);
-        let again = render(&g, &o).unwrap();
+        let again = all(&g, &o);
         assert!(charts.iter().zip(&again).all(|(a, b)| a.svg == b.svg));
     }
 
@@ -1007,7 +955,7 @@ pub(crate) mod tests {
             },
             vec![0],
         );
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         assert_eq!(charts.len(), 7);
         let idle = chart(&charts, "line-pool.idle_eni_hours.svg");
         let t = texts(idle);
@@ -1030,7 +978,7 @@ pub(crate) mod tests {
     fn a_1d_sweep_of_words_is_categorical() {
         let g = grid(&["policy.release=slow,quick"], 1, &[]);
         let o = outcome(&g, plain, vec![]);
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let t = texts(chart(&charts, "line-startup_latency_s.p99.svg"));
         assert!(t.contains(&"slow") && t.contains(&"quick"), "{t:?}");
         assert!(t.contains(&"policy.release"));
@@ -1049,7 +997,7 @@ pub(crate) mod tests {
         );
         // Variant 5: min_warm=1, max_warm=1, release=quick.
         let o = outcome(&g, plain, vec![5]);
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let t = texts(chart(&charts, "heatmap-startup_latency_s.p99.svg"));
         assert!(
             t.contains(
@@ -1076,7 +1024,7 @@ pub(crate) mod tests {
             variant: 1,
             targets: vec![],
         });
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let t = texts(chart(&charts, "pareto.svg"));
         for expected in [
             "0",

@@ -3,15 +3,17 @@
 //! back for a merge. Numbers are written in their shortest exact form, so a shard's rows read
 //! back are the rows it ran, and a merge writes exactly what one unsharded sweep writes.
 
-use super::metrics::{absent_value, Metrics};
-use super::outcome::Outcome;
+use super::metrics::Spread;
+use super::outcome::{Outcome, VariantOutcome};
 use super::spec::{Axis, AxisValue};
 use super::target::Target;
 use super::{Grid, RunRow, Settings, Shard, Variant};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Map, Value};
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The fixed columns of sweep.csv before the varied keys.
 const RUN_HEAD: &str = "variant";
@@ -39,64 +41,90 @@ fn axis_values<'a>(grid: &'a Grid, v: &'a Variant) -> impl Iterator<Item = &'a s
         .map(|(a, &i)| a.values[i].text.as_str())
 }
 
-/// Writes sweep.csv: `variant`, the varied keys, `seed`, `fingerprint`, then every metric in
-/// `columns`.
-pub fn write_runs(
-    w: impl Write,
-    grid: &Grid,
-    columns: &[String],
-    rows: &[RunRow],
-) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut head: Vec<&str> = vec![RUN_HEAD];
-    head.extend(axis_columns(grid));
-    head.extend(["seed", "fingerprint"]);
-    head.extend(columns.iter().map(String::as_str));
-    out.write_record(&head).map_err(csv_err)?;
-    for r in rows {
+/// sweep.csv written as its rows come: `variant`, the varied keys, `seed`, `fingerprint`,
+/// then every metric column.
+pub struct RunsCsv<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> RunsCsv<W> {
+    /// Writes the header.
+    pub fn new(w: W, grid: &Grid, columns: &[String]) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(w);
+        let mut head: Vec<&str> = vec![RUN_HEAD];
+        head.extend(axis_columns(grid));
+        head.extend(["seed", "fingerprint"]);
+        head.extend(columns.iter().map(String::as_str));
+        out.write_record(&head).map_err(csv_err)?;
+        Ok(RunsCsv { out })
+    }
+
+    /// Writes a run's row.
+    pub fn row(&mut self, grid: &Grid, r: &RunRow) -> io::Result<()> {
         let mut rec: Vec<String> = vec![r.variant.to_string()];
         rec.extend(axis_values(grid, &grid.variants[r.variant]).map(str::to_string));
         rec.push(r.seed.to_string());
         rec.push(r.fingerprint.clone());
-        rec.extend(columns.iter().map(|c| {
-            r.metrics
-                .get(c)
-                .copied()
-                .or_else(|| absent_value(c))
-                .map_or_else(String::new, num)
-        }));
-        out.write_record(&rec).map_err(csv_err)?;
+        rec.extend(r.values.iter().map(|v| v.map_or_else(String::new, num)));
+        self.out.write_record(&rec).map_err(csv_err)
     }
-    out.flush()
+
+    /// Flushes what is buffered.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
-/// Writes variants.csv: per variant its values, runs, why it was skipped, whether it meets
-/// every target, then per metric its mean, min, max and 95% interval over seeds.
-pub fn write_variants(w: impl Write, grid: &Grid, outcome: &Outcome) -> io::Result<()> {
-    const STATS: [&str; 5] = ["mean", "min", "max", "ci95_low", "ci95_high"];
-    let mut out = csv::Writer::from_writer(w);
-    let mut head: Vec<String> = vec![RUN_HEAD.into()];
-    head.extend(axis_columns(grid).map(str::to_string));
-    head.extend(["runs", "skipped", "meets_targets"].map(String::from));
-    for c in &outcome.columns {
-        head.extend(STATS.iter().map(|s| format!("{c}.{s}")));
+/// What variants.csv gives of each metric over a variant's seeds.
+const STATS: [&str; 5] = ["mean", "min", "max", "ci95_low", "ci95_high"];
+
+/// variants.csv written a variant at a time: its values, runs, why it was skipped, whether it
+/// meets every target, then per metric its mean, min, max and 95% interval over seeds.
+pub struct VariantsCsv<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> VariantsCsv<W> {
+    /// Writes the header.
+    pub fn new(w: W, grid: &Grid, columns: &[String]) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(w);
+        let mut head: Vec<String> = vec![RUN_HEAD.into()];
+        head.extend(axis_columns(grid).map(str::to_string));
+        head.extend(["runs", "skipped", "meets_targets"].map(String::from));
+        for c in columns {
+            head.extend(STATS.iter().map(|s| format!("{c}.{s}")));
+        }
+        out.write_record(&head).map_err(csv_err)?;
+        Ok(VariantsCsv { out })
     }
-    out.write_record(&head).map_err(csv_err)?;
-    for (i, (v, o)) in grid.variants.iter().zip(&outcome.variants).enumerate() {
+
+    /// Writes variant `i`'s row: `o` over its seeds, `spreads` per metric column.
+    pub fn row(
+        &mut self,
+        grid: &Grid,
+        i: usize,
+        o: &VariantOutcome,
+        spreads: &[Option<Spread>],
+    ) -> io::Result<()> {
+        let v = &grid.variants[i];
         let mut rec: Vec<String> = vec![i.to_string()];
         rec.extend(axis_values(grid, v).map(str::to_string));
         rec.push(o.runs.to_string());
         rec.push(v.skipped.clone().unwrap_or_default());
         rec.push(o.meets.to_string());
-        for c in &outcome.columns {
-            match o.spreads.get(c) {
+        for s in spreads {
+            match s {
                 Some(s) => rec.extend([s.mean, s.min, s.max, s.ci95.0, s.ci95.1].map(num)),
                 None => rec.extend(std::iter::repeat_n(String::new(), STATS.len())),
             }
         }
-        out.write_record(&rec).map_err(csv_err)?;
+        self.out.write_record(&rec).map_err(csv_err)
     }
-    out.flush()
+
+    /// Flushes what is buffered.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The grid as sweep.json holds it: enough to rebuild it.
@@ -182,11 +210,14 @@ pub fn sweep_id(grid: &Grid) -> String {
 
 /// A variant's values and the means of the metrics it is described by, for sweep.json.
 fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
-    let o = &outcome.variants[variant];
     let figures: Map<String, Value> = grid
         .shown_metrics()
         .into_iter()
-        .filter_map(|m| o.mean(m).map(|mean| (m.to_string(), json!(mean))))
+        .filter_map(|m| {
+            outcome
+                .mean(variant, m)
+                .map(|mean| (m.to_string(), json!(mean)))
+        })
         .collect();
     json!({
         "variant": variant,
@@ -195,23 +226,14 @@ fn pick(grid: &Grid, outcome: &Outcome, variant: usize) -> Value {
     })
 }
 
-/// sweep.json of a whole sweep: the grid, every variant, the recommendation.
-pub fn sweep_json(grid: &Grid, outcome: &Outcome, runs: usize) -> String {
-    let variants: Vec<Value> = grid
-        .variants
-        .iter()
-        .zip(&outcome.variants)
-        .enumerate()
-        .map(|(i, (v, o))| {
-            json!({
-                "variant": i,
-                "values": values_of(grid, v),
-                "runs": o.runs,
-                "skipped": v.skipped,
-                "meets_targets": o.meets,
-            })
-        })
-        .collect();
+/// Writes sweep.json of a whole sweep: the grid, every variant, the recommendation. A
+/// variant at a time: nothing the size of the grid is built first.
+pub fn write_sweep_json(
+    w: &mut impl Write,
+    grid: &Grid,
+    outcome: &Outcome,
+    runs: usize,
+) -> io::Result<()> {
     let closest = outcome.closest_miss.as_ref().map(|m| {
         let misses: Vec<Value> = m
             .targets
@@ -222,18 +244,66 @@ pub fn sweep_json(grid: &Grid, outcome: &Outcome, runs: usize) -> String {
             .collect();
         json!({ "variant": m.variant, "values": values_of(grid, &grid.variants[m.variant]), "misses": misses })
     });
-    let doc = json!({
-        "enisim": env!("CARGO_PKG_VERSION"),
-        "sweep_id": sweep_id(grid),
-        "grid": grid_json(grid),
-        "shard": Value::Null,
-        "runs": runs,
-        "variants": variants,
-        "recommendation": outcome.ranking.first().map(|&v| pick(grid, outcome, v)),
-        "runner_up": outcome.ranking.get(1).map(|&v| pick(grid, outcome, v)),
-        "closest_miss": closest,
-    });
-    pretty(&doc)
+    let doc = SweepJson {
+        closest_miss: closest,
+        enisim: env!("CARGO_PKG_VERSION"),
+        grid: serde_json::to_value(grid_json(grid)).map_err(io::Error::other)?,
+        recommendation: outcome.ranking.first().map(|&v| pick(grid, outcome, v)),
+        runner_up: outcome.ranking.get(1).map(|&v| pick(grid, outcome, v)),
+        runs,
+        shard: Value::Null,
+        sweep_id: sweep_id(grid),
+        variants: VariantsJson { grid, outcome },
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// sweep.json of a whole sweep, its keys in sorted order (as a JSON map of them is).
+#[derive(Serialize)]
+struct SweepJson<'a> {
+    closest_miss: Option<Value>,
+    enisim: &'static str,
+    grid: Value,
+    recommendation: Option<Value>,
+    runner_up: Option<Value>,
+    runs: usize,
+    shard: Value,
+    sweep_id: String,
+    variants: VariantsJson<'a>,
+}
+
+/// Every variant of sweep.json, each built when it is written.
+struct VariantsJson<'a> {
+    grid: &'a Grid,
+    outcome: &'a Outcome,
+}
+
+/// One variant of sweep.json, its keys in sorted order.
+#[derive(Serialize)]
+struct VariantJson<'a> {
+    meets_targets: bool,
+    runs: usize,
+    skipped: &'a Option<String>,
+    values: Map<String, Value>,
+    variant: usize,
+}
+
+impl Serialize for VariantsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let grid = self.grid;
+        let mut seq = s.serialize_seq(Some(grid.variants.len()))?;
+        for (i, (v, o)) in grid.variants.iter().zip(&self.outcome.variants).enumerate() {
+            seq.serialize_element(&VariantJson {
+                meets_targets: o.meets,
+                runs: o.runs,
+                skipped: &v.skipped,
+                values: values_of(grid, v),
+                variant: i,
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// sweep.json of one shard: the grid and which share of the runs its sweep.csv holds.
@@ -253,21 +323,27 @@ fn pretty(v: &Value) -> String {
     s
 }
 
-/// A shard's result read back: its sweep, its share and its rows.
-pub struct ShardResult {
+/// A shard's result being read back: its sweep, its share, its columns, and its rows one at
+/// a time.
+pub struct ShardFile {
     /// The sweep it belongs to.
     pub sweep_id: String,
     /// Its share.
     pub shard: Shard,
     /// The grid.
     pub grid: Grid,
-    /// Its runs, in run order.
-    pub rows: Vec<RunRow>,
+    /// The metric columns of its sweep.csv.
+    pub columns: Vec<String>,
+    /// Its sweep.csv, past the header.
+    reader: csv::Reader<File>,
+    path: PathBuf,
+    /// The last row's run index.
+    last: Option<u64>,
 }
 
-/// Reads the shard written into `dir` (sweep.json and sweep.csv); the error says what is
-/// wrong with which file.
-pub fn read_shard(dir: &Path) -> Result<ShardResult, String> {
+/// Opens the shard written into `dir` (sweep.json and sweep.csv's header); the error says
+/// what is wrong with which file.
+pub fn read_shard(dir: &Path) -> Result<ShardFile, String> {
     let json_path = dir.join("sweep.json");
     let text =
         std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
@@ -292,13 +368,103 @@ pub fn read_shard(dir: &Path) -> Result<ShardResult, String> {
             "its grid does not match its sweep_id (edited, or from another enisim version)",
         ));
     }
-    let rows = read_runs(&dir.join("sweep.csv"), &grid)?;
-    Ok(ShardResult {
+    let path = dir.join("sweep.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("{}:1: {e}", path.display()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut expected: Vec<&str> = vec![RUN_HEAD];
+    expected.extend(axis_columns(&grid));
+    expected.extend(["seed", "fingerprint"]);
+    if head.len() < expected.len() || head.iter().zip(&expected).any(|(h, e)| h != e) {
+        return Err(format!(
+            "{}:1: not the sweep.csv header of its grid; expected it to start with {}",
+            path.display(),
+            expected.join(",")
+        ));
+    }
+    let columns = head[expected.len()..].to_vec();
+    Ok(ShardFile {
         sweep_id,
         shard,
         grid,
-        rows,
+        columns,
+        reader,
+        path,
+        last: None,
     })
+}
+
+impl Iterator for ShardFile {
+    type Item = Result<RunRow, String>;
+
+    /// The next row of sweep.csv, checked against the grid: one of the shard's runs, after
+    /// the row before it.
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut rec = csv::StringRecord::new();
+        let line = self.reader.position().line();
+        match self.reader.read_record(&mut rec) {
+            Ok(false) => None,
+            Ok(true) => Some(self.parse(&rec, line)),
+            Err(e) => Some(Err(format!("{}:{line}: {e}", self.path.display()))),
+        }
+    }
+}
+
+impl ShardFile {
+    fn parse(&mut self, rec: &csv::StringRecord, line: u64) -> Result<RunRow, String> {
+        let at = |what: String| format!("{}:{line}: {what}", self.path.display());
+        let grid = &self.grid;
+        let field = |j: usize| rec.get(j).unwrap_or("");
+        let variant: usize = field(0)
+            .parse()
+            .ok()
+            .filter(|&v| v < grid.variants.len())
+            .ok_or_else(|| at(format!("variant \"{}\" is not in the grid", field(0))))?;
+        let first_metric = grid.settings.axes.len() + 3;
+        let seed: u64 = field(first_metric - 2)
+            .parse()
+            .ok()
+            .filter(|s: &u64| s.wrapping_sub(grid.seed) < grid.seeds())
+            .ok_or_else(|| {
+                at(format!(
+                    "seed \"{}\" is not one of the sweep's",
+                    field(first_metric - 2)
+                ))
+            })?;
+        let index = grid.run_index(variant, seed);
+        let runs = grid.variants[variant].skipped.is_none() && self.shard.owns(index);
+        if !runs || self.last.is_some_and(|last| index <= last) {
+            return Err(at(format!(
+                "variant {variant} seed {seed} is not the shard's next run (rows are in run order, each run once)"
+            )));
+        }
+        self.last = Some(index);
+        let values = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let cell = field(first_metric + j);
+                if cell.is_empty() {
+                    return Ok(None);
+                }
+                cell.parse()
+                    .map(Some)
+                    .map_err(|_| at(format!("{name} \"{cell}\" is not a number")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RunRow {
+            variant,
+            seed,
+            fingerprint: field(first_metric - 1).to_string(),
+            values,
+        })
+    }
 }
 
 /// The grid from its JSON form.
@@ -342,56 +508,4 @@ fn rebuild(g: GridJson) -> Result<Grid, String> {
         },
         variants,
     })
-}
-
-/// sweep.csv's rows, checked against the grid.
-fn read_runs(path: &Path, grid: &Grid) -> Result<Vec<RunRow>, String> {
-    let at = |line: u64, what: String| format!("{}:{line}: {what}", path.display());
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let head: Vec<String> = reader
-        .headers()
-        .map_err(|e| at(1, e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let first_metric = grid.settings.axes.len() + 3;
-    if head.len() < first_metric || head[0] != RUN_HEAD {
-        return Err(at(1, "not a sweep.csv header".into()));
-    }
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| at(line, e.to_string()))?;
-        let field = |j: usize| rec.get(j).unwrap_or("");
-        let variant: usize = field(0)
-            .parse()
-            .ok()
-            .filter(|&v| v < grid.variants.len())
-            .ok_or_else(|| at(line, format!("variant \"{}\" is not in the grid", field(0))))?;
-        let seed: u64 = field(first_metric - 2).parse().map_err(|_| {
-            at(
-                line,
-                format!("seed \"{}\" is not a number", field(first_metric - 2)),
-            )
-        })?;
-        let mut metrics = Metrics::new();
-        for (j, name) in head.iter().enumerate().skip(first_metric) {
-            let cell = field(j);
-            if cell.is_empty() {
-                continue;
-            }
-            let x: f64 = cell
-                .parse()
-                .map_err(|_| at(line, format!("{name} \"{cell}\" is not a number")))?;
-            metrics.insert(name.clone(), x);
-        }
-        rows.push(RunRow {
-            variant,
-            seed,
-            fingerprint: field(first_metric - 1).to_string(),
-            metrics,
-        });
-    }
-    Ok(rows)
 }

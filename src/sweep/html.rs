@@ -1,13 +1,15 @@
 //! The sweep's report.html: one self-contained page (inline style and charts, no scripts,
 //! nothing fetched) with what was swept, the recommendation, the charts and every variant.
 
-use super::charts::{caption, fmt_value, titled};
+use super::charts::{caption, titled};
 use super::metrics::KEY_METRICS;
-use super::outcome::{Outcome, VariantOutcome};
+use super::outcome::Outcome;
 use super::Grid;
+use crate::report::charts::axes::fmt_value;
 use crate::report::charts::Chart;
-use crate::report::html::{esc, table, STYLE};
+use crate::report::html::{esc, figure, head, table};
 use std::fmt::Write;
+use std::io;
 
 /// Beyond this many variants the table stops; variants.csv has them all.
 const MAX_ROWS: usize = 2000;
@@ -15,30 +17,34 @@ const MAX_ROWS: usize = 2000;
 const SWEEP_STYLE: &str = ".scroll{overflow-x:auto}table.all{font-size:.9em}table.all th,table.all td{padding:2px .7em;border-bottom:1px solid #eee}\
 table.all thead th{color:#222;font-weight:bold;vertical-align:bottom}\
 td{white-space:nowrap}tr.skip td{color:#999}td.why{text-align:left;white-space:normal}tr.rec td{background:#eef5fb}\
-figcaption{color:#444}svg{max-width:100%;height:auto}.ok{color:#176617}";
+.ok{color:#176617}";
 
-/// The page for a sweep: its settings, the recommendation (or the closest miss), each chart
-/// with how to read it, and a table of every variant.
-pub fn report_html(grid: &Grid, outcome: &Outcome, charts: &[Chart]) -> String {
+/// Writes the page for a sweep: its settings, the recommendation (or the closest miss), each
+/// of `charts` with how to read it, and a table of every variant. Each chart is written into
+/// the page as it comes, and may be dropped once it is.
+pub fn write_report(
+    w: &mut impl io::Write,
+    grid: &Grid,
+    outcome: &Outcome,
+    charts: impl Iterator<Item = io::Result<Chart>>,
+) -> io::Result<()> {
     let mut o = String::new();
-    let name = esc(&grid.name);
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enisim sweep: {name}</title><style>{STYLE}{SWEEP_STYLE}</style></head><body>\n<h1>enisim sweep: {name}</h1>\n"
-    );
+    head(&mut o, &format!("enisim sweep: {}", grid.name), SWEEP_STYLE);
+    let _ = writeln!(o, "<h1>enisim sweep: {}</h1>", esc(&grid.name));
     settings(&mut o, grid);
     verdict(&mut o, grid, outcome);
+    w.write_all(o.as_bytes())?;
     for chart in charts {
-        let _ = write!(
-            o,
-            "<figure><figcaption>{}</figcaption>\n{}\n</figure>\n",
-            esc(&caption(grid, outcome, chart)),
-            chart.svg
-        );
+        let chart = chart?;
+        let mut block = String::new();
+        let id = chart.file.trim_end_matches(".svg");
+        figure(&mut block, id, &caption(grid, outcome, &chart), &chart.svg);
+        w.write_all(block.as_bytes())?;
     }
+    let mut o = String::new();
     variants(&mut o, grid, outcome);
     o.push_str("<p>Files: <a href=\"sweep.csv\">sweep.csv</a> (every run), <a href=\"variants.csv\">variants.csv</a> (every variant over its seeds), <a href=\"sweep.json\">sweep.json</a>, <a href=\"charts/\">charts/</a>.</p>\n</body></html>\n");
-    o
+    w.write_all(o.as_bytes())
 }
 
 /// What was swept: the axes, seeds, targets and the minimized metric.
@@ -96,8 +102,8 @@ fn shown(grid: &Grid) -> Vec<(String, String)> {
 }
 
 /// A variant's figure of `metric`: mean ± half the 95% interval (over more than one seed).
-fn figure_text(v: &VariantOutcome, metric: &str) -> String {
-    match v.spreads.get(metric) {
+fn figure_text(outcome: &Outcome, variant: usize, metric: &str) -> String {
+    match outcome.spread(variant, metric) {
         None => "&ndash;".to_string(),
         Some(s) if s.n > 1 => format!(
             "{} &plusmn; {}",
@@ -160,11 +166,7 @@ fn verdict(o: &mut String, grid: &Grid, outcome: &Outcome) {
     for (metric, title) in shown(grid) {
         let _ = write!(o, "<tr><th>{}</th>", esc(&title));
         for (_, v) in &columns {
-            let _ = write!(
-                o,
-                "<td>{}</td>",
-                figure_text(&outcome.variants[*v], &metric)
-            );
+            let _ = write!(o, "<td>{}</td>", figure_text(outcome, *v, &metric));
         }
         o.push_str("</tr>\n");
     }
@@ -214,10 +216,10 @@ fn variants(o: &mut String, grid: &Grid, outcome: &Outcome) {
             );
             continue;
         }
-        let out = &outcome.variants[i];
-        let _ = write!(o, "<td>{}</td>", if out.meets { "yes" } else { "no" });
+        let meets = outcome.variants[i].meets;
+        let _ = write!(o, "<td>{}</td>", if meets { "yes" } else { "no" });
         for (metric, _) in &shown {
-            let _ = write!(o, "<td>{}</td>", figure_text(out, metric));
+            let _ = write!(o, "<td>{}</td>", figure_text(outcome, i, metric));
         }
         o.push_str("</tr>\n");
     }
@@ -235,10 +237,23 @@ fn variants(o: &mut String, grid: &Grid, outcome: &Outcome) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::charts::render;
-    use crate::sweep::charts::tests::{grid, outcome, plain};
+    use crate::sweep::charts::tests::{all, grid, outcome, plain};
     use crate::sweep::outcome::Miss;
     use crate::sweep::target::Target;
+
+    /// The page of a sweep with `charts`.
+    fn report_html(grid: &Grid, outcome: &Outcome, charts: &[Chart]) -> String {
+        let mut page = Vec::new();
+        let charts = charts.iter().map(|c| {
+            Ok(Chart {
+                file: c.file.clone(),
+                title: c.title,
+                svg: c.svg.clone(),
+            })
+        });
+        write_report(&mut page, grid, outcome, charts).unwrap();
+        String::from_utf8(page).unwrap()
+    }
 
     #[test]
     fn the_page_holds_the_recommendation_every_chart_and_every_variant() {
@@ -248,7 +263,7 @@ mod tests {
             |i| vec![("startup_latency_s.p99", vec![4.0, 6.0 + i as f64])],
             vec![3, 1],
         );
-        let charts = render(&g, &o).unwrap();
+        let charts = all(&g, &o);
         let page = report_html(&g, &o, &charts);
         for expected in [
             "<h1>enisim sweep: tune</h1>",
@@ -282,7 +297,7 @@ mod tests {
             variant: 0,
             targets: vec![(0, 10.0, 1.0)],
         });
-        let page = report_html(&g, &o, &render(&g, &o).unwrap());
+        let page = report_html(&g, &o, &all(&g, &o));
         assert!(
             page.contains(
                 "Closest: <b>min_warm=0</b>, which misses startup_latency_s.p99&lt;=5 (worst seed 10, 100% off)."

@@ -1,7 +1,9 @@
 //! A run's figures as dotted metric names (`startup_latency_s.p99`), the names that sweep
 //! columns, targets and budgets use; and statistics of one metric over seeds.
 
-use crate::report::summary::Summary;
+use crate::cloud::api::{ApiErrorCode, Endpoint};
+use crate::cluster::pod::SchedulingFailure;
+use crate::report::summary::{SubnetSummary, Summary};
 use crate::scenario::model::Scenario;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,10 +15,11 @@ pub type Metrics = BTreeMap<String, f64>;
 const NOT_METRICS: [&str; 1] = ["seed"];
 
 /// Maps of counts whose absent keys mean zero (an error code that never occurred).
-const COUNT_MAPS: [&str; 3] = [
+const COUNT_MAPS: [&str; 4] = [
     "api.calls.",
     "api.errors.",
     "pods.failed_scheduling_by_reason.",
+    "pods.pending_at_end_by_reason.",
 ];
 
 /// Every number of `summary` under its dotted name. Measures with nothing to measure (null)
@@ -105,45 +108,60 @@ fn leaves(value: &Value, prefix: &str, f: &mut impl FnMut(String, &Value)) {
     }
 }
 
-/// The metric names a scenario's runs can have, to refuse a misspelt one before running.
-pub struct Known {
-    fixed: BTreeSet<String>,
-    subnets: Vec<String>,
-}
-
-/// The names every run has, those of its subnets, and any key of the maps of counts.
-pub fn known_names(scenario: &Scenario) -> Known {
-    let mut fixed = BTreeSet::new();
-    if let Ok(value) = serde_json::to_value(Summary::default()) {
-        names(&value, "", &mut fixed);
+/// Every metric name a run of `scenario` can have, sorted: each figure of summary.json
+/// (numbers, and measures that may be null), every key of its maps of counts (each API, error
+/// code and scheduling failure reason) and each subnet's figures. Known before anything runs,
+/// so a sweep writes its header first and its rows as they come, and sweeps of one scenario
+/// share their columns.
+pub fn columns(scenario: &Scenario) -> Vec<String> {
+    let zeros = |names: &mut dyn Iterator<Item = &'static str>| {
+        names
+            .map(|n| (n.to_string(), 0))
+            .collect::<BTreeMap<_, u64>>()
+    };
+    let reasons = zeros(&mut SchedulingFailure::ALL.iter().map(|r| r.name()));
+    let mut full = Summary::default();
+    full.api.calls = zeros(&mut Endpoint::ALL.iter().map(|e| e.name()));
+    full.api.errors = zeros(&mut ApiErrorCode::ALL.iter().map(|c| c.name()));
+    full.pods.failed_scheduling_by_reason = reasons.clone();
+    full.pods.pending_at_end_by_reason = reasons;
+    full.subnets = scenario
+        .subnets
+        .iter()
+        .map(|s| (s.id.clone(), SubnetSummary::default()))
+        .collect();
+    let mut out = BTreeSet::new();
+    if let Ok(value) = serde_json::to_value(full) {
+        names_of(&value, "", &mut out);
     }
     for key in NOT_METRICS {
-        fixed.remove(key);
+        out.remove(key);
     }
+    out.into_iter().collect()
+}
+
+/// The metric names a scenario's runs can have, to refuse a misspelt one before running.
+pub struct Known {
+    names: BTreeSet<String>,
+}
+
+/// The names a run of `scenario` can have: its [`columns`].
+pub fn known_names(scenario: &Scenario) -> Known {
     Known {
-        fixed,
-        subnets: scenario.subnets.iter().map(|s| s.id.clone()).collect(),
+        names: columns(scenario).into_iter().collect(),
     }
 }
 
 impl Known {
     /// Whether `name` is a metric of the scenario's runs.
     pub fn accepts(&self, name: &str) -> bool {
-        self.fixed.contains(name)
-            || COUNT_MAPS
-                .iter()
-                .any(|p| name.len() > p.len() && name.starts_with(p))
-            || self.subnets.iter().any(|id| {
-                name.strip_prefix("subnets.")
-                    .and_then(|rest| rest.strip_prefix(id.as_str()))
-                    .is_some_and(|field| matches!(field, ".peak_used_ips" | ".exhausted_s"))
-            })
+        self.names.contains(name)
     }
 
     /// Some valid names, for an error's hint.
     pub fn hint(&self) -> String {
         let some: Vec<&str> = self
-            .fixed
+            .names
             .iter()
             .map(String::as_str)
             .filter(|n| n.matches('.').count() == 1)
@@ -156,7 +174,7 @@ impl Known {
 }
 
 /// Every leaf name under `value`, numbers and nulls alike.
-fn names(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+fn names_of(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     leaves(value, prefix, &mut |name, leaf| {
         if leaf.is_number() || leaf.is_null() {
             out.insert(name);

@@ -3,12 +3,18 @@
 //! nothing shared; results come back in grid order whatever the number of threads, so a
 //! sweep's files are byte-identical for any `--jobs` and any sharding.
 //!
+//! Runs stream: each run's row is written as soon as the runs before it are, and a variant's
+//! figures as soon as its last seed is in, so memory holds about one run per thread and a
+//! few figures per variant, whatever the number of runs.
+//!
 //! - [`spec`]: `--vary KEY=SPEC` axes.
 //! - [`target`]: `--target` bounds.
 //! - [`metrics`]: dotted metric names and their spread over seeds.
+//! - [`order`]: work on several threads, results taken in index order.
 //! - [`outcome`]: per-variant figures, which variants meet the targets, the recommendation.
 //! - [`files`]: sweep.csv, variants.csv, sweep.json, and reading shards back for a merge.
-//! - [`result`]: a sweep's folder, whole or one shard's, and the merge of shards.
+//! - [`result`]: a sweep's folder, whole or one shard's, written as rows come, and the merge
+//!   of shards.
 //! - [`charts`]: heatmaps, lines with seed bands, the Pareto chart.
 //! - [`html`]: the report.html page.
 
@@ -16,6 +22,7 @@ pub mod charts;
 pub mod files;
 pub mod html;
 pub mod metrics;
+pub mod order;
 pub mod outcome;
 pub mod result;
 pub mod spec;
@@ -30,6 +37,7 @@ use crate::sim::{self, RunOptions};
 use metrics::Metrics;
 use rayon::prelude::*;
 use spec::Axis;
+use std::io;
 use std::path::{Path, PathBuf};
 use target::Target;
 
@@ -63,6 +71,8 @@ pub struct Plan {
     pub stem: String,
     /// What is run: all that a sweep's outputs need, and all that a merge reads back.
     pub grid: Grid,
+    /// Every metric a run can have ([`metrics::columns`]): the metric columns of the files.
+    pub columns: Vec<String>,
 }
 
 /// The grid of a sweep: variants, seeds, targets. Enough to write every output from the
@@ -100,8 +110,31 @@ pub struct RunRow {
     pub seed: u64,
     /// The run's fingerprint.
     pub fingerprint: String,
-    /// Every numeric figure of its summary.
-    pub metrics: Metrics,
+    /// Per metric column of the sweep, the run's value: none for a measure with nothing to
+    /// measure, 0 for a count that never occurred.
+    pub values: Vec<Option<f64>>,
+}
+
+impl RunRow {
+    /// The row of a run whose figures are `metrics`, over the sweep's `columns`.
+    pub fn new(
+        variant: usize,
+        seed: u64,
+        fingerprint: String,
+        metrics: &Metrics,
+        columns: &[String],
+    ) -> RunRow {
+        let values = columns
+            .iter()
+            .map(|c| metrics.get(c).copied().or_else(|| metrics::absent_value(c)))
+            .collect();
+        RunRow {
+            variant,
+            seed,
+            fingerprint,
+            values,
+        }
+    }
 }
 
 /// Which share of the runs this process does: runs whose index is `k - 1` modulo `n`.
@@ -190,6 +223,7 @@ impl Plan {
             )
             .with_hint("narrow the ranges, take bigger steps, or fewer seeds"));
         }
+        let columns = metrics::columns(&scenario);
         let known = metrics::known_names(&scenario);
         for name in settings
             .targets
@@ -216,6 +250,7 @@ impl Plan {
                 settings,
                 variants: Vec::new(),
             },
+            columns,
         };
         plan.grid.variants = plan.variants()?;
         Ok(plan)
@@ -366,6 +401,11 @@ pub struct Execution<'a> {
     pub on_run: &'a (dyn Fn() + Sync),
 }
 
+/// Finished runs that may wait, per thread, for an earlier run to finish before their rows
+/// are written; a thread this far ahead of the oldest unfinished run waits before starting
+/// another.
+pub const AHEAD_PER_JOB: usize = 4;
+
 /// Why a sweep stopped.
 #[derive(Debug)]
 pub enum SweepError {
@@ -373,24 +413,35 @@ pub enum SweepError {
     Input(InputError),
     /// A kept run's result could not be written.
     Output(output::OutputError),
+    /// The sweep's own files could not be written.
+    Write(io::Error),
 }
 
-/// Runs this shard's share of the plan on `jobs` threads; rows come back in run order.
-pub fn run(plan: &Plan, exec: &Execution) -> Result<Vec<RunRow>, SweepError> {
+/// Runs this shard's share of the plan on `jobs` threads, handing each run's row to `sink`
+/// in run order as soon as the runs before it are done. Gives the number of runs.
+pub fn run(
+    plan: &Plan,
+    exec: &Execution,
+    mut sink: impl FnMut(RunRow) -> io::Result<()> + Send,
+) -> Result<usize, SweepError> {
     let mine = plan.grid.runs_of(exec.shard);
+    let jobs = exec.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(exec.jobs.max(1))
+        .num_threads(jobs)
         .build()
         .map_err(|e| SweepError::Input(InputError::new("--jobs", e.to_string())))?;
-    pool.install(|| {
-        mine.par_iter()
-            .map(|&i| {
-                let row = run_one(plan, i, exec.keep_runs.as_deref());
-                (exec.on_run)();
-                row
-            })
-            .collect()
-    })
+    order::in_order(
+        &pool,
+        mine.len(),
+        jobs * AHEAD_PER_JOB,
+        |i| {
+            let row = run_one(plan, mine[i], exec.keep_runs.as_deref());
+            (exec.on_run)();
+            row
+        },
+        |row| sink(row).map_err(SweepError::Write),
+    )?;
+    Ok(mine.len())
 }
 
 fn run_one(plan: &Plan, index: u64, keep: Option<&Path>) -> Result<RunRow, SweepError> {
@@ -413,17 +464,77 @@ fn run_one(plan: &Plan, index: u64, keep: Option<&Path>) -> Result<RunRow, Sweep
             sim::run_with(sc, &mut NullSink, RunOptions::default()).map_err(SweepError::Input)?
         }
     };
-    Ok(RunRow {
+    Ok(RunRow::new(
         variant,
         seed,
-        fingerprint: summary.fingerprint.clone(),
-        metrics: metrics::flatten(&summary),
-    })
+        summary.fingerprint.clone(),
+        &metrics::flatten(&summary),
+        &plan.columns,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One small node for 30 pods, and calls that fail or time out: scheduling failures,
+    /// pods pending at the end and error codes, the figures that only some runs have.
+    const BUSY: &str = r#"
+duration = "30m"
+[vpc.faults]
+create = 0.3
+attach = { probability = 0.2, code = "LimitExceeded" }
+timeout = 0.2
+[[subnets]]
+id = "a"
+zone = "z"
+cidr = "10.0.0.0/24"
+[[node_groups]]
+name = "w"
+instance_type = "SA2.LARGE8"
+zone = "z"
+count = 1
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 30
+"#;
+
+    #[test]
+    fn every_figure_a_run_has_is_a_column_known_before_it_runs() {
+        let sc = scenario::load_str(BUSY, "busy.toml", "busy", &[]).unwrap();
+        let columns = metrics::columns(&sc);
+        let summary = sim::run_with(sc, &mut NullSink, RunOptions::default()).unwrap();
+        let figures = metrics::flatten(&summary);
+        for name in [
+            "api.errors.InternalError",
+            "api.errors.LimitExceeded",
+            "api.errors.Timeout",
+            "pods.failed_scheduling_by_reason.no_free_eni_slot",
+            "pods.pending_at_end_by_reason.no_free_eni_slot",
+            "subnets.a.peak_used_ips",
+        ] {
+            assert!(figures.contains_key(name), "the run has no {name}");
+        }
+        for name in figures.keys() {
+            assert!(columns.contains(name), "{name} is not a column");
+        }
+        // And those it lacks: the codes and reasons that did not occur, the null measures.
+        for name in [
+            "api.errors.ResourceInsufficient",
+            "pods.failed_scheduling_by_reason.no_nodes",
+            "release.delay_s.p99",
+        ] {
+            assert!(columns.iter().any(|c| c == name), "{name}");
+        }
+        assert!(columns.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        let row = RunRow::new(0, 1, String::new(), &figures, &columns);
+        let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+        assert_eq!(row.values[at("api.errors.ResourceInsufficient")], Some(0.0));
+        assert_eq!(row.values[at("release.delay_s.p99")], None);
+        let timeouts = figures["api.errors.Timeout"];
+        assert_eq!(row.values[at("api.errors.Timeout")], Some(timeouts));
+    }
 
     #[test]
     fn shards_split_runs_without_overlap() {

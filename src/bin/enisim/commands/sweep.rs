@@ -7,7 +7,7 @@ use enisim::error::InputError;
 use enisim::output::{self, Manifest, OutputDir, OutputError};
 use enisim::sweep::files;
 use enisim::sweep::outcome::Outcome;
-use enisim::sweep::result;
+use enisim::sweep::result::{ShardFiles, Shards, Whole};
 use enisim::sweep::spec::Axis;
 use enisim::sweep::target::Target;
 use enisim::sweep::{self, Execution, Grid, Plan, Settings, Shard, SweepError};
@@ -169,19 +169,27 @@ fn run(
         keep_runs: args.keep_runs.then(|| dir.dir().join("runs")),
         on_run: &tick,
     };
-    let rows = sweep::run(plan, &exec).map_err(|e| match e {
+    let io = |e| OutputError::io(out, e);
+    let swept = |e| match e {
         SweepError::Input(e) => OutputError::Input(e),
         SweepError::Output(e) => e,
-    })?;
-    bar.finish_and_clear();
-    let io = |e| OutputError::io(out, e);
+        SweepError::Write(e) => OutputError::io(out, e),
+    };
+    let columns = &plan.columns;
     let outcome = match shard {
         Some(s) => {
-            result::write_shard(dir.dir(), grid, s, &rows).map_err(io)?;
+            let mut files = ShardFiles::create(dir.dir(), grid, s, columns).map_err(io)?;
+            sweep::run(plan, &exec, |row| files.push(row)).map_err(swept)?;
+            files.finish().map_err(io)?;
             None
         }
-        None => Some(result::write_whole(dir.dir(), grid, &rows).map_err(io)?),
+        None => {
+            let mut whole = Whole::create(dir.dir(), grid, columns).map_err(io)?;
+            sweep::run(plan, &exec, |row| whole.push(row)).map_err(swept)?;
+            Some(whole.finish().map_err(io)?)
+        }
     };
+    bar.finish_and_clear();
     dir.commit(Manifest::new("sweep", &grid.name, Vec::new()))?;
     Ok(outcome)
 }
@@ -198,13 +206,19 @@ fn merge(dirs: &[PathBuf], out: &Path, force: bool, quiet: bool) -> ExitCode {
             Err(e) => return bad_input(&InputError::new("sweep merge", e)),
         }
     }
-    let (grid, rows) = match result::merge(shards) {
+    let mut merge = match Shards::new(shards) {
         Ok(m) => m,
         Err(e) => return bad_input(&InputError::new("sweep merge", e)),
     };
+    let grid = merge.grid.clone();
     let written = OutputDir::begin(out, force).and_then(|dir| {
-        let outcome =
-            result::write_whole(dir.dir(), &grid, &rows).map_err(|e| OutputError::io(out, e))?;
+        let io = |e| OutputError::io(out, e);
+        let mut whole = Whole::create(dir.dir(), &grid, &merge.columns).map_err(io)?;
+        for row in &mut merge {
+            let row = row.map_err(|e| OutputError::Input(InputError::new("sweep merge", e)))?;
+            whole.push(row).map_err(io)?;
+        }
+        let outcome = whole.finish().map_err(io)?;
         dir.commit(Manifest::new("sweep", &grid.name, Vec::new()))?;
         Ok(outcome)
     });
@@ -300,11 +314,14 @@ fn describe(grid: &Grid, outcome: &Outcome, started: Instant, out: &Path) -> Str
 
 /// A variant's figures, means over seeds.
 fn figures(grid: &Grid, outcome: &Outcome, variant: usize) -> String {
-    let v = &outcome.variants[variant];
     let parts: Vec<String> = grid
         .shown_metrics()
         .into_iter()
-        .filter_map(|name| v.mean(name).map(|mean| format!("{name} {mean:.3}")))
+        .filter_map(|name| {
+            outcome
+                .mean(variant, name)
+                .map(|mean| format!("{name} {mean:.3}"))
+        })
         .collect();
     format!("  {}\n", parts.join("  "))
 }

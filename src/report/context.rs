@@ -1,0 +1,47 @@
+//! What the report says about how a run was set up, taken from the scenario before the run
+//! consumes it: the settings its captions and notes name.
+
+use crate::engine::SimTime;
+use crate::scenario::model::{PolicyMode, ReleaseMode, Scenario};
+
+/// The settings a run's report refers to.
+#[derive(Clone, Debug)]
+pub struct RunContext {
+    /// Pool or static IP mode.
+    pub mode: PolicyMode,
+    /// Slow or quick release.
+    pub release: ReleaseMode,
+    /// Release pacing.
+    pub release_interval: SimTime,
+    /// A pod waiting longer than this for its ENI counts as an ENI timeout.
+    pub eni_timeout: SimTime,
+    /// The timeseries' resolution.
+    pub sample_interval: SimTime,
+    /// The run's length.
+    pub duration: SimTime,
+    /// min_warm and max_warm when every node group starts with the same, else `None`.
+    pub warm: Option<(u32, u32)>,
+}
+
+impl RunContext {
+    /// The settings of `sc` that the report names.
+    pub fn of(sc: &Scenario) -> Self {
+        let p = &sc.policy;
+        let mut warm = sc.node_groups.iter().map(|g| {
+            (
+                g.min_warm.unwrap_or(p.min_warm),
+                g.max_warm.unwrap_or(p.max_warm),
+            )
+        });
+        let first = warm.next().unwrap_or((p.min_warm, p.max_warm));
+        RunContext {
+            mode: p.mode,
+            release: p.release,
+            release_interval: p.release_interval,
+            eni_timeout: p.eni_timeout,
+            sample_interval: sc.sample_interval,
+            duration: sc.duration,
+            warm: warm.all(|w| w == first).then_some(first),
+        }
+    }
+}
