@@ -64,13 +64,10 @@ impl Simulation<'_> {
         self.pod_seq += 1;
         match self.unused_pod_ids.pop() {
             Some(id) => {
-                self.pods[id as usize] = pod;
+                *self.pods.touch(id as usize) = pod;
                 id
             }
-            None => {
-                self.pods.push(pod);
-                self.pods.len() as u32 - 1
-            }
+            None => self.pods.push(pod) as u32,
         }
     }
 
@@ -123,7 +120,7 @@ impl Simulation<'_> {
         });
         for (pod, placement) in unmarked {
             let reason = self.scheduler.failure_reason(&self.nodes, placement);
-            self.pods[pod as usize].failure = Some(reason);
+            self.pods.touch(pod as usize).failure = Some(reason);
             self.gauges.pending_by_reason[reason.index()] += 1;
             self.metrics.failed_scheduling += 1;
             *self
@@ -146,7 +143,7 @@ impl Simulation<'_> {
     /// any other pod takes an idle ENI of the pool at once, or waits for the next to attach.
     fn place(&mut self, pod: u32, node: u32) {
         let now = self.now();
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::WaitingEni;
         p.node = Some(node);
         p.scheduled_at.set(now);
@@ -154,17 +151,17 @@ impl Simulation<'_> {
         self.leave_pending(pod);
         self.gauges.pods_waiting_eni += 1;
         let zone = self.nodes[node as usize].zone;
-        self.nodes[node as usize].pods.push(pod);
+        self.nodes.touch(node as usize).pods.push(pod);
         self.scheduler.count(workload, zone, true);
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         if let Some(&eni) = self.claims.get(&(workload, serial)) {
             self.reattach(pod, node, eni);
         } else if let Some(eni) = self.take_idle(node) {
-            self.pods[pod as usize].from_pool = true;
+            self.pods.touch(pod as usize).from_pool = true;
             self.metrics.pool_hits += 1;
             self.start_pod(pod, eni);
         } else {
-            self.nodes[node as usize].waiting.push_back(pod);
+            self.nodes.touch(node as usize).waiting.push_back(pod);
         }
         self.reconcile_node(node);
     }
@@ -175,10 +172,10 @@ impl Simulation<'_> {
     /// was on), and the ENI comes here from there.
     fn reattach(&mut self, pod: u32, node: u32, eni: EniId) {
         let now = self.now();
-        self.pods[pod as usize].eni = Some(eni);
-        self.nodes[node as usize].bound += 1;
+        self.pods.touch(pod as usize).eni = Some(eni);
+        self.nodes.touch(node as usize).bound += 1;
         self.metrics.bound.add(1, now);
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.retained_since = None;
         if e.state == EniState::Detached {
@@ -195,7 +192,7 @@ impl Simulation<'_> {
             return None;
         }
         let i = self.policy.pick_idle(idle);
-        let eni = self.nodes[node as usize].idle.swap_remove(i);
+        let eni = self.nodes.touch(node as usize).idle.swap_remove(i);
         self.metrics.idle.add(-1, self.now());
         Some(eni)
     }
@@ -209,7 +206,7 @@ impl Simulation<'_> {
             let Some(eni) = self.take_idle(node) else {
                 break;
             };
-            self.nodes[node as usize].waiting.pop_front();
+            self.nodes.touch(node as usize).waiting.pop_front();
             self.start_pod(pod, eni);
         }
     }
@@ -218,13 +215,13 @@ impl Simulation<'_> {
     /// from now on; a pod that got its name's kept ENI back counts as a re-attachment.
     pub(super) fn start_pod(&mut self, pod: u32, eni: EniId) {
         let now = self.now();
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::Running;
         p.eni = Some(eni);
         p.ready_at.set(now);
         let name = (p.workload, p.serial);
         let latency = now.since(p.scheduled_at.get().unwrap_or(now));
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.pods_served += 1;
         // A name's kept ENI comes back to any pod of that name, whatever the pod's own
@@ -261,7 +258,7 @@ impl Simulation<'_> {
             self.gauges.pods_running -= 1;
         }
         let zone = self.nodes[node as usize].zone;
-        self.nodes[node as usize].remove_pod(pod);
+        self.nodes.touch(node as usize).remove_pod(pod);
         self.scheduler.count(workload, zone, false);
         if let Some(eni) = eni {
             self.free_eni(eni, node, state == PodState::Running, fate);
@@ -282,7 +279,7 @@ impl Simulation<'_> {
         } else if state == PodState::Pending {
             self.leave_pending(pod);
         }
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::Terminated;
         if !p.deleted_at.is_some() {
             p.deleted_at.set(now);
@@ -301,7 +298,7 @@ impl Simulation<'_> {
     /// detection time ([`Simulation::crash_detected`]).
     pub(super) fn lose_pod(&mut self, pod: u32) {
         self.unplace(pod, EniFate::WithNode);
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::Lost;
         p.deleted_at.set(self.queue.now());
         p.end = Some(PodEnd::NodeCrashed);
