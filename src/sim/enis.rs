@@ -99,14 +99,7 @@ impl Simulation<'_> {
             return false;
         };
         let subnet = self.zone_subnets[zone][choice];
-        let record = Eni::new(subnet, node, now);
-        let eni = match self.unused_eni_ids.pop() {
-            Some(id) => {
-                *self.enis.touch(id.0 as usize) = record;
-                id
-            }
-            None => EniId(self.enis.push(record) as u32),
-        };
+        let eni = self.new_eni(subnet, node);
         self.nodes.touch(node as usize).bound += 1;
         self.metrics.bound.add(1, now);
         self.submit(Api::Create, eni);
@@ -114,6 +107,26 @@ impl Simulation<'_> {
             self.nodes.touch(node as usize).unaddressed += 1;
         }
         true
+    }
+
+    /// Files a new ENI being created for `node` in `subnet`: in the record of a failed create
+    /// (under its number), or of a deleted ENI, or a new record (under the next number).
+    fn new_eni(&mut self, subnet: SubnetId, node: u32) -> EniId {
+        let now = self.now();
+        if let Some(id) = self.unused_eni_ids.pop() {
+            let number = self.enis[id.0 as usize].number;
+            *self.enis.touch(id.0 as usize) = Eni::new(number, subnet, node, now);
+            return id;
+        }
+        let record = Eni::new(self.eni_numbers, subnet, node, now);
+        self.eni_numbers += 1;
+        match self.deleted_eni_ids.pop() {
+            Some(id) => {
+                *self.enis.touch(id.0 as usize) = record;
+                id
+            }
+            None => EniId(self.enis.push(record) as u32),
+        }
     }
 
     /// A create the VPC runs: the ENI now exists, holding an address of its subnet.
@@ -210,6 +223,7 @@ impl Simulation<'_> {
     fn drop_claim(&mut self, eni: EniId) {
         if let Some(name) = self.enis.touch(eni.0 as usize).claim.take() {
             self.claims.remove(&name);
+            self.release_name(name);
             self.metrics.static_lost += 1;
         }
     }
@@ -263,6 +277,7 @@ impl Simulation<'_> {
             EniState::Attaching => e.released_at = Some(now),
             _ => {}
         }
+        self.release_name(name);
     }
 
     /// A call on an ENI succeeded: the ENI moves to its next step.
@@ -443,6 +458,9 @@ impl Simulation<'_> {
             self.subnets.touch(subnet.0 as usize).release(offset, now);
         }
         self.write_eni_row(eni);
+        // Nothing refers to it any more: no call, pool, pod or name (a pod keeps its address,
+        // and a retention expiry still due finds it retained since later, if at all).
+        self.deleted_eni_ids.push(eni);
         self.wake_starved(subnet);
         if self.checks_ips() {
             self.schedule_pending();
@@ -477,7 +495,7 @@ impl Simulation<'_> {
         }
         let e = &self.enis[eni.0 as usize];
         let row = EniRow {
-            eni: eni.0,
+            eni: e.number,
             subnet: &self.subnets[e.subnet.0 as usize].id,
             ip: self.eni_address(eni),
             node: node_name(&self.nodes, &self.sc, e.node),

@@ -10,6 +10,7 @@ mod checks;
 mod enis;
 mod finish;
 mod invariants;
+mod live_names;
 mod nodes;
 mod pods;
 mod sources;
@@ -141,6 +142,11 @@ pub struct Simulation<'a> {
     enis: Tracked<Eni>,
     /// Ids of ENIs whose create failed (nothing was created), for the next creates.
     unused_eni_ids: Vec<EniId>,
+    /// Ids of ENIs deleted, for the next creates after those (so that ENI records follow the
+    /// ENIs that exist, not all the run has had).
+    deleted_eni_ids: Vec<EniId>,
+    /// ENIs numbered so far ([`Eni::number`]).
+    eni_numbers: u32,
     quota: Quota,
     /// Draws of retry jitter.
     retry_rng: rand_chacha::ChaCha8Rng,
@@ -288,6 +294,8 @@ impl<'a> Simulation<'a> {
             subnet_cooling: vec![SimTime::ZERO; sc.subnets.len()],
             enis: Tracked::new(Vec::new()),
             unused_eni_ids: Vec::new(),
+            deleted_eni_ids: Vec::new(),
+            eni_numbers: 0,
             calls: Vec::new(),
             free_call_slots: Vec::new(),
             call_seq: 0,

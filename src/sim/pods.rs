@@ -81,7 +81,10 @@ impl Simulation<'_> {
             Some(eni) => Placement::Zone(self.eni_zone(*eni)),
             None => Placement::AnyZone,
         };
-        self.scheduler.enqueue(pod, placement);
+        let pods = &self.pods;
+        let pending = |p: u32, seq: u64| is_pending(&pods[p as usize], seq);
+        self.scheduler
+            .enqueue((pod, pods[pod as usize].seq), placement, pending);
     }
 
     /// Places pending pods, oldest first, while some node can take one. Pods still pending
@@ -94,10 +97,9 @@ impl Simulation<'_> {
         let mut exact_room = self.offer_ip_room();
         loop {
             let pods = &self.pods;
-            let next = self.scheduler.next_placeable(|p| {
-                let pod = &pods[p as usize];
-                (pod.state == PodState::Pending).then_some(pod.seq)
-            });
+            let next = self
+                .scheduler
+                .next_placeable(|p, seq| is_pending(&pods[p as usize], seq));
             let Some((pod, placement)) = next else {
                 break;
             };
@@ -114,9 +116,9 @@ impl Simulation<'_> {
             }
         }
         let pods = &self.pods;
-        let unmarked = self.scheduler.unmarked(|p| {
+        let unmarked = self.scheduler.unmarked(|p, seq| {
             let pod = &pods[p as usize];
-            (pod.state == PodState::Pending).then_some(pod.failure.is_some())
+            is_pending(pod, seq).then_some(pod.failure.is_some())
         });
         for (pod, placement) in unmarked {
             let reason = self.scheduler.failure_reason(&self.nodes, placement);
@@ -172,7 +174,10 @@ impl Simulation<'_> {
     /// was on), and the ENI comes here from there.
     fn reattach(&mut self, pod: u32, node: u32, eni: EniId) {
         let now = self.now();
-        self.pods.touch(pod as usize).eni = Some(eni);
+        let address = self.eni_address(eni);
+        let p = self.pods.touch(pod as usize);
+        p.eni = Some(eni);
+        p.address = address;
         self.nodes.touch(node as usize).bound += 1;
         self.metrics.bound.add(1, now);
         let e = self.enis.touch(eni.0 as usize);
@@ -215,9 +220,11 @@ impl Simulation<'_> {
     /// from now on; a pod that got its name's kept ENI back counts as a re-attachment.
     pub(super) fn start_pod(&mut self, pod: u32, eni: EniId) {
         let now = self.now();
+        let address = self.eni_address(eni);
         let p = self.pods.touch(pod as usize);
         p.state = PodState::Running;
         p.eni = Some(eni);
+        p.address = address;
         p.ready_at.set(now);
         let name = (p.workload, p.serial);
         let latency = now.since(p.scheduled_at.get().unwrap_or(now));
@@ -230,7 +237,9 @@ impl Simulation<'_> {
             self.metrics.static_reattached += 1;
         } else if p.static_ip {
             e.claim = Some(name);
-            self.claims.insert(name, eni);
+            if self.claims.insert(name, eni).is_none() {
+                self.hold_name(name);
+            }
         }
         self.metrics.startup_ms.push(latency.as_millis());
         if latency > self.sc.policy.eni_timeout {
@@ -292,6 +301,10 @@ impl Simulation<'_> {
         // A replacement a rolling restart waited for is gone: the restart goes on.
         self.rolling_progress(w, pod);
         self.write_pod_row(pod);
+        if state != PodState::Terminated {
+            let serial = self.pods[pod as usize].serial;
+            self.release_name((w, serial));
+        }
     }
 
     /// A crashed node's pod: it stops at once, but its controller only learns it at
@@ -372,7 +385,7 @@ impl Simulation<'_> {
             serial: p.serial,
             node: p.node.map(|n| node_name(&self.nodes, &self.sc, n)),
             zone: node.map(|n| self.zones[n.zone].as_str()),
-            ip: p.eni.and_then(|e| self.eni_address(e)),
+            ip: p.address,
             created: p.created_at,
             scheduled: p.scheduled_at.get(),
             ready: p.ready_at.get(),
@@ -383,4 +396,10 @@ impl Simulation<'_> {
         };
         self.sink.pod(&row);
     }
+}
+
+/// True if `pod` is the pending pod `seq`-th in creation order (not a later pod that reuses
+/// the record of one that was pending).
+fn is_pending(pod: &Pod, seq: u64) -> bool {
+    pod.seq == seq && pod.state == PodState::Pending
 }

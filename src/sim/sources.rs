@@ -1,6 +1,7 @@
 //! Workloads driven by a source (poisson, burst, trace): pods come and go when the source
 //! says, pulled one event at a time. Such pods are not recreated when their node goes.
 
+use super::live_names::LiveNames;
 use super::pods::EniFate;
 use super::{Event, Simulation};
 use crate::cluster::pod::{PodEnd, PodState};
@@ -15,13 +16,11 @@ pub(super) struct SourceState {
     source: Box<dyn PodSource>,
     /// The event pulled and scheduled, waiting for its time.
     next: Option<PodEvent>,
-    /// Pod id of each source key, for the deletes of a trace. Only named (trace) pods are
-    /// filed: generated pods end by their lifetime, never by key.
-    pods_by_key: Vec<u32>,
-    /// Trace pod names, by serial; a name that comes back (a pod recreated under the same
-    /// name) gets the same serial, so a static-IP pod finds its kept ENI.
-    names: Vec<String>,
-    serial_of: HashMap<String, u32>,
+    /// Pod id of each source key a later delete may name (trace pods without a lifetime),
+    /// until that delete comes.
+    pods_by_key: HashMap<u32, u32>,
+    /// Trace pod names in use, with their serials.
+    names: LiveNames,
 }
 
 impl SourceState {
@@ -42,29 +41,19 @@ impl SourceState {
         Ok(Some(SourceState {
             source,
             next: None,
-            pods_by_key: Vec::new(),
-            names: Vec::new(),
-            serial_of: HashMap::new(),
+            pods_by_key: HashMap::new(),
+            names: LiveNames::default(),
         }))
     }
 
     /// The trace name of a pod's serial, if its workload is a trace.
     pub(super) fn name(&self, serial: u32) -> Option<&str> {
-        self.names.get(serial as usize).map(String::as_str)
+        self.names.name(serial)
     }
 
-    /// The serial for a pod: its trace name's, or the source key.
-    fn serial(&mut self, key: u32, name: Option<String>) -> u32 {
-        let Some(name) = name else {
-            return key;
-        };
-        if let Some(&serial) = self.serial_of.get(&name) {
-            return serial;
-        }
-        let serial = self.names.len() as u32;
-        self.serial_of.insert(name.clone(), serial);
-        self.names.push(name);
-        serial
+    /// The serial for a new pod: its trace name's (held for the pod), or the source key.
+    fn serial(&mut self, key: u32, name: Option<&str>) -> u32 {
+        name.map_or(key, |name| self.names.hold_name(name))
     }
 }
 
@@ -98,11 +87,12 @@ impl Simulation<'_> {
                 ..
             } => {
                 let state = self.sources[w as usize].as_mut().expect("source exists");
-                let named = name.is_some();
-                let serial = state.serial(key, name);
+                let serial = state.serial(key, name.as_deref());
                 let pod = self.new_pod(w, serial, static_ip);
-                if let Some(state) = self.sources[w as usize].as_mut().filter(|_| named) {
-                    state.pods_by_key.push(pod);
+                // A named pod without a lifetime ends by a delete naming its key, or never.
+                if name.is_some() && lifetime.is_none() {
+                    let state = self.sources[w as usize].as_mut().expect("source exists");
+                    state.pods_by_key.insert(key, pod);
                 }
                 self.create_pod(pod);
                 self.schedule_pending();
@@ -112,8 +102,8 @@ impl Simulation<'_> {
                 }
             }
             PodEvent::Delete { key, .. } => {
-                let state = self.sources[w as usize].as_ref().expect("source exists");
-                if let Some(&pod) = state.pods_by_key.get(key as usize) {
+                let state = self.sources[w as usize].as_mut().expect("source exists");
+                if let Some(pod) = state.pods_by_key.remove(&key) {
                     self.expire_pod(pod);
                 }
             }
@@ -122,18 +112,38 @@ impl Simulation<'_> {
     }
 
     /// A source-driven pod's life is over. Its record is reused for a later pod when nothing
-    /// can refer to it any more: it was placed (so no scheduler queue holds it) and this was
-    /// its only end (its expiry or its trace delete, never both).
+    /// can refer to it any more: this was its only end (its expiry or its trace delete, never
+    /// both) and its node did not crash under it (the node's list of lost pods names it).
+    /// A scheduler queue may still name it, with its place in creation order, which the
+    /// record's next pod does not have.
     pub(super) fn expire_pod(&mut self, pod: u32) {
         let p = &self.pods[pod as usize];
         if p.state == PodState::Terminated {
             return;
         }
-        let reusable = p.scheduled_at.is_some() && p.state != PodState::Lost;
+        let reusable = p.state != PodState::Lost;
         self.delete_pod(pod, PodEnd::Deleted, EniFate::Normal);
         if reusable {
             self.unused_pod_ids.push(pod);
         }
         self.schedule_pending();
+    }
+}
+
+impl Simulation<'_> {
+    /// A static-IP pod's name `(workload, serial)` now keeps an ENI: a trace's name stays in
+    /// use (and keeps its serial) while it does.
+    pub(super) fn hold_name(&mut self, (w, serial): (u32, u32)) {
+        if let Some(state) = self.sources[w as usize].as_mut() {
+            state.names.hold(serial);
+        }
+    }
+
+    /// A pod of the name `(workload, serial)` ended, or the name's kept ENI went: a trace's
+    /// name is forgotten once nothing holds it.
+    pub(super) fn release_name(&mut self, (w, serial): (u32, u32)) {
+        if let Some(state) = self.sources[w as usize].as_mut() {
+            state.names.release(serial);
+        }
     }
 }
