@@ -68,6 +68,12 @@ impl Scheduler {
         }
     }
 
+    /// Entries in the queues, pending or not yet swept.
+    #[cfg(test)]
+    pub fn queued(&self) -> usize {
+        self.queues.iter().map(VecDeque::len).sum()
+    }
+
     /// Per zone, the addresses its subnets can still give pods that need a new ENI (free
     /// ones not promised to placed pods), or `None` to place such pods without looking.
     pub fn set_ip_room(&mut self, room: Option<Vec<u64>>) {
@@ -361,6 +367,23 @@ mod tests {
         s.set_zone_ip_room(1, 5);
         assert_eq!(s.zone_ip_room(1), None, "no check, no room kept");
         assert_eq!(s.next_placeable(pending), Some((0, Placement::AnyZone)));
+    }
+
+    #[test]
+    fn pods_gone_behind_a_waiting_head_are_swept_out() {
+        let mut s = Scheduler::new(vec![true], 1);
+        // Pod 0 waits (no node); pods 1.. come and go behind it, 1,000 of them, while every
+        // tenth one still waits.
+        let pending = |p: u32, _: u64| p % 10 == 0;
+        for p in 0..1_000u32 {
+            s.enqueue((p, u64::from(p)), Placement::AnyZone, pending);
+            assert!(s.queued() <= (2 * (p as usize / 10 + 1)).max(MIN_SWEEP) + 1);
+        }
+        assert!(s.queued() < 250, "{} queued", s.queued());
+        assert_eq!(s.next_placeable(pending), None, "no node");
+        let failed = |p: u32, _: u64| pending(p, 0).then_some(false);
+        let waiting: Vec<u32> = s.unmarked(failed).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(waiting, (0..100).map(|p| p * 10).collect::<Vec<_>>());
     }
 
     #[test]

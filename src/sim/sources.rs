@@ -147,3 +147,99 @@ impl Simulation<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RunOptions, Simulation};
+    use crate::report::rows::NullSink;
+    use crate::scenario::load;
+    use std::fmt::Write;
+
+    /// A static-IP mode trace of `cycles` minutes, on one node of 4 exclusive-ENI pods. Each
+    /// minute k: static pod `s-k` and pod `p-k` come, with four more (`q-k-*`) that find no
+    /// room and are deleted within the second, two of them still pending; `p-k` ends after
+    /// 5 s (its ENI is deleted); `s-k` ends after 5 s too, comes back at 20 s (its ENI
+    /// kept for its name comes back), ends for good at 25 s and its name's ENI is deleted
+    /// when the 6-minute retention runs out.
+    fn replay(dir: &std::path::Path, cycles: u32) -> (Vec<usize>, [u64; 2]) {
+        let mut rows = String::from("time,action,pod,workload,static_ip\n");
+        let mut add = |t: u32, action: &str, pod: &str, static_ip: &str| {
+            writeln!(rows, "{t},{action},{pod},w,{static_ip}").unwrap();
+        };
+        for k in 0..cycles {
+            let t = 60 * k;
+            add(t, "create", &format!("s-{k}"), "true");
+            add(t, "create", &format!("p-{k}"), "");
+            for q in 0..4 {
+                add(t, "create", &format!("q-{k}-{q}"), "");
+            }
+            for q in 0..4 {
+                add(t + 1, "delete", &format!("q-{k}-{q}"), "");
+            }
+            add(t + 5, "delete", &format!("s-{k}"), "");
+            add(t + 5, "delete", &format!("p-{k}"), "");
+            add(t + 20, "create", &format!("s-{k}"), "");
+            add(t + 25, "delete", &format!("s-{k}"), "");
+        }
+        std::fs::write(dir.join("trace.csv"), rows).unwrap();
+        let scenario = format!(
+            r#"duration = "{}m"
+[policy]
+mode = "static"
+static_ip_retention = "6m"
+[[subnets]]
+id = "a"
+zone = "z"
+cidr = "10.0.0.0/24"
+[[node_groups]]
+name = "n"
+instance_type = "S5.SMALL"
+zone = "z"
+count = 1
+[[workloads]]
+name = "w"
+kind = "trace"
+path = "trace.csv"
+"#,
+            cycles + 10
+        );
+        let path = dir.join("s.toml");
+        std::fs::write(&path, scenario).unwrap();
+        let sc = load(&path, &[]).unwrap();
+        let end = sc.duration;
+        let mut sink = NullSink;
+        let mut sim = Simulation::new(sc, &mut sink).unwrap();
+        sim.start().unwrap();
+        let check = RunOptions { check: true };
+        while sim.queue.peek_time().is_some_and(|t| t <= end) {
+            sim.step(check).unwrap();
+        }
+        assert!(sim.first_violation.is_none(), "{:?}", sim.first_violation);
+        assert!(sim.check_invariants().details.is_empty());
+        let source = sim.sources[0].as_ref().unwrap();
+        let kept = [
+            sim.pods.len(),
+            sim.enis.len(),
+            source.names.len(),
+            source.pods_by_key.len(),
+            sim.scheduler.queued(),
+        ];
+        let m = &sim.metrics;
+        (kept.to_vec(), [m.static_reattached, m.static_expired])
+    }
+
+    #[test]
+    fn a_trace_replay_keeps_the_records_of_what_is_alive_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (short, short_static) = replay(dir.path(), 30);
+        let (long, long_static) = replay(dir.path(), 300);
+        assert_eq!(
+            short_static,
+            [30, 30],
+            "every name got its ENI back, then let it go"
+        );
+        assert_eq!(long_static, [300, 300]);
+        assert_eq!(short, long, "pods, ENIs, names, keys and queued pods kept");
+        assert_eq!(&long[2..], &[0, 0, 0], "no name, key or queued pod is left");
+    }
+}
