@@ -374,7 +374,7 @@ mod tests {
         let mut s = Scheduler::new(vec![true], 1);
         // Pod 0 waits (no node); pods 1.. come and go behind it, 1,000 of them, while every
         // tenth one still waits.
-        let pending = |p: u32, _: u64| p % 10 == 0;
+        let pending = |p: u32, _: u64| p.is_multiple_of(10);
         for p in 0..1_000u32 {
             s.enqueue((p, u64::from(p)), Placement::AnyZone, pending);
             assert!(s.queued() <= (2 * (p as usize / 10 + 1)).max(MIN_SWEEP) + 1);
