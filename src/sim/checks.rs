@@ -20,7 +20,7 @@ use super::{Event, Simulation};
 use crate::engine::SimTime;
 
 /// The fewest events between two full checks.
-pub(super) const MIN_FULL_EVERY: u64 = 100;
+const MIN_FULL_EVERY: u64 = 100;
 
 /// The state of a checked run's checks.
 pub(super) struct Checks {
