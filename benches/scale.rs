@@ -3,7 +3,9 @@
 //! For each cluster size (250, 500, 1,000 and 2,000 nodes; 2,000 is `scenarios/large.toml`
 //! unchanged, the smaller sizes are the same file with `--set`-style overrides giving the same
 //! churn per node) and each mode (`null`: `sim::run` into a `NullSink`; `outputs`:
-//! `output::run_to_dir` into a temporary directory), the bench re-executes itself as a child
+//! `output::run_to_dir` into a temporary directory; `checked`: `sim::run_with` with
+//! `RunOptions { check: true, progress: None }`, as `enisim run --check`, into a `NullSink`), the bench
+//! re-executes itself as a child
 //! process (`scale --child SIZE MODE`), so that each run's peak memory (`VmHWM` from
 //! `/proc/self/status`, the child's peak resident set) is its own. The child prints one
 //! `RESULT` line; the parent gathers them into a table.
@@ -19,6 +21,10 @@
 //! The ratio printed is (baseline events/s) / (sim events/s): how many times slower the whole
 //! simulation (event loop, dispatch and model, no outputs) is than the bare heap alone.
 //!
+//! In `checked` mode the child then runs the same scenario unchecked (`sim::run`, `NullSink`),
+//! in the same process right after; the ratio printed is checked wall time / unchecked wall
+//! time, the cost of `--check` (the checked run includes its drain past the end).
+//!
 //! Selection: positional arguments or `SCALE_SIZES=250,500` pick sizes; `SCALE_MODES=null`
 //! picks modes; `SCALE_REPS=3` runs each measurement 3 times in its child and keeps the fastest
 //! (peak memory is read after the first run, before repetitions can inherit its freed memory).
@@ -27,6 +33,7 @@
 
 use enisim::engine::{EventQueue, SimTime};
 use enisim::report::rows::NullSink;
+use enisim::sim::RunOptions;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
@@ -34,6 +41,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SIZES: [u32; 4] = [250, 500, 1000, 2000];
+const CHECKED: RunOptions = RunOptions {
+    check: true,
+    progress: None,
+};
 /// large.toml's nodes and arrival rate: the churn per node every size keeps.
 const LARGE_NODES: u32 = 2000;
 const LARGE_RATE: f64 = 694.4;
@@ -106,6 +117,7 @@ fn child(size: &str, mode: &str) {
         let started = Instant::now();
         let s = match mode {
             "null" => enisim::sim::run(sc, &mut NullSink).expect("run"),
+            "checked" => enisim::sim::run_with(sc, &mut NullSink, CHECKED).expect("run"),
             "outputs" => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let s = enisim::output::run_to_dir(
@@ -140,6 +152,18 @@ fn child(size: &str, mode: &str) {
         best.as_secs_f64(),
         s.fingerprint,
     );
+    if mode == "checked" {
+        assert_eq!(s.invariants.violations, 0, "{:?}", s.invariants.details);
+        // The same run unchecked, in the same process right after: the checks' cost.
+        let mut plain = Duration::MAX;
+        for _ in 0..reps() {
+            let started = Instant::now();
+            let p = enisim::sim::run(scenario.clone(), &mut NullSink).expect("run");
+            plain = plain.min(started.elapsed());
+            assert_eq!(p.pods.created, s.pods.created, "checks change nothing");
+        }
+        print!(" plain_s={:.4}", plain.as_secs_f64());
+    }
     if mode == "null" && std::env::var("SCALE_BASELINE").as_deref() != Ok("0") {
         let prefill = s.pods.running_at_end as usize;
         let mut heap_best = Duration::MAX;
@@ -268,7 +292,7 @@ fn parent(args: &[String]) {
     };
     let modes: Vec<String> = std::env::var("SCALE_MODES")
         .map(|v| v.split(',').map(|m| m.trim().to_string()).collect())
-        .unwrap_or_else(|_| vec!["null".into(), "outputs".into()]);
+        .unwrap_or_else(|_| vec!["null".into(), "outputs".into(), "checked".into()]);
     let exe = std::env::current_exe().expect("own path");
     println!(
         "scale bench: {} (24 h virtual, {LARGE_RATE} arrivals/min per {LARGE_NODES} nodes), each run in its own child process, best of {} rep(s)",
@@ -288,6 +312,7 @@ fn parent(args: &[String]) {
         "fingerprint"
     );
     let mut baselines = Vec::new();
+    let mut checked = Vec::new();
     for &nodes in &sizes {
         for mode in &modes {
             let out = Command::new(&exe)
@@ -321,10 +346,33 @@ fn parent(args: &[String]) {
                 row.f("hwm_kib") / 1024.0,
                 row.get("fingerprint"),
             );
-            if mode == "null" {
-                baselines.push((nodes, row));
+            match mode.as_str() {
+                "null" => baselines.push((nodes, row)),
+                "checked" => checked.push((nodes, row)),
+                _ => {}
             }
         }
+    }
+    if !checked.is_empty() {
+        println!();
+        println!(
+            "checked runs (--check, no outputs) against the same run unchecked, in the same child:"
+        );
+        println!(
+            "{:>5} {:>9} {:>10} {:>10} {:>8}",
+            "nodes", "events", "checked_s", "plain_s", "ratio"
+        );
+        for (nodes, row) in &checked {
+            println!(
+                "{:>5} {:>9} {:>10.3} {:>10.3} {:>7.2}x",
+                nodes,
+                row.get("events"),
+                row.f("wall_s"),
+                row.f("plain_s"),
+                row.f("wall_s") / row.f("plain_s")
+            );
+        }
+        println!("ratio: checked wall time / unchecked wall time (the checked run also drains the VPC's work after the end)");
     }
     if baselines.is_empty() {
         return;

@@ -99,5 +99,5 @@ pub struct Metrics {
     /// ENIs created whose create's answer was lost.
     pub orphans: u64,
     /// How long each orphan existed before the reconciler found it, ms.
-    pub orphan_lived_ms: Vec<u64>,
+    pub orphan_lived_ms: Samples,
 }
