@@ -108,36 +108,53 @@ fn leaves(value: &Value, prefix: &str, f: &mut impl FnMut(String, &Value)) {
 /// The metric names a scenario's runs can have, to refuse a misspelt one before running.
 pub struct Known {
     fixed: BTreeSet<String>,
-    subnets: Vec<String>,
+    /// The subnet ids, or none when any id is accepted.
+    subnets: Option<Vec<String>>,
 }
 
 /// The names every run has, those of its subnets, and any key of the maps of counts.
 pub fn known_names(scenario: &Scenario) -> Known {
-    let mut fixed = BTreeSet::new();
-    if let Ok(value) = serde_json::to_value(Summary::default()) {
-        names(&value, "", &mut fixed);
-    }
-    for key in NOT_METRICS {
-        fixed.remove(key);
-    }
-    Known {
-        fixed,
-        subnets: scenario.subnets.iter().map(|s| s.id.clone()).collect(),
-    }
+    Known::with_subnets(Some(
+        scenario.subnets.iter().map(|s| s.id.clone()).collect(),
+    ))
+}
+
+/// The names any run can have, whatever its subnets are called: for what is read without its
+/// scenario (a budget file, a summary.json).
+pub fn any_run_names() -> Known {
+    Known::with_subnets(None)
 }
 
 impl Known {
+    fn with_subnets(subnets: Option<Vec<String>>) -> Known {
+        let mut fixed = BTreeSet::new();
+        if let Ok(value) = serde_json::to_value(Summary::default()) {
+            names(&value, "", &mut fixed);
+        }
+        for key in NOT_METRICS {
+            fixed.remove(key);
+        }
+        Known { fixed, subnets }
+    }
+
     /// Whether `name` is a metric of the scenario's runs.
     pub fn accepts(&self, name: &str) -> bool {
+        let subnet_field = |rest: &str| {
+            let field = |f: &str| f == ".peak_used_ips" || f == ".exhausted_s";
+            match &self.subnets {
+                Some(ids) => ids
+                    .iter()
+                    .any(|id| rest.strip_prefix(id.as_str()).is_some_and(field)),
+                None => rest
+                    .rfind('.')
+                    .is_some_and(|dot| dot > 0 && field(&rest[dot..])),
+            }
+        };
         self.fixed.contains(name)
             || COUNT_MAPS
                 .iter()
                 .any(|p| name.len() > p.len() && name.starts_with(p))
-            || self.subnets.iter().any(|id| {
-                name.strip_prefix("subnets.")
-                    .and_then(|rest| rest.strip_prefix(id.as_str()))
-                    .is_some_and(|field| matches!(field, ".peak_used_ips" | ".exhausted_s"))
-            })
+            || name.strip_prefix("subnets.").is_some_and(subnet_field)
     }
 
     /// Some valid names, for an error's hint.

@@ -378,10 +378,7 @@ pub enum SweepError {
 /// Runs this shard's share of the plan on `jobs` threads; rows come back in run order.
 pub fn run(plan: &Plan, exec: &Execution) -> Result<Vec<RunRow>, SweepError> {
     let mine = plan.grid.runs_of(exec.shard);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(exec.jobs.max(1))
-        .build()
-        .map_err(|e| SweepError::Input(InputError::new("--jobs", e.to_string())))?;
+    let pool = crate::parallel::thread_pool(exec.jobs).map_err(SweepError::Input)?;
     pool.install(|| {
         mine.par_iter()
             .map(|&i| {

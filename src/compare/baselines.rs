@@ -1,0 +1,210 @@
+//! A repository's baselines: `baselines/<scenario>.json`, the summary of each scenario in a
+//! scenarios folder as the main branch runs it, and `baselines/budget.toml`. `check` runs
+//! every scenario and compares it with its baseline; `update` rewrites them, as one result
+//! folder (its manifest lists the baselines; budget.toml, written by hand, stays).
+
+use super::budget::Budget;
+use super::input;
+use super::judge::{self, CaseResult};
+use super::{Case, Draw, Kind, Side};
+use crate::error::InputError;
+use crate::output::{Manifest, OutputDir, OutputError};
+use crate::report::rows::NullSink;
+use crate::report::summary::Summary;
+use crate::scenario;
+use crate::sim::{self, RunOptions};
+use crate::sweep::metrics::flatten;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The budget file in a baselines folder; without it, the built-in budget applies.
+pub const BUDGET_FILE: &str = "budget.toml";
+
+/// Every scenario file (`*.toml`) of `dir`, sorted, with its stem.
+pub fn scenarios(dir: &Path) -> Result<Vec<(String, PathBuf)>, InputError> {
+    let label = dir.display().to_string();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| InputError::new(&label, format!("cannot read the scenarios folder: {e}")))?;
+    let mut out: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(InputError::new(&label, "no scenario files (*.toml) in it"));
+    }
+    Ok(out)
+}
+
+/// Runs every scenario once under its own seed on `jobs` threads, calling `on_run` after
+/// each; summaries in the scenarios' order.
+pub fn run_all(
+    scenarios: &[(String, PathBuf)],
+    jobs: usize,
+    on_run: &(dyn Fn() + Sync),
+) -> Result<Vec<Summary>, InputError> {
+    let loaded = scenarios
+        .iter()
+        .map(|(_, path)| scenario::load(path, &[]))
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::parallel::thread_pool(jobs)?.install(|| {
+        loaded
+            .into_par_iter()
+            .map(|sc| {
+                let s = sim::run_with(sc, &mut NullSink, RunOptions::default());
+                on_run();
+                s
+            })
+            .collect()
+    })
+}
+
+/// The baseline file of scenario `stem`.
+pub fn baseline_path(baselines: &Path, stem: &str) -> PathBuf {
+    baselines.join(format!("{stem}.json"))
+}
+
+/// The budget of a baselines folder: `budget` if given, else its budget.toml, else the
+/// built-in one.
+pub fn budget(baselines: &Path, budget: Option<&Path>) -> Result<Budget, InputError> {
+    let own = baselines.join(BUDGET_FILE);
+    match budget {
+        Some(path) => Budget::load(path),
+        None if own.is_file() => Budget::load(&own),
+        None => Ok(Budget::builtin()),
+    }
+}
+
+/// A run held in memory as a side.
+fn side_of(label: &str, stem: &str, s: &Summary) -> Side {
+    Side {
+        label: label.to_string(),
+        kind: Kind::Run {
+            duration_s: s.duration_s,
+        },
+        scenario: s.scenario.clone(),
+        source: None,
+        cases: vec![Case {
+            name: stem.to_string(),
+            draws: vec![Draw {
+                seed: s.seed,
+                fingerprint: s.fingerprint.clone(),
+                metrics: flatten(s),
+            }],
+            series: None,
+        }],
+    }
+}
+
+/// Compares each scenario's run with its baseline. A scenario without a baseline, or a
+/// baseline without its scenario, is bad input: the baselines are out of date.
+pub fn check(
+    baselines: &Path,
+    scenarios: &[(String, PathBuf)],
+    summaries: &[Summary],
+    budget: &Budget,
+) -> Result<Vec<CaseResult>, InputError> {
+    if let Some(stale) = stale(baselines, scenarios)?.first() {
+        return Err(InputError::new(
+            stale.display().to_string(),
+            "a baseline without its scenario",
+        )
+        .with_hint("remove it, or run `enisim baseline update` to rewrite the baselines"));
+    }
+    let mut cases = Vec::new();
+    for ((stem, path), summary) in scenarios.iter().zip(summaries) {
+        let file = baseline_path(baselines, stem);
+        if !file.is_file() {
+            return Err(InputError::new(
+                path.display().to_string(),
+                format!("no baseline ({} is missing)", file.display()),
+            )
+            .with_hint("run `enisim baseline update` and commit the new baseline"));
+        }
+        let mut base = input::read(&file)?;
+        base.cases[0].name = stem.clone();
+        let current = side_of(&path.display().to_string(), stem, summary);
+        input::check_match(&current, &base)?;
+        cases.extend(judge::compare(&base, &current, budget));
+    }
+    Ok(cases)
+}
+
+/// The `*.json` files of `baselines` that no scenario has.
+fn stale(baselines: &Path, scenarios: &[(String, PathBuf)]) -> Result<Vec<PathBuf>, InputError> {
+    let Ok(entries) = std::fs::read_dir(baselines) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| p.file_name().is_some_and(|n| n != crate::output::MANIFEST))
+        .filter(|p| {
+            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+            !scenarios.iter().any(|(s, _)| Some(s) == stem.as_ref())
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// What `update` did to one baseline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A scenario that had none.
+    New(String),
+    /// Same fingerprint as before.
+    Unchanged(String),
+    /// The fingerprint changed: old, new.
+    Changed(String, String),
+    /// Removed with its scenario.
+    Removed,
+    /// Without its scenario, but not written by enisim: left for the user to remove.
+    Left,
+}
+
+/// Rewrites the baselines of every scenario into `baselines`, and says per baseline what
+/// changed.
+pub fn update(
+    baselines: &Path,
+    scenarios: &[(String, PathBuf)],
+    summaries: &[Summary],
+    force: bool,
+) -> Result<Vec<(String, Change)>, OutputError> {
+    let mut changes = Vec::new();
+    for ((stem, _), s) in scenarios.iter().zip(summaries) {
+        let old = input::read(&baseline_path(baselines, stem))
+            .ok()
+            .and_then(|side| side.cases.into_iter().next())
+            .and_then(|c| c.draws.into_iter().next())
+            .map(|d| d.fingerprint);
+        let change = match old {
+            None => Change::New(s.fingerprint.clone()),
+            Some(f) if f == s.fingerprint => Change::Unchanged(f),
+            Some(f) => Change::Changed(f, s.fingerprint.clone()),
+        };
+        changes.push((stem.clone(), change));
+    }
+    let owned = Manifest::read(baselines);
+    for path in stale(baselines, scenarios).map_err(OutputError::Input)? {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let change = if owned.as_ref().is_some_and(|m| m.lists(&name)) {
+            Change::Removed
+        } else {
+            Change::Left
+        };
+        changes.push((name, change));
+    }
+    let dir = OutputDir::begin(baselines, force)?;
+    for ((stem, _), s) in scenarios.iter().zip(summaries) {
+        let file = baseline_path(dir.dir(), stem);
+        std::fs::write(&file, s.to_json()).map_err(|e| OutputError::io(&file, e))?;
+    }
+    dir.commit(Manifest::new("baseline", "baselines", Vec::new()))?;
+    Ok(changes)
+}

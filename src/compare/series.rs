@@ -1,0 +1,152 @@
+//! The time series and start-up latencies a comparison draws: read back from a run folder's
+//! timeseries.csv and pods.csv, or kept in memory from a run that wrote no files.
+
+use crate::report::rows::{ApiCallRow, EniRow, PodRow, SampleRow, Sink};
+use std::path::{Path, PathBuf};
+
+/// The series compared, as timeseries.csv names them, with their titles.
+pub const SERIES: [(&str, &str); 5] = [
+    ("pods_pending", "Pods pending (not placed)"),
+    ("enis_idle", "Idle ENIs in pools"),
+    ("enis_bound", "ENIs bound to nodes"),
+    ("api_calls", "VPC API calls per sample interval"),
+    ("subnet_free_ips", "Free subnet addresses"),
+];
+
+/// One run's series and start-up latencies.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    /// Sample times, seconds.
+    pub time_s: Vec<f64>,
+    /// Per entry of [`SERIES`], the value at each sample.
+    pub values: [Vec<f64>; SERIES.len()],
+    /// Every started pod's start-up latency, seconds, sorted.
+    pub startup_s: Vec<f64>,
+}
+
+/// Where a run's series are: its folder, or kept from the run.
+#[derive(Clone, Debug)]
+pub enum SeriesSource {
+    /// A run folder holding timeseries.csv and pods.csv.
+    Dir(PathBuf),
+    /// Kept in memory while the run ran.
+    Kept(Series),
+}
+
+impl SeriesSource {
+    /// The series, read from disk if need be.
+    pub fn load(&self) -> Result<Series, String> {
+        match self {
+            SeriesSource::Dir(dir) => Series::read(dir),
+            SeriesSource::Kept(s) => Ok(s.clone()),
+        }
+    }
+}
+
+fn sample_value(column: &str, r: &SampleRow) -> f64 {
+    match column {
+        "pods_pending" => r.pods_pending.into(),
+        "enis_idle" => r.enis_idle.into(),
+        "enis_bound" => r.enis_bound.into(),
+        "api_calls" => r.api_calls as f64,
+        _ => r.subnet_free_ips as f64,
+    }
+}
+
+impl Series {
+    /// Reads timeseries.csv and pods.csv of the run folder `dir`.
+    pub fn read(dir: &Path) -> Result<Series, String> {
+        let mut s = Series::default();
+        let mut columns = vec!["time_s"];
+        columns.extend(SERIES.iter().map(|(c, _)| *c));
+        for row in read_columns(&dir.join("timeseries.csv"), &columns)? {
+            let mut row = row.into_iter();
+            s.time_s.push(row.next().flatten().unwrap_or(0.0));
+            for (values, x) in s.values.iter_mut().zip(row) {
+                values.push(x.unwrap_or(0.0));
+            }
+        }
+        s.startup_s = read_columns(&dir.join("pods.csv"), &["startup_latency_s"])?
+            .into_iter()
+            .filter_map(|r| r[0])
+            .collect();
+        s.startup_s.sort_by(f64::total_cmp);
+        Ok(s)
+    }
+
+    /// Which series differ between `self` and `other`, as indices into [`SERIES`].
+    pub fn moved(&self, other: &Series) -> Vec<usize> {
+        (0..SERIES.len())
+            .filter(|&i| self.values[i] != other.values[i] || self.time_s != other.time_s)
+            .collect()
+    }
+}
+
+/// The named columns of a CSV file, each cell a number or none (empty).
+fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<Option<f64>>>, String> {
+    let at = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let mut r = csv::Reader::from_path(path).map_err(|e| at(&e))?;
+    let head = r.headers().map_err(|e| at(&e))?.clone();
+    let index: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            head.iter()
+                .position(|h| h == *n)
+                .ok_or_else(|| at(&format!("no column {n}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut rows = Vec::new();
+    for (line, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| at(&e))?;
+        let row = index
+            .iter()
+            .map(|&i| {
+                let cell = rec.get(i).unwrap_or("");
+                if cell.is_empty() {
+                    return Ok(None);
+                }
+                cell.parse().map(Some).map_err(|_| {
+                    format!(
+                        "{}:{}: {} \"{cell}\" is not a number",
+                        path.display(),
+                        line + 2,
+                        head.get(i).unwrap_or("")
+                    )
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// A sink that keeps only what a comparison draws.
+#[derive(Default)]
+pub struct Keep(pub Series);
+
+impl Sink for Keep {
+    fn pod(&mut self, r: &PodRow) {
+        if let (Some(s), Some(t)) = (r.scheduled, r.ready) {
+            self.0.startup_s.push(t.since(s).as_secs_f64());
+        }
+    }
+
+    fn eni(&mut self, _: &EniRow) {}
+
+    fn api_call(&mut self, _: &ApiCallRow) {}
+
+    fn sample(&mut self, r: &SampleRow) {
+        self.0.time_s.push(r.time.as_secs_f64());
+        for (values, (column, _)) in self.0.values.iter_mut().zip(SERIES) {
+            values.push(sample_value(column, r));
+        }
+    }
+}
+
+impl Keep {
+    /// The series kept, latencies sorted.
+    pub fn finish(mut self) -> Series {
+        self.0.startup_s.sort_by(f64::total_cmp);
+        self.0
+    }
+}
