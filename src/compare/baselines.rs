@@ -6,15 +6,16 @@
 use super::budget::Budget;
 use super::input;
 use super::judge::{self, CaseResult};
+use super::series::{Keep, Series, SeriesSource};
 use super::{Case, Draw, Kind, Side};
 use crate::error::InputError;
 use crate::output::{Manifest, OutputDir, OutputError};
-use crate::report::rows::NullSink;
 use crate::report::summary::Summary;
 use crate::scenario;
 use crate::sim::{self, RunOptions};
 use crate::sweep::metrics::flatten;
 use rayon::prelude::*;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// The budget file in a baselines folder; without it, the built-in budget applies.
@@ -38,13 +39,21 @@ pub fn scenarios(dir: &Path) -> Result<Vec<(String, PathBuf)>, InputError> {
     Ok(out)
 }
 
+/// One scenario's run: its summary and its series.
+pub struct Run {
+    /// The summary.
+    pub summary: Summary,
+    /// The series, for sparklines against the baseline's sketch.
+    pub series: Series,
+}
+
 /// Runs every scenario once under its own seed on `jobs` threads, calling `on_run` after
-/// each; summaries in the scenarios' order.
+/// each; runs in the scenarios' order.
 pub fn run_all(
     scenarios: &[(String, PathBuf)],
     jobs: usize,
     on_run: &(dyn Fn() + Sync),
-) -> Result<Vec<Summary>, InputError> {
+) -> Result<Vec<Run>, InputError> {
     let loaded = scenarios
         .iter()
         .map(|(_, path)| scenario::load(path, &[]))
@@ -53,12 +62,33 @@ pub fn run_all(
         loaded
             .into_par_iter()
             .map(|sc| {
-                let s = sim::run_with(sc, &mut NullSink, RunOptions::default());
+                let mut keep = Keep::default();
+                let summary = sim::run_with(sc, &mut keep, RunOptions::default());
                 on_run();
-                s
+                Ok(Run {
+                    summary: summary?,
+                    series: keep.finish(),
+                })
             })
             .collect()
     })
+}
+
+/// A baseline file: the run's summary.json with a sketch of its series under `series`.
+pub fn baseline_json(run: &Run) -> String {
+    #[derive(Serialize)]
+    struct File<'a> {
+        #[serde(flatten)]
+        summary: &'a Summary,
+        series: serde_json::Value,
+    }
+    let file = File {
+        summary: &run.summary,
+        series: run.series.sketch_json(),
+    };
+    let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// The baseline file of scenario `stem`.
@@ -78,7 +108,8 @@ pub fn budget(baselines: &Path, budget: Option<&Path>) -> Result<Budget, InputEr
 }
 
 /// A run held in memory as a side.
-fn side_of(label: &str, stem: &str, s: &Summary) -> Side {
+fn side_of(label: &str, stem: &str, run: &Run) -> Side {
+    let s = &run.summary;
     Side {
         label: label.to_string(),
         kind: Kind::Run {
@@ -93,7 +124,7 @@ fn side_of(label: &str, stem: &str, s: &Summary) -> Side {
                 fingerprint: s.fingerprint.clone(),
                 metrics: flatten(s),
             }],
-            series: None,
+            series: Some(SeriesSource::Kept(run.series.clone())),
         }],
     }
 }
@@ -103,7 +134,7 @@ fn side_of(label: &str, stem: &str, s: &Summary) -> Side {
 pub fn check(
     baselines: &Path,
     scenarios: &[(String, PathBuf)],
-    summaries: &[Summary],
+    runs: &[Run],
     budget: &Budget,
 ) -> Result<Vec<CaseResult>, InputError> {
     if let Some(stale) = stale(baselines, scenarios)?.first() {
@@ -114,7 +145,7 @@ pub fn check(
         .with_hint("remove it, or run `enisim baseline update` to rewrite the baselines"));
     }
     let mut cases = Vec::new();
-    for ((stem, path), summary) in scenarios.iter().zip(summaries) {
+    for ((stem, path), run) in scenarios.iter().zip(runs) {
         let file = baseline_path(baselines, stem);
         if !file.is_file() {
             return Err(InputError::new(
@@ -125,7 +156,7 @@ pub fn check(
         }
         let mut base = input::read(&file)?;
         base.cases[0].name = stem.clone();
-        let current = side_of(&path.display().to_string(), stem, summary);
+        let current = side_of(&path.display().to_string(), stem, run);
         input::check_match(&current, &base)?;
         cases.extend(judge::compare(&base, &current, budget));
     }
@@ -171,11 +202,12 @@ pub enum Change {
 pub fn update(
     baselines: &Path,
     scenarios: &[(String, PathBuf)],
-    summaries: &[Summary],
+    runs: &[Run],
     force: bool,
 ) -> Result<Vec<(String, Change)>, OutputError> {
     let mut changes = Vec::new();
-    for ((stem, _), s) in scenarios.iter().zip(summaries) {
+    for ((stem, _), run) in scenarios.iter().zip(runs) {
+        let s = &run.summary;
         let old = input::read(&baseline_path(baselines, stem))
             .ok()
             .and_then(|side| side.cases.into_iter().next())
@@ -201,9 +233,9 @@ pub fn update(
         changes.push((name, change));
     }
     let dir = OutputDir::begin(baselines, force)?;
-    for ((stem, _), s) in scenarios.iter().zip(summaries) {
+    for ((stem, _), run) in scenarios.iter().zip(runs) {
         let file = baseline_path(dir.dir(), stem);
-        std::fs::write(&file, s.to_json()).map_err(|e| OutputError::io(&file, e))?;
+        std::fs::write(&file, baseline_json(run)).map_err(|e| OutputError::io(&file, e))?;
     }
     dir.commit(Manifest::new("baseline", "baselines", Vec::new()))?;
     Ok(changes)

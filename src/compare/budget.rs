@@ -426,7 +426,7 @@ mod tests {
         );
         let e = err("\"api.throttled\" = { max_increase = \"ten%\" }\n");
         assert!(
-            e.starts_with("b.toml:1:35: max_increase is a percentage"),
+            e.starts_with("b.toml:1:36: max_increase is a percentage"),
             "{e}"
         );
         let e = err("\"api.throttled\" = { max_inc = 3 }\n");
@@ -439,7 +439,7 @@ mod tests {
             "{e}"
         );
         let e = err("\"api.throttled\" = { max_increase = \"-5%\" }\n");
-        assert!(e.starts_with("b.toml:1:35:"), "{e}");
+        assert!(e.starts_with("b.toml:1:36:"), "{e}");
         let e = err("\"api.throttled\" = 5\n");
         assert!(
             e.starts_with("b.toml:1:19: a budget entry is a table"),

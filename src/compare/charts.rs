@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn every_case_gets_five_overlays_and_the_cdfs() {
         let mut s = Series {
-            time_s: (0..10).map(|i| f64::from(i) * 600.0).collect(),
+            time_s: (0..10).map(|i| f64::from(i) * 1800.0).collect(),
             startup_s: vec![0.0, 3.2],
             ..Series::default()
         };

@@ -70,13 +70,13 @@ fn case_html(o: &mut String, case: &CaseResult, labels: [&str; 2]) {
 fn charts(o: &mut String, case: &CaseResult, labels: [&str; 2]) {
     let missing = |side: &str| {
         format!(
-            "<p>No time series: the {side} is a summary without its run's files (compare run folders to see them).</p>\n"
+            "<p>No charts: the {side} is a summary without its run's files (a baseline keeps only a sketch of its series, for sparklines); compare run folders to see them.</p>\n"
         )
     };
     let (b, c) = match &case.series {
-        (Some(b), Some(c)) => (b.load(), c.load()),
-        (None, _) => return o.push_str(&missing("baseline")),
-        (_, None) => return o.push_str(&missing("current side")),
+        (Some(b), Some(c)) if b.is_full() && c.is_full() => (b.load(), c.load()),
+        (Some(b), _) if b.is_full() => return o.push_str(&missing("current side")),
+        _ => return o.push_str(&missing("baseline")),
     };
     let drawn = b
         .and_then(|b| c.and_then(|c| case_charts(&b, &c, labels)))

@@ -4,7 +4,7 @@
 //! file that is not a summary, or a summary of another scenario, is refused with its location.
 
 use super::locate;
-use super::series::SeriesSource;
+use super::series::{Series, SeriesSource};
 use super::{Case, Draw, Kind, Side};
 use crate::error::InputError;
 use crate::sweep::files;
@@ -34,7 +34,8 @@ pub fn read(path: &Path) -> Result<Side, InputError> {
     }
     let mut side = read_summary(path, label)?;
     // A summary.json beside its run's files brings their series.
-    if let Some(dir) = path.parent().filter(|d| d.join("timeseries.csv").is_file()) {
+    let dir = path.parent().filter(|d| d.join("timeseries.csv").is_file());
+    if let (Some(dir), None) = (dir, &side.cases[0].series) {
         side.cases[0].series = Some(SeriesSource::Dir(dir.to_path_buf()));
     }
     Ok(side)
@@ -88,6 +89,7 @@ fn read_summary(path: &Path, label: String) -> Result<Side, InputError> {
     } else {
         format!("{scenario} ({})", overrides.join(", "))
     };
+    let sketch = value.get("series").and_then(Series::from_sketch_json);
     Ok(Side {
         label,
         kind: Kind::Run { duration_s },
@@ -100,7 +102,7 @@ fn read_summary(path: &Path, label: String) -> Result<Side, InputError> {
                 fingerprint: fingerprint.to_string(),
                 metrics: flatten_json(&value),
             }],
-            series: None,
+            series: sketch.map(SeriesSource::Sketch),
         }],
     })
 }

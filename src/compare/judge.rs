@@ -179,13 +179,14 @@ fn compare_case(b: &Case, c: &Case, budget: &Budget) -> CaseResult {
             })
             .collect()
     };
-    let rows = names
+    let mut rows: Vec<MetricRow> = names
         .into_iter()
         .map(|m| {
             let rule = budget.rules.get(m.as_str());
             judge(m, &values(b, m), &values(c, m), rule)
         })
         .collect();
+    control_discoveries(&mut rows);
     let violations = |case: &Case| case.draws.iter().map(super::Draw::violations).sum();
     let (bn, cn) = (runs(b), runs(c));
     CaseResult {
@@ -200,6 +201,34 @@ fn compare_case(b: &Case, c: &Case, budget: &Budget) -> CaseResult {
         violations: (violations(b), violations(c)),
         rows,
         series: (b.series.clone(), c.series.clone()),
+    }
+}
+
+/// Over seeds, a case tests every metric at once, and at 5% each some of fifty would move by
+/// chance alone. Changes stay called changes (or improvements) only where the Benjamini-
+/// Hochberg procedure keeps them: the false discovery rate over the case's metrics is 5%.
+/// Regressions are judged by the budget's own test and stay.
+fn control_discoveries(rows: &mut [MetricRow]) {
+    let mut p: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r.paired.map(|x| x.test.p))
+        .collect();
+    p.sort_by(f64::total_cmp);
+    let m = p.len() as f64;
+    let cutoff = p
+        .iter()
+        .enumerate()
+        .filter(|&(k, &pk)| pk <= (k + 1) as f64 / m * ALPHA)
+        .map(|(_, &pk)| pk)
+        .next_back()
+        .unwrap_or(-1.0);
+    for r in rows.iter_mut() {
+        let moved = matches!(r.verdict, Verdict::Changed | Verdict::Improved);
+        if let (true, Some(x)) = (moved, r.paired) {
+            if x.test.p > cutoff {
+                r.verdict = Verdict::Ok;
+            }
+        }
     }
 }
 
@@ -465,13 +494,18 @@ fn paired(row: &mut MetricRow, diffs: &[f64], cur: &[f64], better: Option<Better
     row.note = (!notes.is_empty()).then(|| notes.join("; "));
 }
 
-/// A figure as the reports print it: up to three decimals (one from 1000 up), trailing
+/// A figure as the reports print it: up to three decimals (four below 1, as hit rates are
+/// written; one from 1000 up), trailing
 /// zeros dropped; tiny values in scientific notation rather than as zero.
 pub fn num(x: f64) -> String {
     if x != 0.0 && x.abs() < 0.0005 {
         return format!("{x:.2e}");
     }
-    let decimals = if x.abs() >= 1000.0 { 1 } else { 3 };
+    let decimals = match x.abs() {
+        a if a >= 1000.0 => 1,
+        a if a < 1.0 => 4,
+        _ => 3,
+    };
     let s = format!("{x:.decimals$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0" } else { s }.to_string()
@@ -503,7 +537,7 @@ mod tests {
         assert_eq!(tight.change.map(num).as_deref(), Some("0.933"));
         assert_eq!(
             tight.note.as_deref(),
-            Some("rose 0.933 (+84.9%), budget allows +0.11")
+            Some("rose 0.933 (+84.9%), budget allows +0.1099")
         );
         let loose = judge(
             "pool.idle_eni_hours",
@@ -614,6 +648,42 @@ mod tests {
         // Five seeds can never be significant at 5% (p >= 2/32).
         let r = judge("api.throttled", &base[..5], &up[..5], Some(&rule));
         assert_eq!(r.verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn changes_over_seeds_are_kept_at_a_false_discovery_rate_of_5_percent() {
+        let row = |p: f64| MetricRow {
+            metric: String::new(),
+            baseline: None,
+            current: None,
+            change: None,
+            relative: None,
+            rule: None,
+            verdict: Verdict::Changed,
+            note: None,
+            paired: Some(Paired {
+                n: 10,
+                change: Spread::of(&[1.0]).unwrap(),
+                test: SignedRank {
+                    n: 10,
+                    w_plus: 50.0,
+                    p,
+                    exact: true,
+                },
+            }),
+        };
+        // Five tests: the k-th smallest p passes at k / 5 * 5%: 0.01, 0.02, 0.03, 0.04, 0.05.
+        // 0.004 (<= 0.01) and 0.019 (<= 0.02) pass; 0.04 (> 0.03), and so the rest, do not
+        // (the largest passing rank is 2).
+        let mut rows: Vec<MetricRow> = [0.04, 0.004, 0.9, 0.019, 0.045].map(row).into();
+        control_discoveries(&mut rows);
+        let kept: Vec<Verdict> = rows.iter().map(|r| r.verdict).collect();
+        use Verdict::{Changed as C, Ok as O};
+        assert_eq!(kept, [O, C, O, C, O]);
+        // Each of 0.01, 0.02, 0.03, 0.04 is at its rank's bound: all four pass.
+        let mut rows: Vec<MetricRow> = [0.01, 0.02, 0.03, 0.04, 0.9].map(row).into();
+        control_discoveries(&mut rows);
+        assert_eq!(rows.iter().filter(|r| r.verdict == C).count(), 4);
     }
 
     #[test]

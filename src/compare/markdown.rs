@@ -1,16 +1,15 @@
 //! The report as a pull-request comment: a short verdict line, a table of the metrics that
 //! changed (the unchanged folded away), and sparklines of the time series that moved.
 
+use super::judge::num;
 use super::judge::{CaseResult, MetricRow, Verdict};
-use super::series::{Series, SERIES};
+use super::series::SERIES;
 use super::text::{change, fingerprint_line, interval, p_value, percent, seeds_line, value};
 use super::{Overall, Report};
 use std::fmt::Write;
 
 /// Characters of a sparkline, lowest to highest.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-/// Characters per sparkline.
-pub const SPARK_WIDTH: usize = 32;
 
 /// The report as markdown; `html` names the compare.html written beside it, if any.
 pub fn render(report: &Report, html: Option<&str>) -> String {
@@ -131,7 +130,8 @@ fn case_markdown(o: &mut String, case: &CaseResult, many: bool) {
     sparklines(o, case);
 }
 
-/// A table of sparklines of the series that moved, both sides on one scale.
+/// A table of sparklines of the series that moved, both sides on one scale. Sketches are
+/// compared, so that a baseline keeping only its sketch compares with a full run.
 fn sparklines(o: &mut String, case: &CaseResult) {
     let (Some(b), Some(c)) = (&case.series.0, &case.series.1) else {
         return;
@@ -139,6 +139,7 @@ fn sparklines(o: &mut String, case: &CaseResult) {
     let (Ok(b), Ok(c)) = (b.load(), c.load()) else {
         return;
     };
+    let (b, c) = (b.sketch(), c.sketch());
     let moved = b.moved(&c);
     if moved.is_empty() {
         return;
@@ -153,44 +154,32 @@ fn sparklines(o: &mut String, case: &CaseResult) {
         "Time series that moved{which}, each on one scale for both sides:\n\n| series | baseline | current | range |\n|---|---|---|--:|"
     );
     for i in moved {
-        let (lo, hi) = range(&[&b.values[i], &c.values[i]]);
+        let (lo, hi) = b.values[i]
+            .iter()
+            .chain(&c.values[i])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
         let _ = writeln!(
             o,
             "| {} | `{}` | `{}` | {}–{} |",
             SERIES[i].1,
-            sparkline(&b, i, lo, hi),
-            sparkline(&c, i, lo, hi),
-            super::judge::num(lo),
-            super::judge::num(hi)
+            sparkline(&b.values[i], lo, hi),
+            sparkline(&c.values[i], lo, hi),
+            num(lo),
+            num(hi)
         );
     }
     o.push('\n');
 }
 
-fn range(series: &[&Vec<f64>]) -> (f64, f64) {
-    series
+/// One character per value, scaled from `lo` to `hi`.
+pub fn sparkline(values: &[f64], lo: f64, hi: f64) -> String {
+    values
         .iter()
-        .flat_map(|v| v.iter())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        })
-}
-
-/// Series `i` of `s` in [`SPARK_WIDTH`] characters: the mean of each slice of the run's time,
-/// scaled from `lo` to `hi`.
-pub fn sparkline(s: &Series, i: usize, lo: f64, hi: f64) -> String {
-    let values = &s.values[i];
-    if values.is_empty() {
-        return String::new();
-    }
-    let n = values.len();
-    let width = SPARK_WIDTH.min(n);
-    (0..width)
-        .map(|k| {
-            let slice = &values[k * n / width..((k + 1) * n / width).max(k * n / width + 1)];
-            let mean = slice.iter().sum::<f64>() / slice.len() as f64;
+        .map(|&x| {
             let level = if hi > lo {
-                ((mean - lo) / (hi - lo) * (BARS.len() - 1) as f64).round() as usize
+                ((x - lo) / (hi - lo) * (BARS.len() - 1) as f64).round() as usize
             } else {
                 0
             };
@@ -207,19 +196,39 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::series::Series;
 
     #[test]
-    fn sparklines_average_slices_on_a_shared_scale() {
+    fn sparklines_of_sketches_on_a_shared_scale() {
         let mut s = Series::default();
         s.values[0] = (0..64).map(f64::from).collect();
-        // 64 samples in 32 characters: pairs averaged, 0.5 to 62.5 over 0..63.
-        let line = sparkline(&s, 0, 0.0, 63.0);
+        // 64 samples sketched in 32 points: pairs averaged, 0.5 to 62.5.
+        let sketch = s.sketch();
+        assert_eq!(sketch.values[0].len(), 32);
+        assert_eq!((sketch.values[0][0], sketch.values[0][31]), (0.5, 62.5));
+        assert_eq!(sketch.sketch(), sketch);
+        let line = sparkline(&sketch.values[0], 0.5, 62.5);
         assert_eq!(line.chars().count(), 32);
         assert!(line.starts_with('▁') && line.ends_with('█'), "{line}");
-        // Flat on its own scale, low on a wider one.
-        s.values[1] = vec![2.0; 5];
-        assert_eq!(sparkline(&s, 1, 2.0, 2.0), "▁▁▁▁▁");
-        assert_eq!(sparkline(&s, 1, 0.0, 14.0), "▂▂▂▂▂");
-        assert_eq!(sparkline(&s, 2, 0.0, 1.0), "");
+        // Flat on its own scale, low on a wider one: 2 of 14 is level 1 of 7.
+        assert_eq!(sparkline(&[2.0; 5], 2.0, 2.0), "▁▁▁▁▁");
+        assert_eq!(sparkline(&[2.0; 5], 0.0, 14.0), "▂▂▂▂▂");
+        assert_eq!(sparkline(&[], 0.0, 1.0), "");
+    }
+
+    #[test]
+    fn sketches_survive_a_baseline_file() {
+        let mut s = Series {
+            time_s: (0..100).map(|i| f64::from(i) * 10.0).collect(),
+            ..Series::default()
+        };
+        for (k, v) in s.values.iter_mut().enumerate() {
+            *v = (0..100).map(|i| f64::from(i * k as i32) / 3.0).collect();
+        }
+        let json = s.sketch_json();
+        let back = Series::from_sketch_json(&json).unwrap();
+        assert_eq!(back, s.sketch());
+        assert!(back.moved(&s.sketch()).is_empty());
+        assert!(Series::from_sketch_json(&serde_json::json!({"time_s": [1]})).is_none());
     }
 }

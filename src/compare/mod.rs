@@ -199,11 +199,17 @@ impl Report {
                 let changed = count(Verdict::Changed);
                 let improved = count(Verdict::Improved);
                 let same = self.cases.iter().filter(|c| c.identical).count();
-                let mut line = format!(
-                    "no regression: {} changed within budget, {} improved",
-                    plural(changed, "metric"),
-                    improved
-                );
+                let seeded = self.cases.iter().any(|c| c.seeds() > 1);
+                let mut line = if changed + improved == 0 && seeded {
+                    "no regression: no metric changed beyond seed noise".to_string()
+                } else if changed + improved == 0 {
+                    "no regression: no metric changed".to_string()
+                } else {
+                    format!(
+                        "no regression: {} changed within budget, {improved} improved",
+                        plural(changed, "metric")
+                    )
+                };
                 if self.cases.len() > 1 {
                     line.push_str(&format!("; {same} of {} cases identical", self.cases.len()));
                 }

@@ -24,13 +24,18 @@ pub struct Series {
     pub startup_s: Vec<f64>,
 }
 
-/// Where a run's series are: its folder, or kept from the run.
+/// Points per series of a sketch: what a sparkline shows.
+pub const SKETCH_POINTS: usize = 32;
+
+/// Where a run's series are: its folder, kept from the run, or the sketch a baseline keeps.
 #[derive(Clone, Debug)]
 pub enum SeriesSource {
     /// A run folder holding timeseries.csv and pods.csv.
     Dir(PathBuf),
     /// Kept in memory while the run ran.
     Kept(Series),
+    /// A baseline's sketch ([`Series::sketch`]): enough for sparklines, not for charts.
+    Sketch(Series),
 }
 
 impl SeriesSource {
@@ -38,9 +43,26 @@ impl SeriesSource {
     pub fn load(&self) -> Result<Series, String> {
         match self {
             SeriesSource::Dir(dir) => Series::read(dir),
-            SeriesSource::Kept(s) => Ok(s.clone()),
+            SeriesSource::Kept(s) | SeriesSource::Sketch(s) => Ok(s.clone()),
         }
     }
+
+    /// True for every sample of the run, false for a sketch.
+    pub fn is_full(&self) -> bool {
+        !matches!(self, SeriesSource::Sketch(_))
+    }
+}
+
+/// `values` in at most `width` slices of consecutive samples, each slice's mean.
+pub fn slice_means(values: &[f64], width: usize) -> Vec<f64> {
+    let n = values.len();
+    let width = width.min(n);
+    (0..width)
+        .map(|k| {
+            let slice = &values[k * n / width..(k + 1) * n / width];
+            slice.iter().sum::<f64>() / slice.len() as f64
+        })
+        .collect()
 }
 
 fn sample_value(column: &str, r: &SampleRow) -> f64 {
@@ -72,6 +94,53 @@ impl Series {
             .collect();
         s.startup_s.sort_by(f64::total_cmp);
         Ok(s)
+    }
+
+    /// The run in [`SKETCH_POINTS`] slices of its time: each series' slice means to the
+    /// thousandth (so that a sketch read back from JSON equals the one made), no latencies.
+    /// Sketching a sketch changes nothing.
+    pub fn sketch(&self) -> Series {
+        let sketch = |v: &[f64]| -> Vec<f64> {
+            slice_means(v, SKETCH_POINTS)
+                .into_iter()
+                .map(|x| (x * 1000.0).round() / 1000.0)
+                .collect()
+        };
+        Series {
+            time_s: sketch(&self.time_s),
+            values: self.values.each_ref().map(|v| sketch(v)),
+            startup_s: Vec::new(),
+        }
+    }
+
+    /// The sketch as a baseline file keeps it: `time_s` and each series by its column name.
+    pub fn sketch_json(&self) -> serde_json::Value {
+        let s = self.sketch();
+        let mut map = serde_json::Map::new();
+        map.insert("time_s".into(), s.time_s.into());
+        for ((column, _), v) in SERIES.iter().zip(s.values) {
+            map.insert((*column).into(), v.into());
+        }
+        serde_json::Value::Object(map)
+    }
+
+    /// A sketch read back from a baseline file; none unless every series is there.
+    pub fn from_sketch_json(v: &serde_json::Value) -> Option<Series> {
+        let numbers = |key: &str| -> Option<Vec<f64>> {
+            v.get(key)?
+                .as_array()?
+                .iter()
+                .map(serde_json::Value::as_f64)
+                .collect()
+        };
+        let mut s = Series {
+            time_s: numbers("time_s")?,
+            ..Series::default()
+        };
+        for (values, (column, _)) in s.values.iter_mut().zip(SERIES) {
+            *values = numbers(column)?;
+        }
+        Some(s)
     }
 
     /// Which series differ between `self` and `other`, as indices into [`SERIES`].

@@ -22,6 +22,16 @@ pub fn render(report: &Report) -> String {
 }
 
 fn case_text(o: &mut String, case: &CaseResult, many: bool) {
+    let same = case.identical && case.rows.iter().all(MetricRow::unchanged);
+    if many && same && !case.failed() {
+        let _ = writeln!(
+            o,
+            "== {}: identical behaviour (fingerprint {}), every metric the same",
+            case.name,
+            case.baseline_fingerprints()
+        );
+        return;
+    }
     if many {
         let _ = writeln!(o, "== {}", case.name);
     }
@@ -38,7 +48,7 @@ fn case_text(o: &mut String, case: &CaseResult, many: bool) {
             case.violations.0, case.violations.1
         );
     }
-    if case.identical && case.rows.iter().all(MetricRow::unchanged) {
+    if same {
         let _ = writeln!(o, "every metric is the same ({} metrics)", case.rows.len());
         return;
     }
@@ -118,7 +128,7 @@ pub fn seeds_line(case: &CaseResult) -> Option<String> {
         _ => String::new(),
     };
     let mut line = format!(
-        "{n} seeds a side, paired by position (baseline seeds {}, current seeds {}): change is the mean per-seed change with its 95% interval (Student's t); p is the Wilcoxon signed-rank test's",
+        "{n} seeds a side, paired by position (baseline seeds {}, current seeds {}): change is the mean per-seed change with its 95% interval (Student's t); p is the Wilcoxon signed-rank test's; a change is called one at a 5% false discovery rate over the metrics (Benjamini-Hochberg)",
         range(&case.baseline),
         range(&case.current)
     );

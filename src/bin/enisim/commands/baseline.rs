@@ -4,10 +4,9 @@
 use super::compare::Format;
 use super::{bad_input, jobs, progress, FAILED};
 use crate::stdout;
-use enisim::compare::baselines::{self, Change};
+use enisim::compare::baselines::{self, Change, Run};
 use enisim::compare::{json, markdown, text, Report};
 use enisim::error::InputError;
-use enisim::report::summary::Summary;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,13 +78,13 @@ pub fn exec(args: Args) -> ExitCode {
 }
 
 /// Every scenario of the folder and its run.
-fn run(f: &Folders) -> Result<(Vec<(String, PathBuf)>, Vec<Summary>), InputError> {
+fn run(f: &Folders) -> Result<(Vec<(String, PathBuf)>, Vec<Run>), InputError> {
     let scenarios = baselines::scenarios(&f.scenarios)?;
     let bar = progress(scenarios.len() as u64, "scenarios", f.quiet);
     let tick = || bar.inc(1);
-    let summaries = baselines::run_all(&scenarios, jobs(f.jobs), &tick);
+    let runs = baselines::run_all(&scenarios, jobs(f.jobs), &tick);
     bar.finish_and_clear();
-    Ok((scenarios, summaries?))
+    Ok((scenarios, runs?))
 }
 
 fn check(f: &Folders, budget: Option<&Path>, format: Format, exact: bool) -> ExitCode {
@@ -93,9 +92,8 @@ fn check(f: &Folders, budget: Option<&Path>, format: Format, exact: bool) -> Exi
         Ok(b) => b,
         Err(e) => return bad_input(&e),
     };
-    let cases = run(f).and_then(|(scenarios, summaries)| {
-        baselines::check(&f.baselines, &scenarios, &summaries, &budget)
-    });
+    let cases = run(f)
+        .and_then(|(scenarios, runs)| baselines::check(&f.baselines, &scenarios, &runs, &budget));
     let cases = match cases {
         Ok(c) => c,
         Err(e) => return bad_input(&e),
@@ -134,11 +132,11 @@ fn check(f: &Folders, budget: Option<&Path>, format: Format, exact: bool) -> Exi
 }
 
 fn update(f: &Folders, force: bool) -> ExitCode {
-    let (scenarios, summaries) = match run(f) {
+    let (scenarios, runs) = match run(f) {
         Ok(r) => r,
         Err(e) => return bad_input(&e),
     };
-    let changes = match baselines::update(&f.baselines, &scenarios, &summaries, force) {
+    let changes = match baselines::update(&f.baselines, &scenarios, &runs, force) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
