@@ -21,16 +21,28 @@ use std::path::{Path, PathBuf};
 /// The budget file in a baselines folder; without it, the built-in budget applies.
 pub const BUDGET_FILE: &str = "budget.toml";
 
-/// Every scenario file (`*.toml`) of `dir`, sorted, with its stem.
-pub fn scenarios(dir: &Path) -> Result<Vec<(String, PathBuf)>, InputError> {
+/// A scenario file of the scenarios folder.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScenarioFile {
+    /// The file stem: its baseline is `<stem>.json`.
+    pub stem: String,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// Every scenario file (`*.toml`) of `dir`, sorted.
+pub fn scenarios(dir: &Path) -> Result<Vec<ScenarioFile>, InputError> {
     let label = dir.display().to_string();
     let entries = std::fs::read_dir(dir)
         .map_err(|e| InputError::new(&label, format!("cannot read the scenarios folder: {e}")))?;
-    let mut out: Vec<(String, PathBuf)> = entries
+    let mut out: Vec<ScenarioFile> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-        .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_string_lossy().into_owned();
+            Some(ScenarioFile { stem, path })
+        })
         .collect();
     out.sort();
     if out.is_empty() {
@@ -50,13 +62,13 @@ pub struct Run {
 /// Runs every scenario once under its own seed on `jobs` threads, calling `on_run` after
 /// each; runs in the scenarios' order.
 pub fn run_all(
-    scenarios: &[(String, PathBuf)],
+    scenarios: &[ScenarioFile],
     jobs: usize,
     on_run: &(dyn Fn() + Sync),
 ) -> Result<Vec<Run>, InputError> {
     let loaded = scenarios
         .iter()
-        .map(|(_, path)| scenario::load(path, &[]))
+        .map(|f| scenario::load(&f.path, &[]))
         .collect::<Result<Vec<_>, _>>()?;
     crate::parallel::thread_pool(jobs)?.install(|| {
         loaded
@@ -133,7 +145,7 @@ fn side_of(label: &str, stem: &str, run: &Run) -> Side {
 /// baseline without its scenario, is bad input: the baselines are out of date.
 pub fn check(
     baselines: &Path,
-    scenarios: &[(String, PathBuf)],
+    scenarios: &[ScenarioFile],
     runs: &[Run],
     budget: &Budget,
 ) -> Result<Vec<CaseResult>, InputError> {
@@ -145,7 +157,7 @@ pub fn check(
         .with_hint("remove it, or run `enisim baseline update` to rewrite the baselines"));
     }
     let mut cases = Vec::new();
-    for ((stem, path), run) in scenarios.iter().zip(runs) {
+    for (ScenarioFile { stem, path }, run) in scenarios.iter().zip(runs) {
         let file = baseline_path(baselines, stem);
         if !file.is_file() {
             return Err(InputError::new(
@@ -164,7 +176,7 @@ pub fn check(
 }
 
 /// The `*.json` files of `baselines` that no scenario has.
-fn stale(baselines: &Path, scenarios: &[(String, PathBuf)]) -> Result<Vec<PathBuf>, InputError> {
+fn stale(baselines: &Path, scenarios: &[ScenarioFile]) -> Result<Vec<PathBuf>, InputError> {
     let Ok(entries) = std::fs::read_dir(baselines) else {
         return Ok(Vec::new());
     };
@@ -175,7 +187,7 @@ fn stale(baselines: &Path, scenarios: &[(String, PathBuf)]) -> Result<Vec<PathBu
         .filter(|p| p.file_name().is_some_and(|n| n != crate::output::MANIFEST))
         .filter(|p| {
             let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned());
-            !scenarios.iter().any(|(s, _)| Some(s) == stem.as_ref())
+            !scenarios.iter().any(|f| Some(&f.stem) == stem.as_ref())
         })
         .collect();
     out.sort();
@@ -201,12 +213,12 @@ pub enum Change {
 /// changed.
 pub fn update(
     baselines: &Path,
-    scenarios: &[(String, PathBuf)],
+    scenarios: &[ScenarioFile],
     runs: &[Run],
     force: bool,
 ) -> Result<Vec<(String, Change)>, OutputError> {
     let mut changes = Vec::new();
-    for ((stem, _), run) in scenarios.iter().zip(runs) {
+    for (ScenarioFile { stem, .. }, run) in scenarios.iter().zip(runs) {
         let s = &run.summary;
         let old = input::read(&baseline_path(baselines, stem))
             .ok()
@@ -233,7 +245,7 @@ pub fn update(
         changes.push((name, change));
     }
     let dir = OutputDir::begin(baselines, force)?;
-    for ((stem, _), run) in scenarios.iter().zip(runs) {
+    for (ScenarioFile { stem, .. }, run) in scenarios.iter().zip(runs) {
         let file = baseline_path(dir.dir(), stem);
         std::fs::write(&file, baseline_json(run)).map_err(|e| OutputError::io(&file, e))?;
     }

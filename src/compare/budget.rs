@@ -216,14 +216,13 @@ impl Budget {
     }
 }
 
+/// What [`entries`] calls with each entry: its dotted name, its key's span and its item.
+type OnEntry<'a> = dyn FnMut(String, Option<Range<usize>>, &Item) -> Result<(), InputError> + 'a;
+
 /// Calls `f` with the dotted name, key span and item of every entry: a table whose values
 /// are all plain values is an entry; a table holding tables is a group of entries
 /// (`[startup_latency_s] p99 = { ... }`).
-fn entries(
-    table: &dyn TableLike,
-    prefix: &str,
-    f: &mut dyn FnMut(String, Option<Range<usize>>, &Item) -> Result<(), InputError>,
-) -> Result<(), InputError> {
+fn entries(table: &dyn TableLike, prefix: &str, f: &mut OnEntry) -> Result<(), InputError> {
     for (k, item) in table.iter() {
         let name = if prefix.is_empty() {
             k.to_string()
@@ -394,6 +393,12 @@ mod tests {
         assert_eq!(hit.better("pool.hit_rate"), Some(Better::Higher));
         assert_eq!(hit.to_string(), "-2.5%, min 0.5");
         assert_eq!(b.rules["startup_latency_s.p99"].to_string(), "+10%, max 30");
+    }
+
+    #[test]
+    fn docs_ci_shows_the_builtin_budget_as_it_is() {
+        let doc = include_str!("../../docs/ci.md");
+        assert!(doc.contains(&format!("```toml\n{DEFAULT_BUDGET}```")));
     }
 
     #[test]

@@ -300,7 +300,7 @@ fn single(row: &mut MetricRow, better: Option<Better>) {
     row.verdict = match (row.baseline, row.current, row.change) {
         _ if !broken.is_empty() => Verdict::Regressed,
         (None, None, _) => Verdict::Ok,
-        (_, _, Some(d)) if d == 0.0 => Verdict::Ok,
+        (_, _, Some(0.0)) => Verdict::Ok,
         (_, _, Some(d)) => moved(d.total_cmp(&0.0), better),
         _ => Verdict::Changed,
     };

@@ -152,6 +152,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // 3.14 is a patient's score, not pi
     fn exact_p_of_the_textbook_example() {
         // Hollander & Wolfe (1973), p. 29: Hamilton depression scores before (x) and after (y)
         // a tranquilizer, 9 patients; R's wilcox.test(x, y, paired = TRUE) gives V = 40,

@@ -4,7 +4,7 @@
 use super::compare::Format;
 use super::{bad_input, jobs, progress, FAILED};
 use crate::stdout;
-use enisim::compare::baselines::{self, Change, Run};
+use enisim::compare::baselines::{self, Change, Run, ScenarioFile};
 use enisim::compare::{json, markdown, text, Report};
 use enisim::error::InputError;
 use std::fmt::Write;
@@ -78,7 +78,7 @@ pub fn exec(args: Args) -> ExitCode {
 }
 
 /// Every scenario of the folder and its run.
-fn run(f: &Folders) -> Result<(Vec<(String, PathBuf)>, Vec<Run>), InputError> {
+fn run(f: &Folders) -> Result<(Vec<ScenarioFile>, Vec<Run>), InputError> {
     let scenarios = baselines::scenarios(&f.scenarios)?;
     let bar = progress(scenarios.len() as u64, "scenarios", f.quiet);
     let tick = || bar.inc(1);
