@@ -136,6 +136,22 @@ fn a_run_compared_with_itself_is_identical() {
         .unwrap()
         .iter()
         .all(|m| m["verdict"] == "ok" && m["baseline"] == m["current"]));
+    // A side that broke an invariant fails the comparison, whatever else holds.
+    let summary = fs::read_to_string(a.join("summary.json")).unwrap();
+    let broken = write(
+        tmp.path(),
+        "broken.json",
+        &summary.replacen("\"violations\": 0", "\"violations\": 1", 1),
+    );
+    enisim()
+        .arg("compare")
+        .arg(&a)
+        .arg(&broken)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "invariants broken: 0 in the baseline, 1 in the current runs",
+        ));
 }
 
 #[test]

@@ -30,13 +30,22 @@ pub fn case_charts(base: &Series, cur: &Series, labels: [&str; 2]) -> Result<Vec
             end_s / per,
         )?);
     }
-    let cdfs = [base, cur].map(|s| cdf(&s.startup_s));
     let x_max = base
         .startup_s
         .last()
         .copied()
         .unwrap_or(0.0)
-        .max(cur.startup_s.last().copied().unwrap_or(0.0));
+        .max(cur.startup_s.last().copied().unwrap_or(0.0))
+        * 1.05; // the last step clear of the edge
+                // Each CDF runs on at 1 to the right edge, so that a side whose pods all start early
+                // still shows as a line.
+    let cdfs = [base, cur].map(|s| {
+        let mut c = cdf(&s.startup_s);
+        if !c.is_empty() {
+            c.push((x_max, 1.0));
+        }
+        c
+    });
     let counts = [base, cur].map(|s| s.startup_s.len());
     let legend = [
         format!("{} ({} pods)", labels[0], counts[0]),
@@ -48,7 +57,7 @@ pub fn case_charts(base: &Series, cur: &Series, labels: [&str; 2]) -> Result<Vec
         "share of pods",
         &cdfs,
         [legend[0].as_str(), legend[1].as_str()],
-        x_max * 1.05, // the last step clear of the edge
+        x_max,
     )?);
     Ok(out)
 }

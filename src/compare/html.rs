@@ -10,7 +10,7 @@ use crate::report::html::{esc, STYLE};
 use std::fmt::Write;
 
 const PAGE_STYLE: &str = "table.m{font-size:.9em;margin:.5em 0}table.m th,table.m td{padding:2px .7em;border-bottom:1px solid #eee}\
-table.m thead th{color:#222;font-weight:bold}td.l{text-align:left}tr.regressed td{background:#fdecec}\
+table.m thead th{color:#222;font-weight:bold}table.m td{white-space:nowrap}td.l{text-align:left}td.l:last-child{white-space:normal}tr.regressed td{background:#fdecec}\
 tr.improved td{background:#eef8ee}tr.changed td{background:#fdf6e6}svg{max-width:100%;height:auto}\
 p.verdict{font-size:1.2em;font-weight:bold}.ok{color:#176617}";
 

@@ -219,3 +219,27 @@ impl Keep {
         self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::run_to_dir;
+    use crate::scenario::load_str;
+    use crate::sim::{self, RunOptions};
+
+    #[test]
+    fn a_run_folder_reads_back_the_series_kept_in_memory() {
+        let text = "duration = \"30m\"\n[[subnets]]\nid = \"a\"\nzone = \"z\"\ncidr = \"10.0.0.0/24\"\n\
+                    [[node_groups]]\nname = \"w\"\ninstance_type = \"S5.2XLARGE16\"\nzone = \"z\"\ncount = 2\n\
+                    [[workloads]]\nname = \"jobs\"\nkind = \"poisson\"\narrivals_per_minute = 3\nlifetime = { mean = \"2m\" }\n";
+        let sc = load_str(text, "s.toml", "s", &[]).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        run_to_dir(sc.clone(), &dir, false, RunOptions::default()).unwrap();
+        let mut keep = Keep::default();
+        sim::run_with(sc, &mut keep, RunOptions::default()).unwrap();
+        let kept = keep.finish();
+        assert!(kept.startup_s.len() > 50 && kept.time_s.len() == 181);
+        assert_eq!(Series::read(&dir).unwrap(), kept);
+    }
+}

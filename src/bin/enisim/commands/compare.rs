@@ -150,7 +150,7 @@ fn run_sides(args: &Args) -> Result<(Side, Side), InputError> {
         if p.extension().is_none_or(|x| x != "toml") {
             return Err(InputError::new(
                 p.display().to_string(),
-                "with --seeds, compare runs scenario files (.toml); results on disk are compared without --seeds",
+                "not a scenario file: compare either runs scenario files (.toml, with --seeds N) or reads results (run folders, summary.json files, sweep folders), not one of each",
             ));
         }
     }
