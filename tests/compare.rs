@@ -665,4 +665,12 @@ fn baseline_check_passes_on_the_repository_and_fails_after_a_behaviour_change() 
         .code(2)
         .stderr(predicate::str::contains("no baseline"))
         .stderr(predicate::str::contains("enisim baseline update"));
+    // Against another branch's baselines a new scenario is listed, not refused.
+    check()
+        .arg("--allow-missing")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "mixed-zones: no baseline (a new scenario?): not compared",
+        ));
 }

@@ -141,38 +141,68 @@ fn side_of(label: &str, stem: &str, run: &Run) -> Side {
     }
 }
 
-/// Compares each scenario's run with its baseline. A scenario without a baseline, or a
-/// baseline without its scenario, is bad input: the baselines are out of date.
+/// What a check compared, and what it could not.
+pub struct Checked {
+    /// Each scenario compared with its baseline.
+    pub cases: Vec<CaseResult>,
+    /// What was left out, one line each (only with `allow_missing`).
+    pub left_out: Vec<String>,
+}
+
+/// Compares each scenario's run with its baseline. A scenario without a baseline, a
+/// baseline without its scenario, or a run that does not compare with its baseline (another
+/// duration) is bad input: the baselines are out of date. With `allow_missing` (a branch
+/// checked against its target branch's baselines, which may add, remove or reshape
+/// scenarios) each is left out and said instead.
 pub fn check(
     baselines: &Path,
     scenarios: &[ScenarioFile],
     runs: &[Run],
     budget: &Budget,
-) -> Result<Vec<CaseResult>, InputError> {
-    if let Some(stale) = stale(baselines, scenarios)?.first() {
-        return Err(InputError::new(
-            stale.display().to_string(),
-            "a baseline without its scenario",
-        )
-        .with_hint("remove it, or run `enisim baseline update` to rewrite the baselines"));
+    allow_missing: bool,
+) -> Result<Checked, InputError> {
+    let mut left_out = Vec::new();
+    let mut leave_out = |e: InputError, what: String| {
+        if allow_missing {
+            left_out.push(what);
+            Ok(())
+        } else {
+            Err(e)
+        }
+    };
+    for stale in stale(baselines, scenarios)? {
+        let name = stale.display().to_string();
+        leave_out(
+            InputError::new(&name, "a baseline without its scenario")
+                .with_hint("remove it, or run `enisim baseline update` to rewrite the baselines"),
+            format!("{name}: a baseline without its scenario (removed?): not compared"),
+        )?;
     }
     let mut cases = Vec::new();
     for (ScenarioFile { stem, path }, run) in scenarios.iter().zip(runs) {
         let file = baseline_path(baselines, stem);
         if !file.is_file() {
-            return Err(InputError::new(
-                path.display().to_string(),
-                format!("no baseline ({} is missing)", file.display()),
-            )
-            .with_hint("run `enisim baseline update` and commit the new baseline"));
+            leave_out(
+                InputError::new(
+                    path.display().to_string(),
+                    format!("no baseline ({} is missing)", file.display()),
+                )
+                .with_hint("run `enisim baseline update` and commit the new baseline"),
+                format!("{stem}: no baseline (a new scenario?): not compared"),
+            )?;
+            continue;
         }
         let mut base = input::read(&file)?;
         base.cases[0].name = stem.clone();
         let current = side_of(&path.display().to_string(), stem, run);
-        input::check_match(&current, &base)?;
+        if let Err(e) = input::check_match(&current, &base) {
+            let what = format!("{stem}: not compared: {}", e.message);
+            leave_out(e, what)?;
+            continue;
+        }
         cases.extend(judge::compare(&base, &current, budget));
     }
-    Ok(cases)
+    Ok(Checked { cases, left_out })
 }
 
 /// The `*.json` files of `baselines` that no scenario has.

@@ -33,6 +33,13 @@ pub fn render(report: &Report) -> String {
         esc(&report.current),
         esc(&report.budget)
     );
+    if !report.notes.is_empty() {
+        o.push_str("<ul>");
+        for note in &report.notes {
+            let _ = write!(o, "<li>{}</li>", esc(note));
+        }
+        o.push_str("</ul>\n");
+    }
     let labels = [
         format!("baseline: {}", report.baseline),
         format!("current: {}", report.current),

@@ -19,6 +19,7 @@ pub fn render(report: &Report) -> String {
         "baseline": report.baseline,
         "current": report.current,
         "budget": report.budget,
+        "left_out": report.notes,
         "cases": report.cases.iter().map(case).collect::<Vec<_>>(),
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -24,6 +24,12 @@ pub fn render(report: &Report, html: Option<&str>) -> String {
         "baseline `{}` · current `{}` · budget: {}\n",
         report.baseline, report.current, report.budget
     );
+    for note in &report.notes {
+        let _ = writeln!(o, "- {}", cell(note));
+    }
+    if !report.notes.is_empty() {
+        o.push('\n');
+    }
     let many = report.cases.len() > 1;
     let (same, moved): (Vec<&CaseResult>, Vec<&CaseResult>) = report
         .cases

@@ -103,6 +103,8 @@ pub struct Report {
     pub budget: String,
     /// Per case, in the baseline's order.
     pub cases: Vec<CaseResult>,
+    /// What was left out of the comparison, one line each.
+    pub notes: Vec<String>,
 }
 
 /// The verdict of a whole comparison.
@@ -124,6 +126,7 @@ impl Report {
             current: current.to_string(),
             budget: budget.to_string(),
             cases,
+            notes: Vec::new(),
         }
     }
 
@@ -170,6 +173,7 @@ impl Report {
         };
         match self.overall() {
             Overall::Identical => match self.cases.as_slice() {
+                [] => "nothing compared".to_string(),
                 [one] => format!(
                     "identical behaviour: same fingerprint {}",
                     one.baseline_fingerprints()

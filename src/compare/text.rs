@@ -14,6 +14,9 @@ pub fn render(report: &Report) -> String {
         "baseline {}, current {}; budget: {}",
         report.baseline, report.current, report.budget
     );
+    for note in &report.notes {
+        let _ = writeln!(o, "{note}");
+    }
     for case in &report.cases {
         o.push('\n');
         case_text(&mut o, case, report.cases.len() > 1);

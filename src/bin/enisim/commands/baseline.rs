@@ -52,6 +52,10 @@ enum Action {
         /// baselines must be up to date.
         #[arg(long)]
         exact: bool,
+        /// List, rather than refuse, scenarios without a baseline and baselines without a
+        /// scenario (a branch checked against its target branch's baselines).
+        #[arg(long)]
+        allow_missing: bool,
     },
     /// Run every scenario and rewrite the baselines; say which fingerprints changed.
     Update {
@@ -72,7 +76,8 @@ pub fn exec(args: Args) -> ExitCode {
             budget,
             format,
             exact,
-        } => check(&folders, budget.as_deref(), format, exact),
+            allow_missing,
+        } => check(&folders, budget.as_deref(), format, exact, allow_missing),
         Action::Update { folders, force } => update(&folders, force),
     }
 }
@@ -87,24 +92,32 @@ fn run(f: &Folders) -> Result<(Vec<ScenarioFile>, Vec<Run>), InputError> {
     Ok((scenarios, runs?))
 }
 
-fn check(f: &Folders, budget: Option<&Path>, format: Format, exact: bool) -> ExitCode {
+fn check(
+    f: &Folders,
+    budget: Option<&Path>,
+    format: Format,
+    exact: bool,
+    allow_missing: bool,
+) -> ExitCode {
     let budget = match baselines::budget(&f.baselines, budget) {
         Ok(b) => b,
         Err(e) => return bad_input(&e),
     };
-    let cases = run(f)
-        .and_then(|(scenarios, runs)| baselines::check(&f.baselines, &scenarios, &runs, &budget));
-    let cases = match cases {
+    let checked = run(f).and_then(|(scenarios, runs)| {
+        baselines::check(&f.baselines, &scenarios, &runs, &budget, allow_missing)
+    });
+    let checked = match checked {
         Ok(c) => c,
         Err(e) => return bad_input(&e),
     };
     let current = format!("this build's runs of {}", f.scenarios.display());
-    let report = Report::new(
+    let mut report = Report::new(
         &f.baselines.display().to_string(),
         &current,
         &budget.source,
-        cases,
+        checked.cases,
     );
+    report.notes = checked.left_out;
     let mut out = match format {
         Format::Text => text::render(&report),
         Format::Markdown => markdown::render(&report, None),
