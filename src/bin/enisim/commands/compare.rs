@@ -28,7 +28,7 @@ pub struct Args {
     /// BASELINE and CURRENT: run folders, summary.json files (such as baselines/<name>.json)
     /// or sweep folders (compared variant by variant). Or scenario files, run here: one file
     /// for both sides (told apart by --baseline-set and --current-set), or two.
-    #[arg(required = true, num_args = 1..=2, value_name = "BASELINE CURRENT")]
+    #[arg(required = true, num_args = 1..=2, value_names = ["BASELINE", "CURRENT"])]
     inputs: Vec<PathBuf>,
     /// The budget file (TOML) [default: the built-in budget, see docs/ci.md].
     #[arg(long)]
