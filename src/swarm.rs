@@ -109,11 +109,7 @@ pub fn run_seeds(
     jobs: usize,
     on_seed: &(dyn Fn(&SeedRun) + Sync),
 ) -> Result<Vec<SeedRun>, InputError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| InputError::new("--jobs", e.to_string()))?;
-    pool.install(|| {
+    crate::parallel::thread_pool(jobs)?.install(|| {
         seeds
             .par_iter()
             .map(|&seed| {

@@ -1,5 +1,7 @@
 //! One module per subcommand, each with its arguments and its `exec`.
 
+pub mod baseline;
+pub mod compare;
 pub mod import;
 pub mod init;
 pub mod instance_types;
