@@ -180,6 +180,8 @@ pub struct Simulation<'a> {
     gauges: Gauges,
     fingerprint: u64,
     sink: &'a mut dyn Sink,
+    /// The bookkeeping bug this run makes on purpose, if any (tests of the swarm only).
+    planted: Option<PlantedBug>,
 }
 
 /// How a run is carried out, beyond what the scenario says.
@@ -189,6 +191,17 @@ pub struct RunOptions {
     /// settle (at most [`DRAIN_LIMIT`], no new pods or cluster events) and check that no
     /// orphan or leaked ENI is left. The first violation is reported with its event.
     pub check: bool,
+}
+
+/// A bookkeeping bug a run can be told to make, so that a test can show that the generated
+/// swarm ([`crate::swarm::generate`]) finds a bug of the kind issue 18 found by hand: one that
+/// only an ENI in flight at the wrong moment reveals. Not for use outside such tests.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlantedBug {
+    /// A pod that ends while its kept ENI is still on its way to it (re-attaching) leaves the
+    /// ENI in its node's bound count.
+    KeptEniStaysBound,
 }
 
 /// The longest a checked run drains past its duration.
@@ -206,7 +219,21 @@ pub fn run_with(
     sink: &mut dyn Sink,
     options: RunOptions,
 ) -> Result<Summary, InputError> {
-    Simulation::new(scenario, sink)?.run(options)
+    run_with_bug(scenario, sink, options, None)
+}
+
+/// As [`run_with`], making the `planted` bookkeeping bug on purpose: for tests that show the
+/// checks and the generated swarm catch such a bug.
+#[doc(hidden)]
+pub fn run_with_bug(
+    scenario: Scenario,
+    sink: &mut dyn Sink,
+    options: RunOptions,
+    planted: Option<PlantedBug>,
+) -> Result<Summary, InputError> {
+    let mut sim = Simulation::new(scenario, sink)?;
+    sim.planted = planted;
+    sim.run(options)
 }
 
 /// FNV-1a offset basis and prime, folded over 64-bit words.
@@ -305,6 +332,7 @@ impl<'a> Simulation<'a> {
             orphans: Vec::new(),
             reconcile_due: false,
             first_violation: None,
+            planted: None,
             warnings: sc.warnings.clone(),
             rows: sink.wants_rows(),
             metrics: Metrics::default(),

@@ -3,6 +3,7 @@
 pub mod instance_types;
 pub mod run;
 pub mod swarm;
+pub mod swarm_generate;
 pub mod sweep;
 pub mod validate;
 

@@ -1,0 +1,143 @@
+//! Swarm testing, as TigerBeetle's VOPR does it: many checked runs, each seed drawing its
+//! own world, and each run checking every invariant after every event and that nothing
+//! leaked once in-flight work settled.
+//!
+//! Two ways to draw a seed's world:
+//! - [`perturb`]: a given scenario with the fault rates, latencies and outages the seed
+//!   draws. A failing seed is reproduced exactly by running that seed alone.
+//! - [`generate`]: a whole scenario made up from the seed (node groups, subnets, workloads,
+//!   events, policy, VPC), as a [`Case`] that is written to a file reproducing it, and
+//!   [`shrink`]s to a smaller case that still fails.
+
+mod case;
+mod generate;
+mod perturb;
+mod shrink;
+
+pub use case::{Case, CaseSize, TracePod};
+pub use generate::generate;
+pub use perturb::{
+    perturb, MAX_OUTAGES, MAX_POLL_ERROR, MAX_TASK_ERROR, MAX_TIMEOUT, POLL_MEDIAN_MS, TAIL_FACTOR,
+    TASK_MEDIAN_MS,
+};
+pub use shrink::{shrink, Shrunk, MAX_SHRINK_RUNS};
+
+use crate::error::InputError;
+use crate::report::rows::NullSink;
+use crate::report::summary::Summary;
+use crate::scenario::model::Scenario;
+use crate::sim::{self, PlantedBug, RunOptions};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// One seed's checked run.
+pub struct SeedRun {
+    /// The seed.
+    pub seed: u64,
+    /// Its summary; `invariants.details` lists what broke, the first naming its event.
+    pub summary: Summary,
+}
+
+impl SeedRun {
+    /// True if every invariant held and nothing leaked.
+    pub fn passed(&self) -> bool {
+        self.summary.invariants.violations == 0
+    }
+}
+
+/// Every check on: invariants after every event, and the drain after the end.
+const CHECKED: RunOptions = RunOptions { check: true };
+
+/// Runs `base` perturbed by one seed, with every check on.
+pub fn run_seed(base: &Scenario, seed: u64) -> Result<SeedRun, InputError> {
+    let summary = sim::run_with(perturb(base, seed), &mut NullSink, CHECKED)?;
+    Ok(SeedRun { seed, summary })
+}
+
+/// Runs every seed of `base` perturbed on `jobs` threads, calling `on_seed` as each
+/// finishes; results come back in seed order whatever `jobs` is.
+pub fn run_seeds(
+    base: &Scenario,
+    seeds: &[u64],
+    jobs: usize,
+    on_seed: &(dyn Fn(&SeedRun) + Sync),
+) -> Result<Vec<SeedRun>, InputError> {
+    in_parallel(seeds, jobs, |seed| {
+        let run = run_seed(base, seed)?;
+        on_seed(&run);
+        Ok(run)
+    })
+}
+
+/// How generated cases are checked, beyond every invariant after every event.
+#[derive(Clone, Debug, Default)]
+pub struct Checks {
+    /// `--set KEY=VALUE` overrides applied to every generated scenario.
+    pub overrides: Vec<String>,
+    /// A bookkeeping bug the simulator makes on purpose (tests of the swarm only).
+    #[doc(hidden)]
+    pub planted_bug: Option<PlantedBug>,
+}
+
+/// Runs one case with every check on. Its traces are written into `scratch` under `stem`
+/// for the run and removed after it.
+pub fn check_case(
+    case: &Case,
+    scratch: &Path,
+    stem: &str,
+    checks: &Checks,
+) -> Result<Summary, InputError> {
+    let scenario = case.load(scratch, stem, &checks.overrides);
+    let result =
+        scenario.and_then(|sc| sim::run_with_bug(sc, &mut NullSink, CHECKED, checks.planted_bug));
+    case.remove_traces(scratch, stem);
+    result
+}
+
+/// The stem of a generated seed's files: `gen-<seed>`.
+pub fn stem(seed: u64) -> String {
+    format!("gen-{seed}")
+}
+
+/// Generates and runs every seed's case on `jobs` threads, with every check on, calling
+/// `on_seed` as each finishes; results come back in seed order whatever `jobs` is. Traces
+/// are written into `scratch` while their case runs.
+pub fn run_generated(
+    seeds: &[u64],
+    jobs: usize,
+    scratch: &Path,
+    checks: &Checks,
+    on_seed: &(dyn Fn(&SeedRun) + Sync),
+) -> Result<Vec<SeedRun>, InputError> {
+    in_parallel(seeds, jobs, |seed| {
+        let summary = check_case(&generate(seed), scratch, &stem(seed), checks)?;
+        let run = SeedRun { seed, summary };
+        on_seed(&run);
+        Ok(run)
+    })
+}
+
+/// `f` over every seed on `jobs` threads, results in seed order.
+fn in_parallel<T: Send>(
+    seeds: &[u64],
+    jobs: usize,
+    f: impl Fn(u64) -> Result<T, InputError> + Sync,
+) -> Result<Vec<T>, InputError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| InputError::new("--jobs", e.to_string()))?;
+    pool.install(|| seeds.par_iter().map(|&seed| f(seed)).collect())
+}
+
+/// What a failure is, without its numbers: the first broken invariant's message with the
+/// event it followed and every digit left out. A shrunk case must still fail this way, so
+/// that shrinking does not wander off to another bug.
+pub fn failure_kind(summary: &Summary) -> Option<String> {
+    let first = summary.invariants.details.first()?;
+    let what = match first.split_once(" s: ") {
+        Some((_, what)) if first.starts_with("after ") => what,
+        _ => first.as_str(),
+    };
+    Some(what.chars().filter(|c| !c.is_ascii_digit()).collect())
+}
