@@ -194,8 +194,8 @@ pub struct RunOptions {
 }
 
 /// A bookkeeping bug a run can be told to make, so that a test can show that the generated
-/// swarm ([`crate::swarm::generate`]) finds a bug of the kind issue 18 found by hand: one that
-/// only an ENI in flight at the wrong moment reveals. Not for use outside such tests.
+/// swarm ([`crate::swarm::generate`]) finds a bug that only an ENI in flight at the wrong
+/// moment reveals, which the shipped scenarios never reach. Not for use outside such tests.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlantedBug {

@@ -12,6 +12,7 @@
 mod case;
 mod generate;
 mod perturb;
+mod reproducer;
 mod shrink;
 
 pub use case::{Case, CaseSize, TracePod};
@@ -20,6 +21,7 @@ pub use perturb::{
     perturb, MAX_OUTAGES, MAX_POLL_ERROR, MAX_TASK_ERROR, MAX_TIMEOUT, POLL_MEDIAN_MS, TAIL_FACTOR,
     TASK_MEDIAN_MS,
 };
+pub use reproducer::{percent_smaller, Reproducer};
 pub use shrink::{shrink, Shrunk, MAX_SHRINK_RUNS};
 
 use crate::error::InputError;
@@ -28,6 +30,7 @@ use crate::report::summary::Summary;
 use crate::scenario::model::Scenario;
 use crate::sim::{self, PlantedBug, RunOptions};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// One seed's checked run.
@@ -115,6 +118,41 @@ pub fn run_generated(
         on_seed(&run);
         Ok(run)
     })
+}
+
+/// Shrinks up to `most` of the `failing` seeds' generated cases on `jobs` threads: the first
+/// seed of each kind of failure ([`failure_kind`]), then the others in seed order. Candidates'
+/// traces are written into `scratch` while they run. `on_shrunk` is called as each is done.
+pub fn shrink_failures(
+    failing: &[&SeedRun],
+    most: usize,
+    jobs: usize,
+    scratch: &Path,
+    checks: &Checks,
+    on_shrunk: &(dyn Fn() + Sync),
+) -> Result<BTreeMap<u64, Shrunk>, InputError> {
+    let mut kinds = BTreeSet::new();
+    let (firsts, others): (Vec<&SeedRun>, Vec<&SeedRun>) = failing
+        .iter()
+        .partition(|r| kinds.insert(failure_kind(&r.summary)));
+    let chosen: Vec<u64> = firsts
+        .into_iter()
+        .chain(others)
+        .take(most)
+        .map(|r| r.seed)
+        .collect();
+    let shrunk = in_parallel(&chosen, jobs, |seed| {
+        let run = failing
+            .iter()
+            .find(|r| r.seed == seed)
+            .expect("a chosen seed failed");
+        let try_stem = format!("{}-try", stem(seed));
+        let check = |c: &Case| check_case(c, scratch, &try_stem, checks).ok();
+        let shrunk = shrink(&generate(seed), run.summary.clone(), check);
+        on_shrunk();
+        Ok((seed, shrunk))
+    })?;
+    Ok(shrunk.into_iter().collect())
 }
 
 /// `f` over every seed on `jobs` threads, results in seed order.

@@ -37,15 +37,15 @@ pub struct Args {
     pub overrides: Vec<String>,
     /// With --generate: where the failing seeds' scenarios go [default:
     /// outputs/swarm-generate].
-    #[arg(long, requires = "generate")]
+    #[arg(long, conflicts_with = "scenario")]
     pub out: Option<PathBuf>,
     /// With --generate: write into an existing folder that is not an enisim result,
     /// replacing only the files enisim writes there.
-    #[arg(long, requires = "generate")]
+    #[arg(long, conflicts_with = "scenario")]
     pub force: bool,
     /// With --generate: how many failing seeds to shrink (one of each kind of failure
     /// first); 0 shrinks none.
-    #[arg(long, requires = "generate", default_value_t = 5)]
+    #[arg(long, conflicts_with = "scenario", default_value_t = 5)]
     pub shrink: usize,
 }
 

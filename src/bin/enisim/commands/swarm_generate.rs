@@ -1,16 +1,15 @@
 //! `enisim swarm --generate`: a whole scenario generated for each seed and run with every
-//! check on. Each failing seed's scenario is written to the output folder, with the command
+//! check on. Each failing seed's scenario is written to the output folder with the command
 //! that reproduces it, and the first failures (one of each kind first) are shrunk to smaller
-//! scenarios that still fail the same way, written beside them.
+//! scenarios that still fail the same way, written beside them. `--seed S` writes that
+//! seed's scenario whether it fails or not.
 
 use super::swarm::{faults_fired, Args};
 use super::{jobs, progress, FAILED};
 use crate::stdout;
 use enisim::output::{Manifest, OutputDir, OutputError};
 use enisim::report::human;
-use enisim::swarm::{self, Case, CaseSize, Checks, SeedRun, Shrunk};
-use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use enisim::swarm::{self, Checks, Reproducer, SeedRun};
 use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -58,8 +57,17 @@ fn run(args: &Args, out: &Path) -> Result<ExitCode, OutputError> {
         .map_err(OutputError::Input)?;
     bar.finish_and_clear();
     let failing: Vec<&SeedRun> = runs.iter().filter(|r| !r.passed()).collect();
-    let shrunk = shrink_some(&failing, args.shrink, jobs, &scratch, &checks)?;
+    let most = args.shrink.min(failing.len());
+    let bar = progress(most as u64, "failing seeds shrunk", args.seed.is_some());
+    let on_shrunk = || bar.inc(1);
+    let shrunk = swarm::shrink_failures(&failing, most, jobs, &scratch, &checks, &on_shrunk)
+        .map_err(OutputError::Input)?;
+    bar.finish_and_clear();
     let io = |e| OutputError::io(out, e);
+    let reproducer = Reproducer {
+        out,
+        overrides: &args.overrides,
+    };
     let mut o = String::new();
     for r in &runs {
         if args.seed.is_some() {
@@ -71,14 +79,8 @@ fn run(args: &Args, out: &Path) -> Result<ExitCode, OutputError> {
         } else if r.passed() {
             continue;
         }
-        let report = Report {
-            run: r,
-            out,
-            overrides: &args.overrides,
-        };
-        report
-            .write(dir.dir(), shrunk.get(&r.seed), &mut o)
-            .map_err(io)?;
+        let lines = reproducer.write(dir.dir(), r, shrunk.get(&r.seed));
+        o.push_str(&lines.map_err(io)?);
     }
     fs::remove_dir_all(&scratch).map_err(io)?;
     dir.commit(Manifest::new("swarm", "generated", Vec::new()))?;
@@ -99,148 +101,4 @@ fn run(args: &Args, out: &Path) -> Result<ExitCode, OutputError> {
     } else {
         ExitCode::from(FAILED)
     })
-}
-
-/// Shrinks up to `most` failing seeds on `jobs` threads: the first seed of each kind of
-/// failure, then the others in seed order.
-fn shrink_some(
-    failing: &[&SeedRun],
-    most: usize,
-    jobs: usize,
-    scratch: &Path,
-    checks: &Checks,
-) -> Result<BTreeMap<u64, Shrunk>, OutputError> {
-    let mut kinds = BTreeSet::new();
-    let (firsts, others): (Vec<&SeedRun>, Vec<&SeedRun>) = failing
-        .iter()
-        .partition(|r| kinds.insert(swarm::failure_kind(&r.summary)));
-    let chosen: Vec<&SeedRun> = firsts.into_iter().chain(others).take(most).collect();
-    let bar = progress(chosen.len() as u64, "shrunk", false);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| OutputError::io(scratch, std::io::Error::other(e)))?;
-    let shrunk = pool.install(|| {
-        chosen
-            .par_iter()
-            .map(|r| {
-                let stem = format!("{}-try", swarm::stem(r.seed));
-                let check = |c: &Case| swarm::check_case(c, scratch, &stem, checks).ok();
-                let s = swarm::shrink(&swarm::generate(r.seed), r.summary.clone(), check);
-                bar.inc(1);
-                (r.seed, s)
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    Ok(shrunk)
-}
-
-/// What is written and printed for one seed.
-struct Report<'a> {
-    run: &'a SeedRun,
-    /// The output folder as the user named it (files are staged elsewhere until the commit).
-    out: &'a Path,
-    overrides: &'a [String],
-}
-
-impl Report<'_> {
-    /// Writes the seed's scenario (and its shrunk one) into `staging` and says where they
-    /// will be and how to reproduce each.
-    fn write(
-        &self,
-        staging: &Path,
-        shrunk: Option<&Shrunk>,
-        o: &mut String,
-    ) -> std::io::Result<()> {
-        let seed = self.run.seed;
-        let case = swarm::generate(seed);
-        let stem = swarm::stem(seed);
-        let first = self.run.summary.invariants.details.first();
-        match first {
-            Some(first) => {
-                let _ = writeln!(o, "seed {seed} FAILED: {first}");
-            }
-            None => {
-                let _ = writeln!(o, "seed {seed} passed");
-            }
-        }
-        let verdict = match first {
-            Some(first) => format!("With every check on it fails: {first}"),
-            None => "With every check on it passes.".to_string(),
-        };
-        let header = format!(
-            "# Generated by `enisim swarm --generate`, seed {seed}.\n# {verdict}\n# Reproduce: {}\n\n",
-            self.command(&stem)
-        );
-        case.write(staging, &stem, &header)?;
-        let size = case.size();
-        let _ = writeln!(
-            o,
-            "  scenario: {} ({})",
-            self.file(&stem).display(),
-            describe(size)
-        );
-        let _ = writeln!(o, "  reproduce: {}", self.command(&stem));
-        let Some(shrunk) = shrunk else {
-            return Ok(());
-        };
-        let small = format!("{stem}-shrunk");
-        let first = shrunk
-            .summary
-            .invariants
-            .details
-            .first()
-            .map_or("", String::as_str);
-        let header = format!(
-            "# Shrunk from {stem}.toml ({}) in {} checked runs.\n# With every check on it fails: {first}\n# Reproduce: {}\n\n",
-            describe(size),
-            shrunk.runs,
-            self.command(&small)
-        );
-        shrunk.case.write(staging, &small, &header)?;
-        let smaller = shrunk.case.size();
-        let cut = 100 * (size.total() - smaller.total().min(size.total())) / size.total().max(1);
-        let _ = writeln!(
-            o,
-            "  shrunk: {} ({}: {cut}% smaller, {} checked runs)",
-            self.file(&small).display(),
-            describe(smaller),
-            shrunk.runs
-        );
-        let _ = writeln!(o, "  reproduce: {}", self.command(&small));
-        Ok(())
-    }
-
-    /// Where `<stem>.toml` will be once the result is committed.
-    fn file(&self, stem: &str) -> PathBuf {
-        self.out.join(format!("{stem}.toml"))
-    }
-
-    /// The command that runs `<stem>.toml` as the swarm ran it.
-    fn command(&self, stem: &str) -> String {
-        let mut command = format!(
-            "enisim run {} --check",
-            quote(&self.file(stem).display().to_string())
-        );
-        for o in self.overrides {
-            let _ = write!(command, " --set {}", quote(o));
-        }
-        command
-    }
-}
-
-/// "96 values, 40 trace rows".
-fn describe(size: CaseSize) -> String {
-    format!("{} values, {} trace rows", size.values, size.trace_rows)
-}
-
-/// `text` as a shell word: as is when it holds only safe characters, else single-quoted.
-fn quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@+".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
