@@ -331,3 +331,35 @@ fn the_two_forms_of_swarm_do_not_mix() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn a_run_that_panics_is_a_failing_seed_shrunk_to_what_makes_it_panic() {
+    let scratch = tempfile::tempdir().unwrap();
+    let checks = Checks {
+        overrides: Vec::new(),
+        planted_bug: Some(PlantedBug::PanicAtClusterEvent),
+    };
+    let runs = runs(1..=8, scratch.path(), &checks);
+    let failing: Vec<&SeedRun> = runs.iter().filter(|r| !r.passed()).collect();
+    // Exactly the seeds whose case has an event within its run panic, and the swarm goes on.
+    for r in &runs {
+        let case = swarm::generate(r.seed);
+        let duration = parse_duration(case.doc["duration"].as_str().unwrap()).unwrap();
+        let events = case.doc.get("events").and_then(toml::Value::as_array);
+        let within = events
+            .into_iter()
+            .flatten()
+            .any(|e| parse_duration(e["at"].as_str().unwrap()).unwrap() <= duration);
+        assert_eq!(r.passed(), !within, "seed {}", r.seed);
+    }
+    let first = failing.first().expect("a seed with an event");
+    assert_eq!(
+        first.summary.invariants.details,
+        ["the run panicked: a planted bug"]
+    );
+    let shrunk = swarm::shrink_failures(&failing, 1, 1, scratch.path(), &checks, &|| {}).unwrap();
+    let case = &shrunk[&first.seed].case;
+    let events = case.doc["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{case:?}");
+    assert!(case.doc.get("workloads").is_none(), "{case:?}");
+}

@@ -202,6 +202,8 @@ pub enum PlantedBug {
     /// A pod that ends while its kept ENI is still on its way to it (re-attaching) leaves the
     /// ENI in its node's bound count.
     KeptEniStaysBound,
+    /// A cluster event (`[[events]]`) panics.
+    PanicAtClusterEvent,
 }
 
 /// The longest a checked run drains past its duration.
@@ -452,6 +454,9 @@ impl<'a> Simulation<'a> {
 
     fn dispatch(&mut self, event: Event) -> Result<(), InputError> {
         match event {
+            Event::Cluster(_) if self.planted == Some(PlantedBug::PanicAtClusterEvent) => {
+                panic!("a planted bug")
+            }
             Event::Cluster(i) => self.cluster_event(i as usize),
             Event::WorkloadStart(w) => {
                 let replicas = self.sc.workloads[w as usize].kind.replicas();

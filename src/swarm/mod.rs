@@ -53,8 +53,29 @@ const CHECKED: RunOptions = RunOptions { check: true };
 
 /// Runs `base` perturbed by one seed, with every check on.
 pub fn run_seed(base: &Scenario, seed: u64) -> Result<SeedRun, InputError> {
-    let summary = sim::run_with(perturb(base, seed), &mut NullSink, CHECKED)?;
+    let summary = checked_run(perturb(base, seed), None)?;
     Ok(SeedRun { seed, summary })
+}
+
+/// Runs `scenario` with every check on (and the `planted` bug, if any). A run that panics is
+/// a failure like a broken invariant, its message the first detail, so that the swarm reports
+/// the seed (and shrinks its case) instead of stopping.
+fn checked_run(scenario: Scenario, planted: Option<PlantedBug>) -> Result<Summary, InputError> {
+    let run = || sim::run_with_bug(scenario, &mut NullSink, CHECKED, planted);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let mut summary = Summary::default();
+            summary.invariants.violations = 1;
+            summary.invariants.details = vec![format!("the run panicked: {message}")];
+            Ok(summary)
+        }
+    }
 }
 
 /// Runs every seed of `base` perturbed on `jobs` threads, calling `on_seed` as each
@@ -91,8 +112,7 @@ pub fn check_case(
     checks: &Checks,
 ) -> Result<Summary, InputError> {
     let scenario = case.load(scratch, stem, &checks.overrides);
-    let result =
-        scenario.and_then(|sc| sim::run_with_bug(sc, &mut NullSink, CHECKED, checks.planted_bug));
+    let result = scenario.and_then(|sc| checked_run(sc, checks.planted_bug));
     case.remove_traces(scratch, stem);
     result
 }
