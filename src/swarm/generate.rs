@@ -52,6 +52,7 @@ pub fn generate(seed: u64) -> Case {
         static_mode: false,
         zones: Vec::new(),
         groups: Vec::new(),
+        subnet_zones: Vec::new(),
         hot: Vec::new(),
         custom_types: Vec::new(),
     };
@@ -96,6 +97,8 @@ struct Gen {
     zones: Vec<String>,
     /// Node groups drawn so far: name and exclusive-ENI pods per node.
     groups: Vec<(String, u64)>,
+    /// Zones that have a subnet.
+    subnet_zones: Vec<String>,
     /// One to three instants around which much of the case's activity is drawn.
     hot: Vec<SimTime>,
     /// `[[instance_types]]` entries drawn so far.
@@ -121,14 +124,18 @@ impl Gen {
 
     /// An instant of the run: half the time within [`HOT_SPREAD`] of one of the case's hot
     /// spots, so that events, scale steps, bursts and outages meet each other's work in
-    /// flight.
+    /// flight; near a hot spot, half the time a whole number of seconds from it, so that
+    /// some fall on the very same millisecond (same-time events run in the order scheduled).
     fn instant(&mut self) -> SimTime {
         let end = self.duration.as_millis();
         match self.hot.choose(&mut self.rng).copied() {
             Some(hot) if self.rng.random_bool(0.5) => {
                 let spread = HOT_SPREAD.as_millis();
-                let at = hot.as_millis() + self.rng.random_range(0..=2 * spread);
-                SimTime(at.saturating_sub(spread).min(end))
+                let offset = match self.rng.random_bool(0.5) {
+                    true => self.rng.random_range(0..=2 * spread / 1000) * 1000,
+                    false => self.rng.random_range(0..=2 * spread),
+                };
+                SimTime((hot.as_millis() + offset).saturating_sub(spread).min(end))
             }
             _ => SimTime(self.rng.random_range(0..=end)),
         }
@@ -323,6 +330,9 @@ impl Gen {
                 let mut s = Table::new();
                 s.insert("id".into(), format!("subnet-{i}").into());
                 s.insert("zone".into(), self.zones[z].clone().into());
+                if !self.subnet_zones.contains(&self.zones[z]) {
+                    self.subnet_zones.push(self.zones[z].clone());
+                }
                 // One /16 per subnet: they never overlap.
                 s.insert("cidr".into(), format!("10.{i}.0.0/{prefix}").into());
                 if self.maybe(0.1) {
@@ -334,11 +344,14 @@ impl Gen {
         Value::Array(subnets)
     }
 
+    /// A node group's zone: mostly one with a subnet, now and then any (its pods then find
+    /// no subnet).
     fn zone(&mut self) -> String {
-        self.zones
-            .choose(&mut self.rng)
-            .cloned()
-            .unwrap_or_default()
+        let zones = match self.maybe(0.9) && !self.subnet_zones.is_empty() {
+            true => &self.subnet_zones,
+            false => &self.zones,
+        };
+        zones.choose(&mut self.rng).cloned().unwrap_or_default()
     }
 
     /// One to three node groups of 0 to 3 nodes, mostly small instance types (4 to 19
