@@ -36,7 +36,7 @@ pub struct TracePod {
 /// How big a case is, to say how much shrinking took off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CaseSize {
-    /// Values in the scenario file (each array element and table key counts).
+    /// Scalar values in the scenario file (each key's, each array element's).
     pub values: usize,
     /// Rows of its traces.
     pub trace_rows: usize,

@@ -21,7 +21,7 @@ pub use perturb::{
     perturb, MAX_OUTAGES, MAX_POLL_ERROR, MAX_TASK_ERROR, MAX_TIMEOUT, POLL_MEDIAN_MS, TAIL_FACTOR,
     TASK_MEDIAN_MS,
 };
-pub use reproducer::{percent_smaller, Reproducer};
+pub use reproducer::Reproducer;
 pub use shrink::{shrink, Shrunk, MAX_SHRINK_RUNS};
 
 use crate::error::InputError;

@@ -100,7 +100,7 @@ fn describe(size: CaseSize) -> String {
 }
 
 /// How much of `before` shrinking took off, in whole percent.
-pub fn percent_smaller(before: CaseSize, after: CaseSize) -> usize {
+fn percent_smaller(before: CaseSize, after: CaseSize) -> usize {
     let (b, a) = (before.total(), after.total().min(before.total()));
     100 * (b - a) / b.max(1)
 }
