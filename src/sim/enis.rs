@@ -196,7 +196,9 @@ impl Simulation<'_> {
         if !in_use {
             // A kept ENI still on its way (detaching from its previous node, or attaching): it
             // no longer counts for this node; what follows its call depends on its claim.
-            self.nodes.touch(node as usize).bound -= 1;
+            if self.planted != Some(super::PlantedBug::KeptEniStaysBound) {
+                self.nodes.touch(node as usize).bound -= 1;
+            }
             self.metrics.bound.add(-1, now);
             if fate == EniFate::WithNode {
                 self.enis.touch(eni.0 as usize).released_at = Some(now);

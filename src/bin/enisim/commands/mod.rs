@@ -7,6 +7,7 @@ pub mod init;
 pub mod instance_types;
 pub mod run;
 pub mod swarm;
+pub mod swarm_generate;
 pub mod sweep;
 pub mod validate;
 
