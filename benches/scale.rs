@@ -31,13 +31,14 @@
 //! `SCALE_BASELINE=0` skips the baselines (to profile a child alone:
 //! `perf record target/release/deps/scale-* --child 2000 null`).
 
+mod common;
+use common::{child_result, vm_hwm_kib};
 use enisim::engine::{EventQueue, SimTime};
 use enisim::report::rows::NullSink;
 use enisim::sim::RunOptions;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SIZES: [u32; 4] = [250, 500, 1000, 2000];
@@ -70,15 +71,6 @@ fn overrides(nodes: u32) -> Vec<String> {
     let rate = LARGE_RATE * f64::from(nodes) / f64::from(LARGE_NODES);
     v.push(format!("workloads.0.arrivals_per_minute={rate}"));
     v
-}
-
-fn vm_hwm_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn reps() -> usize {
@@ -293,7 +285,6 @@ fn parent(args: &[String]) {
     let modes: Vec<String> = std::env::var("SCALE_MODES")
         .map(|v| v.split(',').map(|m| m.trim().to_string()).collect())
         .unwrap_or_else(|_| vec!["null".into(), "outputs".into(), "checked".into()]);
-    let exe = std::env::current_exe().expect("own path");
     println!(
         "scale bench: {} (24 h virtual, {LARGE_RATE} arrivals/min per {LARGE_NODES} nodes), each run in its own child process, best of {} rep(s)",
         scenario_path().display(),
@@ -315,19 +306,7 @@ fn parent(args: &[String]) {
     let mut checked = Vec::new();
     for &nodes in &sizes {
         for mode in &modes {
-            let out = Command::new(&exe)
-                .args(["--child", &nodes.to_string(), mode])
-                .output()
-                .expect("child runs");
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) else {
-                eprintln!(
-                    "child {nodes} {mode} failed: {}\n{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                std::process::exit(1);
-            };
+            let line = child_result(["--child", &nodes.to_string(), mode]);
             let row = Row(line
                 .split_whitespace()
                 .filter_map(|kv| kv.split_once('='))

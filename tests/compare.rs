@@ -4,7 +4,9 @@
 //! compared variant by variant, and the repository's baselines gate.
 
 mod binary;
+mod common;
 use binary::{enisim, result_files};
+use common::Cluster;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::fs;
@@ -22,50 +24,20 @@ use std::path::{Path, PathBuf};
 /// - max_warm 3: + 3 x 1680 = 7316.8 s = 2.032 h.
 ///
 /// So max_warm 1 -> 3 raises pool.idle_eni_hours by 0.933 (+84.9%).
-const SCALE_DOWN: &str = r#"
-duration = "1h"
-[policy]
-release = "quick"
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/24"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = 1
-[[workloads]]
-name = "web"
-kind = "deployment"
-replicas = 3
-scale = [ { at = "30m", replicas = 0 } ]
-"#;
+fn scale_down() -> String {
+    Cluster::new("1h")
+        .policy("release = \"quick\"")
+        .with("[[workloads]]\nname = \"web\"\nkind = \"deployment\"\nreplicas = 3\nscale = [ { at = \"30m\", replicas = 0 } ]\n")
+}
 
 /// Two nodes serving Poisson arrivals (2 a minute, exponential lifetimes of mean 3 minutes)
 /// with a random attach latency: every seed draws its own arrivals and latencies.
-const BURSTY: &str = r#"
-duration = "1h"
-seed = 1
-[policy]
-max_warm = 2
-[vpc.latency]
-attach = { median = "2s", p99 = "8s" }
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/24"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = 2
-[[workloads]]
-name = "jobs"
-kind = "poisson"
-arrivals_per_minute = 2
-lifetime = { mean = "3m" }
-"#;
+fn bursty() -> String {
+    Cluster::new("1h")
+        .policy("max_warm = 2\n[vpc.latency]\nattach = { median = \"2s\", p99 = \"8s\" }")
+        .nodes("S5.2XLARGE16", 2)
+        .with("[[workloads]]\nname = \"jobs\"\nkind = \"poisson\"\narrivals_per_minute = 2\nlifetime = { mean = \"3m\" }\n")
+}
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -104,7 +76,7 @@ fn metric<'a>(report: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn a_run_compared_with_itself_is_identical() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = write(tmp.path(), "scale.toml", SCALE_DOWN);
+    let scenario = write(tmp.path(), "scale.toml", &scale_down());
     let a = tmp.path().join("a");
     run(&scenario, &a, &[]);
     let fingerprint = json_of(&fs::read(a.join("summary.json")).unwrap())["fingerprint"]
@@ -157,7 +129,7 @@ fn a_run_compared_with_itself_is_identical() {
 #[test]
 fn max_warm_moves_idle_eni_hours_as_computed_and_the_budget_decides() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = write(tmp.path(), "scale.toml", SCALE_DOWN);
+    let scenario = write(tmp.path(), "scale.toml", &scale_down());
     let (one, three) = (tmp.path().join("mw1"), tmp.path().join("mw3"));
     run(&scenario, &one, &["policy.max_warm=1"]);
     run(&scenario, &three, &["policy.max_warm=3"]);
@@ -291,7 +263,7 @@ fn max_warm_moves_idle_eni_hours_as_computed_and_the_budget_decides() {
 #[test]
 fn bad_files_and_budgets_exit_2_with_their_location() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = write(tmp.path(), "scale.toml", SCALE_DOWN);
+    let scenario = write(tmp.path(), "scale.toml", &scale_down());
     let a = tmp.path().join("a");
     run(&scenario, &a, &[]);
     let summary = fs::read_to_string(a.join("summary.json")).unwrap();
@@ -404,7 +376,7 @@ fn bad_files_and_budgets_exit_2_with_their_location() {
 
 /// `compare --seeds 12 BURSTY` with `args`, as JSON.
 fn seeded(dir: &Path, args: &[&str], budget: Option<&Path>) -> (i32, Value) {
-    let scenario = write(dir, "bursty.toml", BURSTY);
+    let scenario = write(dir, "bursty.toml", &bursty());
     let mut cmd = enisim();
     cmd.arg("compare")
         .args(["--seeds", "12", "--format", "json"])
@@ -508,7 +480,7 @@ fn seed_statistics_tell_noise_from_a_real_change() {
 #[test]
 fn sweeps_compare_variant_by_variant() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = write(tmp.path(), "scale.toml", SCALE_DOWN);
+    let scenario = write(tmp.path(), "scale.toml", &scale_down());
     let sweep = |out: &Path, release: &str| {
         enisim()
             .arg("sweep")

@@ -3,6 +3,8 @@
 //! hand), the start-up CDFs against pods.csv, every SVG's axis titles and legend, and the
 //! bound on points per chart over a long run.
 
+mod common;
+use common::Cluster;
 use enisim::output::run_to_dir;
 use enisim::report::charts::downsample::POINTS_PER_CHART;
 use enisim::report::charts::run::{band_series, startup_cdfs};
@@ -410,24 +412,9 @@ fn every_chart_names_its_axes_and_series() {
 /// POINTS_PER_CHART points, and the page stays small; timeseries.csv keeps every sample.
 #[test]
 fn a_long_run_draws_a_bounded_number_of_points_per_chart() {
-    let toml = r#"
-duration = "30d"
-sample_interval = "10s"
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/24"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = 1
-[[workloads]]
-name = "jobs"
-kind = "poisson"
-arrivals_per_minute = 0.5
-lifetime = { mean = "20m" }
-"#;
+    let toml = Cluster::new("30d").sample_interval("10s").with(
+        "[[workloads]]\nname = \"jobs\"\nkind = \"poisson\"\narrivals_per_minute = 0.5\nlifetime = { mean = \"20m\" }\n",
+    );
     let tmp = tempfile::tempdir().unwrap();
     let scenario = tmp.path().join("month.toml");
     fs::write(&scenario, toml).unwrap();

@@ -7,6 +7,8 @@
 //! `ENISIM_REPLAY` naming the scenario), as `enisim run` would run it; the child prints its
 //! peak resident set (`VmHWM` from /proc/self/status), so the figure is that replay's own.
 
+mod common;
+use common::Cluster;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -48,24 +50,10 @@ fn write_trace(path: &Path, rows: u64) {
 fn replay_scenario(dir: &Path, rows: u64) -> std::path::PathBuf {
     write_trace(&dir.join("trace.csv"), rows);
     let days = rows / 2 / 2 / 86_400 + 1;
-    let scenario = format!(
-        r#"duration = "{days}d"
-sample_interval = "1h"
-[[subnets]]
-id = "a"
-zone = "z"
-cidr = "10.0.0.0/24"
-[[node_groups]]
-name = "w"
-instance_type = "S5.2XLARGE16"
-zone = "z"
-count = 2
-[[workloads]]
-name = "jobs"
-kind = "trace"
-path = "trace.csv"
-"#
-    );
+    let scenario = Cluster::new(&format!("{days}d"))
+        .sample_interval("1h")
+        .nodes("S5.2XLARGE16", 2)
+        .with("[[workloads]]\nname = \"jobs\"\nkind = \"trace\"\npath = \"trace.csv\"\n");
     let path = dir.join("replay.toml");
     std::fs::write(&path, scenario).unwrap();
     path

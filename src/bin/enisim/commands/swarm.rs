@@ -70,20 +70,13 @@ pub fn exec(args: Args) -> ExitCode {
     };
     let seeds = args.seed_list();
     let started = Instant::now();
-    let bar = progress(seeds.len() as u64, "seeds", args.seed.is_some());
-    let failures = AtomicU64::new(0);
-    let on_seed = |run: &SeedRun| {
-        if !run.passed() {
-            let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-            bar.set_message(format!("{n} failed"));
-        }
-        bar.inc(1);
-    };
+    let bar = SeedBar::new(seeds.len(), args.seed.is_some());
+    let on_seed = |run: &SeedRun| bar.seed_done(run);
     let runs = match enisim::swarm::run_seeds(&base, &seeds, jobs(args.jobs), &on_seed) {
         Ok(runs) => runs,
         Err(e) => return bad_input(&e),
     };
-    bar.finish_and_clear();
+    bar.bar.finish_and_clear();
     let path = path.display();
     let mut o = String::new();
     let mut failed = 0;
@@ -130,4 +123,30 @@ pub fn faults_fired(runs: &[SeedRun]) -> String {
         .sum();
     let orphans: u64 = runs.iter().map(|r| r.summary.invariants.orphans).sum();
     format!("faults fired: {errors} API errors, {orphans} lost creates found and deleted")
+}
+
+/// The bar of a swarm's seeds, with how many failed so far.
+pub struct SeedBar {
+    /// The bar itself (hidden off a terminal or for one seed).
+    pub bar: indicatif::ProgressBar,
+    failures: AtomicU64,
+}
+
+impl SeedBar {
+    /// A bar of `seeds` seeds; `quiet` hides it.
+    pub fn new(seeds: usize, quiet: bool) -> Self {
+        SeedBar {
+            bar: progress(seeds as u64, "seeds", quiet),
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one seed done, and its failure if it failed.
+    pub fn seed_done(&self, run: &SeedRun) {
+        if !run.passed() {
+            let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+            self.bar.set_message(format!("{n} failed"));
+        }
+        self.bar.inc(1);
+    }
 }

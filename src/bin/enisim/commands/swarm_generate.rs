@@ -4,7 +4,7 @@
 //! scenarios that still fail the same way, written beside them. `--seed S` writes that
 //! seed's scenario whether it fails or not.
 
-use super::swarm::{faults_fired, Args};
+use super::swarm::{faults_fired, Args, SeedBar};
 use super::{jobs, progress, FAILED};
 use crate::stdout;
 use enisim::output::{Manifest, OutputDir, OutputError};
@@ -14,7 +14,6 @@ use std::fmt::Write;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Runs the generated seeds, writes and shrinks the failing ones; exit 1 if any failed.
@@ -44,18 +43,11 @@ fn run(args: &Args, out: &Path) -> Result<ExitCode, OutputError> {
     let seeds = args.seed_list();
     let jobs = jobs(args.jobs);
     let started = Instant::now();
-    let bar = progress(seeds.len() as u64, "seeds", args.seed.is_some());
-    let failures = AtomicU64::new(0);
-    let on_seed = |run: &SeedRun| {
-        if !run.passed() {
-            let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-            bar.set_message(format!("{n} failed"));
-        }
-        bar.inc(1);
-    };
+    let bar = SeedBar::new(seeds.len(), args.seed.is_some());
+    let on_seed = |run: &SeedRun| bar.seed_done(run);
     let runs = swarm::run_generated(&seeds, jobs, &scratch, &checks, &on_seed)
         .map_err(OutputError::Input)?;
-    bar.finish_and_clear();
+    bar.bar.finish_and_clear();
     let failing: Vec<&SeedRun> = runs.iter().filter(|r| !r.passed()).collect();
     let most = args.shrink.min(failing.len());
     let bar = progress(most as u64, "failing seeds shrunk", args.seed.is_some());
