@@ -11,19 +11,11 @@
 //!
 //! It prints lines, bytes, wall time, MB/s and peak RSS for both, and the ratio.
 
+mod common;
+use common::{child_result, vm_hwm_kib};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
-
-fn vm_hwm_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// Writes `lines` audit events: every fifth a pod create or delete, pods living ~800 events.
 fn generate(path: &Path, lines: u64) {
@@ -118,25 +110,19 @@ fn main() {
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let me = std::env::current_exe().unwrap();
     let mut results = Vec::new();
     for mode in ["read", "import"] {
-        let out = Command::new(&me)
-            .args(["--child", mode])
-            .arg(&path)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("RESULT"))
-            .unwrap_or_else(|| panic!("{mode}: {text}"));
+        let line = child_result([
+            std::ffi::OsStr::new("--child"),
+            mode.as_ref(),
+            path.as_os_str(),
+        ]);
         let f: Vec<&str> = line.split_whitespace().collect();
-        let secs: f64 = f[3].parse().unwrap();
-        let kib: u64 = f[4].parse().unwrap();
+        let secs: f64 = f[2].parse().unwrap();
+        let kib: u64 = f[3].parse().unwrap();
         println!(
             "{mode:>6}: {} lines in {secs:.2} s, {:.0} MB/s, peak RSS {:.1} MiB",
-            f[2],
+            f[1],
             bytes as f64 / 1e6 / secs,
             kib as f64 / 1024.0
         );

@@ -3,8 +3,10 @@
 //! For each cluster size (250, 500, 1,000, 2,000, 10,000 and 50,000 nodes; 2,000 is
 //! `scenarios/large.toml` unchanged, the other sizes are the same file with `--set`-style
 //! overrides giving the same churn per node, and above 2,000 nodes subnets of /11 instead of
-//! /16 so that addresses do not run out) and each mode (`null`: `sim::run` into a `NullSink`; `outputs`:
-//! `output::run_to_dir` into a temporary directory), the bench re-executes itself as a child
+//! /16 so that addresses do not run out) and each mode (`null`: `sim::run` into a `NullSink`;
+//! `outputs`: `output::run_to_dir` into a temporary directory; `checked`: `sim::run_with` with
+//! `RunOptions { check: true, progress: None }`, as `enisim run --check`, into a `NullSink`),
+//! the bench re-executes itself as a child
 //! process (`scale --child SIZE MODE`), so that each run's peak memory (`VmHWM` from
 //! `/proc/self/status`, the child's peak resident set) is its own. The child prints one
 //! `RESULT` line; the parent gathers them into a table.
@@ -20,6 +22,10 @@
 //! The ratio printed is (baseline events/s) / (sim events/s): how many times slower the whole
 //! simulation (event loop, dispatch and model, no outputs) is than the bare heap alone.
 //!
+//! In `checked` mode the child then runs the same scenario unchecked (`sim::run`, `NullSink`),
+//! in the same process right after; the ratio printed is checked wall time / unchecked wall
+//! time, the cost of `--check` (the checked run includes its drain past the end).
+//!
 //! Selection: positional arguments or `SCALE_SIZES=250,500` pick sizes; `SCALE_MODES=null`
 //! picks modes; `SCALE_SET=controller.workers=16,controller.vpc_qps=100` adds overrides to
 //! every size; `SCALE_LIMITS=fixed` keeps large.toml's VPC limits and controller at every
@@ -28,15 +34,21 @@
 //! `SCALE_BASELINE=0` skips the baselines (to profile a child alone:
 //! `perf record target/release/deps/scale-* --child 2000 null`).
 
+mod common;
+use common::{child_result, vm_hwm_kib};
 use enisim::engine::{EventQueue, SimTime};
 use enisim::report::rows::NullSink;
+use enisim::sim::RunOptions;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SIZES: [u32; 6] = [250, 500, 1000, 2000, 10_000, 50_000];
+const CHECKED: RunOptions = RunOptions {
+    check: true,
+    progress: None,
+};
 /// large.toml's nodes and arrival rate: the churn per node every size keeps.
 const LARGE_NODES: u32 = 2000;
 const LARGE_RATE: f64 = 694.4;
@@ -99,15 +111,6 @@ fn same_capacity_per_node(nodes: u32) -> Vec<String> {
     v
 }
 
-fn vm_hwm_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn reps() -> usize {
     std::env::var("SCALE_REPS")
         .ok()
@@ -144,6 +147,7 @@ fn child(size: &str, mode: &str) {
         let started = Instant::now();
         let s = match mode {
             "null" => enisim::sim::run(sc, &mut NullSink).expect("run"),
+            "checked" => enisim::sim::run_with(sc, &mut NullSink, CHECKED).expect("run"),
             "outputs" => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let s = enisim::output::run_to_dir(
@@ -178,6 +182,18 @@ fn child(size: &str, mode: &str) {
         best.as_secs_f64(),
         s.fingerprint,
     );
+    if mode == "checked" {
+        assert_eq!(s.invariants.violations, 0, "{:?}", s.invariants.details);
+        // The same run unchecked, in the same process right after: the checks' cost.
+        let mut plain = Duration::MAX;
+        for _ in 0..reps() {
+            let started = Instant::now();
+            let p = enisim::sim::run(scenario.clone(), &mut NullSink).expect("run");
+            plain = plain.min(started.elapsed());
+            assert_eq!(p.pods.created, s.pods.created, "checks change nothing");
+        }
+        print!(" plain_s={:.4}", plain.as_secs_f64());
+    }
     if mode == "null" && std::env::var("SCALE_BASELINE").as_deref() != Ok("0") {
         let prefill = s.pods.running_at_end as usize;
         let mut heap_best = Duration::MAX;
@@ -306,8 +322,7 @@ fn parent(args: &[String]) {
     };
     let modes: Vec<String> = std::env::var("SCALE_MODES")
         .map(|v| v.split(',').map(|m| m.trim().to_string()).collect())
-        .unwrap_or_else(|_| vec!["null".into(), "outputs".into()]);
-    let exe = std::env::current_exe().expect("own path");
+        .unwrap_or_else(|_| vec!["null".into(), "outputs".into(), "checked".into()]);
     println!(
         "scale bench: {} (24 h virtual, {LARGE_RATE} arrivals/min per {LARGE_NODES} nodes), each run in its own child process, best of {} rep(s)",
         scenario_path().display(),
@@ -327,21 +342,10 @@ fn parent(args: &[String]) {
         "fingerprint"
     );
     let mut baselines = Vec::new();
+    let mut checked = Vec::new();
     for &nodes in &sizes {
         for mode in &modes {
-            let out = Command::new(&exe)
-                .args(["--child", &nodes.to_string(), mode])
-                .output()
-                .expect("child runs");
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("RESULT ")) else {
-                eprintln!(
-                    "child {nodes} {mode} failed: {}\n{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                std::process::exit(1);
-            };
+            let line = child_result(["--child", &nodes.to_string(), mode]);
             let row = Row(line
                 .split_whitespace()
                 .filter_map(|kv| kv.split_once('='))
@@ -361,10 +365,33 @@ fn parent(args: &[String]) {
                 row.f("hwm_kib") / 1024.0,
                 row.get("fingerprint"),
             );
-            if mode == "null" {
-                baselines.push((nodes, row));
+            match mode.as_str() {
+                "null" => baselines.push((nodes, row)),
+                "checked" => checked.push((nodes, row)),
+                _ => {}
             }
         }
+    }
+    if !checked.is_empty() {
+        println!();
+        println!(
+            "checked runs (--check, no outputs) against the same run unchecked, in the same child:"
+        );
+        println!(
+            "{:>5} {:>9} {:>10} {:>10} {:>8}",
+            "nodes", "events", "checked_s", "plain_s", "ratio"
+        );
+        for (nodes, row) in &checked {
+            println!(
+                "{:>5} {:>9} {:>10.3} {:>10.3} {:>7.2}x",
+                nodes,
+                row.get("events"),
+                row.f("wall_s"),
+                row.f("plain_s"),
+                row.f("wall_s") / row.f("plain_s")
+            );
+        }
+        println!("ratio: checked wall time / unchecked wall time (the checked run also drains the VPC's work after the end)");
     }
     if baselines.is_empty() {
         return;

@@ -23,6 +23,8 @@
 //! sweep.csv and variants.csv written) and at the end (charts, report.html and sweep.json
 //! written too): flat in the number of runs when the sweep streams.
 
+mod common;
+use common::{child_result, vm_hwm_kib};
 use enisim::sweep::result::Whole;
 use enisim::sweep::spec::Axis;
 use enisim::sweep::{self, Execution, Plan, Settings, Shard};
@@ -79,15 +81,6 @@ fn main() {
         Some("memory") => memory(),
         _ => timing(),
     }
-}
-
-fn vm_hwm_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// The axes of a sweep of `runs` runs in `shape`, and its seeds per variant.
@@ -151,7 +144,6 @@ fn child(runs: &str, shape: &str) {
 }
 
 fn memory() {
-    let exe = std::env::current_exe().expect("own path");
     let runs = env_or("SWEEP_MEMORY_RUNS", "100,10000");
     println!("scenarios/tuning.toml, duration=1h, --jobs 2, NullSink; peak RSS of the child");
     println!(
@@ -160,18 +152,7 @@ fn memory() {
     );
     for shape in ["variants", "seeds"] {
         for n in runs.split(',') {
-            let out = Command::new(&exe)
-                .args(["--child", n.trim(), shape])
-                .output()
-                .expect("child starts");
-            let text = String::from_utf8_lossy(&out.stdout);
-            let Some(line) = text.lines().find(|l| l.starts_with("RESULT ")) else {
-                panic!(
-                    "child {n} {shape} failed: {}\n{}",
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            };
+            let line = child_result(["--child", n.trim(), shape]);
             let field = |k: &str| {
                 line.split_whitespace()
                     .find_map(|kv| kv.strip_prefix(&format!("{k}=")))

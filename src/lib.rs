@@ -16,16 +16,21 @@
 //! - [`workload`]: pod arrival sources (Poisson, bursts, trace replay) the simulator pulls from.
 //! - [`output`]: result folders for every command that writes one: owned, staged, swapped in
 //!   whole, with a manifest, so no user file is lost and no partial result looks complete.
+//! - [`parallel`]: the thread pools that many-run commands share.
 //! - [`swarm`]: many checked runs, each seed drawing its own faults, latencies and outages.
+//! - [`compare`]: two results compared metric by metric under a budget, over seeds when
+//!   both sides ran several; the baselines a repository keeps.
 //! - [`error`]: bad input, located in its file (exit code 2).
 
 pub mod cloud;
 pub mod cluster;
+pub mod compare;
 pub mod controller;
 pub mod engine;
 pub mod error;
 pub mod import;
 pub mod output;
+pub mod parallel;
 pub mod policy;
 pub mod report;
 pub mod scenario;

@@ -55,6 +55,10 @@ impl EniState {
 /// One ENI: its address, where it is bound and its lifecycle timestamps.
 #[derive(Clone, Debug)]
 pub struct Eni {
+    /// Its number in outputs: ENIs are numbered in the order they are created. A record reused
+    /// after a failed create (no ENI came of it) keeps its number; one reused after its ENI
+    /// was deleted gets the next.
+    pub number: u32,
     /// The subnet its address comes from.
     pub subnet: SubnetId,
     /// Offset of its address in the subnet, once the VPC gave it one.
@@ -84,9 +88,10 @@ pub struct Eni {
 }
 
 impl Eni {
-    /// A new ENI, being created for `node` in `subnet`.
-    pub fn new(subnet: SubnetId, node: u32, now: SimTime) -> Self {
+    /// A new ENI, numbered `number`, being created for `node` in `subnet`.
+    pub fn new(number: u32, subnet: SubnetId, node: u32, now: SimTime) -> Self {
         Eni {
+            number,
             subnet,
             ip_offset: None,
             node,

@@ -25,6 +25,19 @@ pub fn check_subdomain(name: &str) -> Result<(), String> {
     name.split('.').try_for_each(label_chars)
 }
 
+/// `raw` made a DNS-1123 label: lowercased, every other character than a letter or digit
+/// turned into '-', cut to 63 characters, without leading or trailing '-' (empty if nothing
+/// is left). For names made from other systems' names: instance types, zones, owners, folders.
+pub fn to_label(raw: &str) -> String {
+    let name: String = raw
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(MAX_LABEL)
+        .collect();
+    name.trim_matches('-').to_string()
+}
+
 /// Fails when `name` has more than `max` characters.
 fn at_most(name: &str, max: usize) -> Result<(), String> {
     let n = name.chars().count();
@@ -53,6 +66,19 @@ fn label_chars(label: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_names_become_labels() {
+        assert_eq!(
+            to_label("S5.2XLARGE16-ap-guangzhou-3"),
+            "s5-2xlarge16-ap-guangzhou-3"
+        );
+        assert_eq!(to_label("a.b"), "a-b");
+        assert_eq!(to_label("--My Cluster_/"), "my-cluster");
+        assert_eq!(to_label(&"x".repeat(70)).len(), 63);
+        assert_eq!(to_label("..."), "");
+        assert_eq!(check_label(&to_label("Any Thing.at_all")), Ok(()));
+    }
 
     #[test]
     fn labels_and_subdomains_follow_rfc_1123() {

@@ -2,6 +2,7 @@
 
 use crate::cloud::eni::EniId;
 use crate::engine::{SimTime, Stamp};
+use std::net::Ipv4Addr;
 
 /// Where a pod is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,6 +111,9 @@ pub struct Pod {
     pub node: Option<u32>,
     /// Its ENI, once it has one.
     pub eni: Option<EniId>,
+    /// That ENI's address: what the pod's row shows, even once the ENI is gone and its
+    /// record serves another.
+    pub address: Option<Ipv4Addr>,
     /// True if it keeps its IP (its ENI) across incarnations.
     pub static_ip: bool,
     /// When the controller created it.
@@ -138,6 +142,7 @@ impl Pod {
             state: PodState::Pending,
             node: None,
             eni: None,
+            address: None,
             static_ip,
             created_at: now,
             scheduled_at: Stamp::NONE,

@@ -25,11 +25,22 @@ pub enum Placement {
     Zone(usize),
 }
 
+/// A queued pod: its id and its place in creation order (`Pod::seq`), which tells it from a
+/// later pod that reuses its record.
+type Entry = (u32, u64);
+
+/// The shortest queue that is swept of pods no longer pending.
+const MIN_SWEEP: usize = 64;
+
 /// Pending pods and an index of the nodes that can take one.
 pub struct Scheduler {
     /// Pending pods, oldest first: queue 0 for pods that may go anywhere, queue 1 + z for pods
-    /// bound to zone z. Pods deleted while pending are skipped lazily.
-    queues: Vec<VecDeque<u32>>,
+    /// bound to zone z. Pods deleted while pending are skipped lazily, and swept out when a
+    /// queue has doubled since its last sweep, so a queue whose head waits long does not
+    /// grow with every pod that came and went behind it.
+    queues: Vec<VecDeque<Entry>>,
+    /// Per queue: the length at which the next enqueue sweeps it.
+    sweep_at: Vec<usize>,
     /// Per zone, schedulable nodes by their pods.
     ready: Vec<LoadIndex>,
     /// The zone and pod count each node is filed under in `ready`, if any.
@@ -48,12 +59,19 @@ impl Scheduler {
         let zones = zone_has_subnet.len();
         Scheduler {
             queues: vec![VecDeque::new(); zones + 1],
+            sweep_at: vec![MIN_SWEEP; zones + 1],
             ready: vec![LoadIndex::default(); zones],
             keys: Vec::new(),
             zone_has_subnet,
             spread: vec![vec![0; zones]; workloads],
             ip_room: None,
         }
+    }
+
+    /// Entries in the queues, pending or not yet swept.
+    #[cfg(test)]
+    pub fn queued(&self) -> usize {
+        self.queues.iter().map(VecDeque::len).sum()
     }
 
     /// Per zone, the addresses its subnets can still give pods that need a new ENI (free
@@ -85,9 +103,21 @@ impl Scheduler {
         !self.ready[zone].is_empty() && (placement != Placement::AnyZone || self.has_ip(zone))
     }
 
-    /// Queues a pod for placement.
-    pub fn enqueue(&mut self, pod: u32, placement: Placement) {
-        self.queues[queue_of(placement)].push_back(pod);
+    /// Queues pod `pod`, `seq`-th in creation order, for placement. `pending` says whether a
+    /// queued pod is still pending (for the sweep).
+    pub fn enqueue(
+        &mut self,
+        (pod, seq): Entry,
+        placement: Placement,
+        pending: impl Fn(u32, u64) -> bool,
+    ) {
+        let q = queue_of(placement);
+        let queue = &mut self.queues[q];
+        if queue.len() >= self.sweep_at[q] {
+            queue.retain(|&(p, s)| pending(p, s));
+            self.sweep_at[q] = (2 * queue.len()).max(MIN_SWEEP);
+        }
+        queue.push_back((pod, seq));
     }
 
     /// Re-indexes a node after its pods, limits or liveness changed.
@@ -131,19 +161,21 @@ impl Scheduler {
     }
 
     /// The oldest pending pod that some node can take now, with its placement, after dropping
-    /// queue heads that are no longer pending. `age` gives a pending pod's creation order
-    /// (`None` once it is not pending).
-    pub fn next_placeable(&mut self, age: impl Fn(u32) -> Option<u64>) -> Option<(u32, Placement)> {
+    /// queue heads that are no longer pending (`pending(pod, seq)` is false).
+    pub fn next_placeable(
+        &mut self,
+        pending: impl Fn(u32, u64) -> bool,
+    ) -> Option<(u32, Placement)> {
         let mut best: Option<(u64, usize)> = None;
         for q in 0..self.queues.len() {
             let oldest = loop {
-                let Some(&pod) = self.queues[q].front() else {
+                let Some(&(pod, seq)) = self.queues[q].front() else {
                     break None;
                 };
-                match age(pod) {
-                    Some(seq) => break Some(seq),
-                    None => self.queues[q].pop_front(),
-                };
+                if pending(pod, seq) {
+                    break Some(seq);
+                }
+                self.queues[q].pop_front();
             };
             let Some(seq) = oldest else {
                 continue;
@@ -158,17 +190,18 @@ impl Scheduler {
             }
         }
         let (_, q) = best?;
-        let pod = self.queues[q].pop_front()?;
+        let (pod, _) = self.queues[q].pop_front()?;
         Some((pod, placement_of(q)))
     }
 
     /// Pending pods that have not been given a failure reason yet, with their placement:
-    /// the newest of each queue, up to the first that already has one (`failed`).
-    pub fn unmarked(&self, failed: impl Fn(u32) -> Option<bool>) -> Vec<(u32, Placement)> {
+    /// the newest of each queue, up to the first that already has one (`failed(pod, seq)`:
+    /// whether it has one, `None` if it is no longer pending).
+    pub fn unmarked(&self, failed: impl Fn(u32, u64) -> Option<bool>) -> Vec<(u32, Placement)> {
         let mut out = Vec::new();
         for (q, queue) in self.queues.iter().enumerate() {
-            for &pod in queue.iter().rev() {
-                match failed(pod) {
+            for &(pod, seq) in queue.iter().rev() {
+                match failed(pod, seq) {
                     None => continue,
                     Some(true) => break,
                     Some(false) => out.push((pod, placement_of(q))),
@@ -326,9 +359,9 @@ mod tests {
         for (id, n) in (0..).zip(&nodes) {
             s.refresh(id, n);
         }
-        s.enqueue(0, Placement::AnyZone);
-        s.enqueue(1, Placement::Zone(0));
-        let pending = |p: u32| Some(u64::from(p));
+        let pending = |_: u32, _: u64| true;
+        s.enqueue((0, 0), Placement::AnyZone, pending);
+        s.enqueue((1, 1), Placement::Zone(0), pending);
         s.set_ip_room(Some(vec![0, 1]));
         assert_eq!(
             s.pick_node(0, Placement::AnyZone),
@@ -352,6 +385,23 @@ mod tests {
         s.set_zone_ip_room(1, 5);
         assert_eq!(s.zone_ip_room(1), None, "no check, no room kept");
         assert_eq!(s.next_placeable(pending), Some((0, Placement::AnyZone)));
+    }
+
+    #[test]
+    fn pods_gone_behind_a_waiting_head_are_swept_out() {
+        let mut s = Scheduler::new(vec![true], 1);
+        // Pod 0 waits (no node); pods 1.. come and go behind it, 1,000 of them, while every
+        // tenth one still waits.
+        let pending = |p: u32, _: u64| p.is_multiple_of(10);
+        for p in 0..1_000u32 {
+            s.enqueue((p, u64::from(p)), Placement::AnyZone, pending);
+            assert!(s.queued() <= (2 * (p as usize / 10 + 1)).max(MIN_SWEEP) + 1);
+        }
+        assert!(s.queued() < 250, "{} queued", s.queued());
+        assert_eq!(s.next_placeable(pending), None, "no node");
+        let failed = |p: u32, _: u64| pending(p, 0).then_some(false);
+        let waiting: Vec<u32> = s.unmarked(failed).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(waiting, (0..100).map(|p| p * 10).collect::<Vec<_>>());
     }
 
     #[test]

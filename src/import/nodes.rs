@@ -2,7 +2,7 @@
 //! instance type and zone.
 
 use crate::cloud::instance::resolve;
-use crate::cluster::names::MAX_LABEL;
+use crate::cluster::names::to_label;
 use crate::error::InputError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -176,16 +176,7 @@ fn item_offset(text: &str, i: usize) -> Option<usize> {
 
 /// `S5.2XLARGE16` in `ap-guangzhou-3` -> `s5-2xlarge16-ap-guangzhou-3`.
 fn group_name(instance_type: &str, zone: &str) -> String {
-    let raw = format!("{instance_type}-{zone}").to_lowercase();
-    let mut name: String = raw
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(MAX_LABEL)
-        .collect();
-    while name.ends_with('-') {
-        name.pop();
-    }
-    name
+    to_label(&format!("{instance_type}-{zone}"))
 }
 
 /// The groups as TOML, ready to paste into a scenario: `[[node_groups]]` for each type

@@ -1,6 +1,6 @@
 //! A pod's workload name in the trace: its controlling owner, as a person names it.
 
-use crate::cluster::names::MAX_LABEL;
+use crate::cluster::names::to_label;
 
 /// The characters Kubernetes draws generated suffixes from (`rand.String`: no vowels, no
 /// look-alikes), in pod-template hashes and generateName suffixes.
@@ -16,7 +16,7 @@ pub fn workload(owner: Option<(&str, &str)>, pod: &str) -> String {
         Some((_, owner)) => owner,
         None => guess_from_pod_name(pod),
     };
-    as_label(name)
+    to_label(name)
 }
 
 /// `name` without a trailing `-<generated>` part, if it has one.
@@ -42,12 +42,6 @@ fn guess_from_pod_name(pod: &str) -> &str {
         }
         _ => pod,
     }
-}
-
-/// A workload name as a DNS-1123 label: dots become dashes, cut to 63 characters.
-fn as_label(name: &str) -> String {
-    let cut: String = name.replace('.', "-").chars().take(MAX_LABEL).collect();
-    cut.trim_end_matches('-').to_string()
 }
 
 #[cfg(test)]

@@ -81,21 +81,17 @@ impl Stream {
             return Err(InputError::new(&label, "is not a regular file")
                 .with_hint("give the audit log files themselves (plain or .gz)"));
         }
-        let mut file = File::open(path).map_err(|e| InputError::new(&label, e.to_string()))?;
-        let mut magic = [0u8; 2];
-        let gzip = file
-            .read(&mut magic)
-            .map_err(|e| InputError::new(&label, e.to_string()))?
-            == 2
-            && magic == [0x1f, 0x8b];
-        let file = File::open(path).map_err(|e| InputError::new(&label, e.to_string()))?;
+        let io = |e: std::io::Error| InputError::new(&label, e.to_string());
+        let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(io)?);
+        // gzip is told by its magic bytes, whatever the file is called.
+        let gzip = file.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
         let reader: Box<dyn BufRead> = if gzip {
             Box::new(BufReader::with_capacity(
                 1 << 16,
                 flate2::read::MultiGzDecoder::new(file),
             ))
         } else {
-            Box::new(BufReader::with_capacity(1 << 16, file))
+            Box::new(file)
         };
         Ok(Stream {
             path: path.to_path_buf(),

@@ -100,7 +100,7 @@ pub struct Metrics {
     /// ENIs created whose create's answer was lost.
     pub orphans: u64,
     /// How long each orphan existed before the reconciler found it, ms.
-    pub orphan_lived_ms: Vec<u64>,
+    pub orphan_lived_ms: Samples,
     /// Started pods' waits for their ENI, split by what the ENI that served each waited for,
     /// ms summed over the pods.
     pub startup_split: Split,

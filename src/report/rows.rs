@@ -39,7 +39,7 @@ pub struct PodRow<'a> {
 
 /// One ENI lifecycle (a row of enis.csv).
 pub struct EniRow<'a> {
-    /// Dense ENI id.
+    /// The ENI's number, in creation order.
     pub eni: u32,
     /// Subnet id.
     pub subnet: &'a str,

@@ -230,7 +230,7 @@ impl Simulation<'_> {
             issued: call.issued,
             api: endpoint.name(),
             node: super::enis::node_name(&self.nodes, &self.sc, call.node),
-            eni: call.eni.0,
+            eni: self.enis[call.eni.0 as usize].number,
             latency,
             result,
         };

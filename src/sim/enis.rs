@@ -73,7 +73,7 @@ impl Simulation<'_> {
     /// stamped now; surplus absorbed by new pods forgets the newest stamps first.
     fn track_surplus(&mut self, node: u32) {
         let now = self.now();
-        let n = &mut self.nodes[node as usize];
+        let n = self.nodes.touch(node as usize);
         let surplus = n.surplus() as usize;
         n.surplus_since.truncate(surplus);
         while n.surplus_since.len() < surplus {
@@ -123,33 +123,43 @@ impl Simulation<'_> {
             return false;
         };
         let subnet = self.zone_subnets[zone][choice];
-        let record = Eni::new(subnet, node, now);
-        let eni = match self.unused_eni_ids.pop() {
-            Some(id) => {
-                self.enis[id.0 as usize] = record;
-                id
-            }
-            None => {
-                self.enis.push(record);
-                EniId(self.enis.len() as u32 - 1)
-            }
-        };
-        self.nodes[node as usize].bound += 1;
+        let eni = self.new_eni(subnet, node);
+        self.nodes.touch(node as usize).bound += 1;
         self.metrics.bound.add(1, now);
         self.start_provisioning(eni, node);
         self.bound_by_reconcile(eni);
         self.submit(Api::Create, eni);
         if self.enis[eni.0 as usize].ip_offset.is_none() {
-            self.nodes[node as usize].unaddressed += 1;
+            self.nodes.touch(node as usize).unaddressed += 1;
         }
         true
+    }
+
+    /// Files a new ENI being created for `node` in `subnet`: in the record of a failed create
+    /// (under its number), or of a deleted ENI, or a new record (under the next number).
+    fn new_eni(&mut self, subnet: SubnetId, node: u32) -> EniId {
+        let now = self.now();
+        if let Some(id) = self.unused_eni_ids.pop() {
+            let number = self.enis[id.0 as usize].number;
+            *self.enis.touch(id.0 as usize) = Eni::new(number, subnet, node, now);
+            return id;
+        }
+        let record = Eni::new(self.eni_numbers, subnet, node, now);
+        self.eni_numbers += 1;
+        match self.deleted_eni_ids.pop() {
+            Some(id) => {
+                *self.enis.touch(id.0 as usize) = record;
+                id
+            }
+            None => EniId(self.enis.push(record) as u32),
+        }
     }
 
     /// A create the VPC runs: the ENI now exists, holding an address of its subnet.
     pub(super) fn materialize(&mut self, eni: EniId) {
         let now = self.now();
-        let e = &mut self.enis[eni.0 as usize];
-        e.ip_offset = self.subnets[e.subnet.0 as usize].allocate(now);
+        let e = self.enis.touch(eni.0 as usize);
+        e.ip_offset = self.subnets.touch(e.subnet.0 as usize).allocate(now);
         debug_assert!(e.ip_offset.is_some(), "the VPC checked the subnet had room");
         self.gauges.free_ips -= 1;
         self.gauges.enis_total += 1;
@@ -159,7 +169,7 @@ impl Simulation<'_> {
     /// Releases one idle ENI of the node as surplus: detach, then delete.
     fn release_one(&mut self, node: u32) {
         let now = self.now();
-        let n = &mut self.nodes[node as usize];
+        let n = self.nodes.touch(node as usize);
         let Some(eni) = n.idle.pop() else {
             return;
         };
@@ -170,14 +180,14 @@ impl Simulation<'_> {
         self.metrics.releases += 1;
         self.metrics.idle.add(-1, now);
         self.unbind(eni, node);
-        self.enis[eni.0 as usize].released_at = Some(now);
+        self.enis.touch(eni.0 as usize).released_at = Some(now);
     }
 
     /// Takes an attached ENI off its node's bound count and detaches it; what follows the
     /// detach depends on whether it is kept for a static-IP pod's name.
     fn unbind(&mut self, eni: EniId, node: u32) {
         let now = self.now();
-        self.nodes[node as usize].bound -= 1;
+        self.nodes.touch(node as usize).bound -= 1;
         self.metrics.bound.add(-1, now);
         self.gauges.enis_in_flight += 1;
         self.detach(eni);
@@ -186,9 +196,9 @@ impl Simulation<'_> {
     /// Sends the detach of an ENI attached to its node, which no longer counts it as
     /// attached. The caller has already taken it off any node's bound count.
     fn detach(&mut self, eni: EniId) {
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.state = EniState::Detaching;
-        self.nodes[e.node as usize].attached -= 1;
+        self.nodes.touch(e.node as usize).attached -= 1;
         self.submit(Api::Detach, eni);
     }
 
@@ -198,7 +208,7 @@ impl Simulation<'_> {
     /// its claim.
     pub(super) fn free_eni(&mut self, eni: EniId, node: u32, in_use: bool, fate: EniFate) {
         let now = self.now();
-        self.enis[eni.0 as usize].pod = None;
+        self.enis.touch(eni.0 as usize).pod = None;
         let kept = match fate {
             EniFate::WithNode => {
                 self.drop_claim(eni);
@@ -212,10 +222,12 @@ impl Simulation<'_> {
         if !in_use {
             // A kept ENI still on its way (detaching from its previous node, or attaching): it
             // no longer counts for this node; what follows its call depends on its claim.
-            self.nodes[node as usize].bound -= 1;
+            if self.planted != Some(super::PlantedBug::KeptEniStaysBound) {
+                self.nodes.touch(node as usize).bound -= 1;
+            }
             self.metrics.bound.add(-1, now);
             if fate == EniFate::WithNode {
-                self.enis[eni.0 as usize].released_at = Some(now);
+                self.enis.touch(eni.0 as usize).released_at = Some(now);
             }
         } else if kept {
             self.metrics.static_retained += 1;
@@ -224,21 +236,22 @@ impl Simulation<'_> {
             // With the node, it goes with the node's other idle ENIs.
             self.pool_idle(eni, node);
         } else {
-            self.enis[eni.0 as usize].released_at = Some(now);
+            self.enis.touch(eni.0 as usize).released_at = Some(now);
             self.unbind(eni, node);
         }
     }
 
     /// An attached ENI joins its node's pool.
     fn pool_idle(&mut self, eni: EniId, node: u32) {
-        self.nodes[node as usize].idle.push(eni);
+        self.nodes.touch(node as usize).idle.push(eni);
         self.metrics.idle.add(1, self.now());
     }
 
     /// A static-IP pod's ENI goes with its node: the pod's name loses its address.
     fn drop_claim(&mut self, eni: EniId) {
-        if let Some(name) = self.enis[eni.0 as usize].claim.take() {
+        if let Some(name) = self.enis.touch(eni.0 as usize).claim.take() {
             self.claims.remove(&name);
+            self.release_name(name);
             self.metrics.static_lost += 1;
         }
     }
@@ -248,7 +261,7 @@ impl Simulation<'_> {
     /// not from when the detach completes.
     fn start_retention(&mut self, eni: EniId) {
         let now = self.now();
-        self.enis[eni.0 as usize].retained_since = Some(now);
+        self.enis.touch(eni.0 as usize).retained_since = Some(now);
         if let Some(retention) = self.sc.policy.static_ip_retention {
             self.queue
                 .schedule(now.plus(retention), Event::RetentionExpiry(eni.0));
@@ -258,7 +271,7 @@ impl Simulation<'_> {
     /// A static-IP pod's ENI is now detached and kept for its name.
     fn keep_retained(&mut self, eni: EniId) {
         self.end_provisioning(eni);
-        self.enis[eni.0 as usize].state = EniState::Detached;
+        self.enis.touch(eni.0 as usize).state = EniState::Detached;
         self.gauges.enis_in_flight -= 1;
         self.gauges.enis_retained += 1;
     }
@@ -273,7 +286,7 @@ impl Simulation<'_> {
         let Some(retention) = self.sc.policy.static_ip_retention else {
             return;
         };
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         let due = e.retained_since.map(|t| t.plus(retention));
         if due != Some(now) || e.pod.is_some() {
             return;
@@ -293,6 +306,7 @@ impl Simulation<'_> {
             EniState::Attaching => e.released_at = Some(now),
             _ => {}
         }
+        self.release_name(name);
     }
 
     /// A call on an ENI succeeded: the ENI moves to its next step.
@@ -303,7 +317,7 @@ impl Simulation<'_> {
         match api {
             Api::Create => {
                 self.metrics.enis_created += 1;
-                self.nodes[node as usize].create_failures = 0;
+                self.nodes.touch(node as usize).create_failures = 0;
                 self.create_succeeded_phase(node);
                 if alive {
                     self.start_attach(eni, node);
@@ -313,7 +327,10 @@ impl Simulation<'_> {
             }
             Api::Attach => {
                 self.metrics.enis_attached += 1;
-                self.enis[eni.0 as usize].attached_at.get_or_insert(now);
+                self.enis
+                    .touch(eni.0 as usize)
+                    .attached_at
+                    .get_or_insert(now);
                 if alive {
                     self.attached(eni, node);
                 } else {
@@ -332,10 +349,10 @@ impl Simulation<'_> {
 
     /// Attaches an ENI to a node, which counts it as attached from now on.
     pub(super) fn start_attach(&mut self, eni: EniId, node: u32) {
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.state = EniState::Attaching;
         e.node = node;
-        self.nodes[node as usize].attached += 1;
+        self.nodes.touch(node as usize).attached += 1;
         self.submit(Api::Attach, eni);
     }
 
@@ -352,7 +369,7 @@ impl Simulation<'_> {
         } else {
             self.create_failed_phase(eni, node);
         }
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         if answer_lost {
             e.state = EniState::Detached;
             e.orphan_since = Some(now);
@@ -365,14 +382,14 @@ impl Simulation<'_> {
             // pile up records.
             e.state = EniState::Failed;
             self.unused_eni_ids.push(eni);
-            self.nodes[node as usize].unaddressed -= 1;
+            self.nodes.touch(node as usize).unaddressed -= 1;
         }
         if code == ApiErrorCode::ResourceInsufficient {
             let until = now.plus(self.sc.policy.subnet_cooldown);
             self.subnet_cooling[subnet.0 as usize] = until;
             self.queue.schedule(until, Event::SubnetCooled(subnet.0));
         }
-        let n = &mut self.nodes[node as usize];
+        let n = self.nodes.touch(node as usize);
         if !n.alive {
             return;
         }
@@ -389,7 +406,7 @@ impl Simulation<'_> {
             n.create_failures += 1;
             let failures = n.create_failures;
             let delay = self.retry_delay(failures);
-            self.nodes[node as usize].bind_after = now.plus(delay);
+            self.nodes.touch(node as usize).bind_after = now.plus(delay);
         }
         self.metrics.bound.add(-1, now);
         self.reconcile_node(node);
@@ -412,7 +429,7 @@ impl Simulation<'_> {
         let now = self.now();
         self.reconcile_due = false;
         for eni in std::mem::take(&mut self.orphans) {
-            let e = &mut self.enis[eni.0 as usize];
+            let e = self.enis.touch(eni.0 as usize);
             let since = e.orphan_since.take().unwrap_or(now);
             self.metrics
                 .orphan_lived_ms
@@ -427,7 +444,7 @@ impl Simulation<'_> {
     /// was released meanwhile) is detached again.
     fn attached(&mut self, eni: EniId, node: u32) {
         self.gauges.enis_in_flight -= 1;
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.state = EniState::Attached;
         let for_here = e.pod.filter(|&p| self.pods[p as usize].node == Some(node));
         let leaving = e.pod.is_some() || e.claim.is_some() || e.released_at.is_some();
@@ -459,7 +476,7 @@ impl Simulation<'_> {
     /// Issues the delete of an ENI that is off its node.
     pub(super) fn start_delete(&mut self, eni: EniId) {
         self.end_provisioning(eni);
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.released_at.get_or_insert(self.queue.now());
         e.state = EniState::Deleting;
         self.submit(Api::Delete, eni);
@@ -473,7 +490,7 @@ impl Simulation<'_> {
         self.gauges.enis_in_flight -= 1;
         self.gauges.enis_total -= 1;
         self.gauges.free_ips += 1;
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         debug_assert!(
             e.claim.is_none(),
             "claims are dropped before an ENI is deleted"
@@ -482,9 +499,12 @@ impl Simulation<'_> {
         e.deleted_at = Some(now);
         let subnet = e.subnet;
         if let Some(offset) = e.ip_offset {
-            self.subnets[subnet.0 as usize].release(offset, now);
+            self.subnets.touch(subnet.0 as usize).release(offset, now);
         }
         self.write_eni_row(eni);
+        // Nothing refers to it any more: no call, pool, pod or name (a pod keeps its address,
+        // and a retention expiry still due finds it retained since later, if at all).
+        self.deleted_eni_ids.push(eni);
         self.wake_starved(subnet);
         if self.checks_ips() {
             self.schedule_pending();
@@ -519,7 +539,7 @@ impl Simulation<'_> {
         }
         let e = &self.enis[eni.0 as usize];
         let row = EniRow {
-            eni: eni.0,
+            eni: e.number,
             subnet: &self.subnets[e.subnet.0 as usize].id,
             ip: self.eni_address(eni),
             node: node_name(&self.nodes, &self.sc, e.node),

@@ -24,13 +24,17 @@ impl Simulation<'_> {
         for pod in alive {
             self.write_pod_row(pod);
         }
-        for eni in 0..self.enis.len() as u32 {
-            if !matches!(
-                self.enis[eni as usize].state,
-                EniState::Deleted | EniState::Failed
-            ) {
-                self.write_eni_row(EniId(eni));
-            }
+        // ENIs alive at the end, in creation order (records are reused, so id order is not).
+        let mut enis: Vec<EniId> = (0..self.enis.len() as u32)
+            .map(EniId)
+            .filter(|e| {
+                let state = self.enis[e.0 as usize].state;
+                !matches!(state, EniState::Deleted | EniState::Failed)
+            })
+            .collect();
+        enis.sort_by_key(|e| self.enis[e.0 as usize].number);
+        for eni in enis {
+            self.write_eni_row(eni);
         }
         let mut in_flight: Vec<_> = self.calls.iter().flatten().copied().collect();
         in_flight.sort_by_key(|c| c.seq);

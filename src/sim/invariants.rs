@@ -1,8 +1,12 @@
-//! End-of-run checks that the books balance: every ENI is where the world thinks it is.
+//! The checks that the books balance: every counter matches the records it counts, and every
+//! ENI is where the world thinks it is. Each check looks at one record (or at the totals), so
+//! that a checked run can run, after an event, only those on the records the event touched;
+//! a full check runs them on every record.
 
+use super::tally::Tally;
 use super::Simulation;
-use crate::cloud::eni::{Eni, EniId, EniState};
-use crate::cluster::pod::{PodState, SchedulingFailure};
+use crate::cloud::eni::{EniId, EniState};
+use crate::cluster::pod::PodState;
 
 /// What the checks found.
 #[derive(Debug, Default)]
@@ -13,49 +17,114 @@ pub(super) struct Findings {
     pub leaked: u64,
 }
 
+/// The records to check, by id: every record for a full check, or those an event touched and
+/// those whose checks they bear on. Sorted, without repeats.
+#[derive(Debug, Default)]
+pub(super) struct Touched {
+    pub pods: Vec<u32>,
+    pub enis: Vec<u32>,
+    pub nodes: Vec<u32>,
+    pub subnets: Vec<u32>,
+    /// Static-IP names `(workload, serial)`.
+    pub claims: Vec<(u32, u32)>,
+}
+
+impl Touched {
+    /// Every record of the world.
+    fn all(sim: &Simulation) -> Touched {
+        let ids = |n: usize| (0..n as u32).collect();
+        Touched {
+            pods: ids(sim.pods.len()),
+            enis: ids(sim.enis.len()),
+            nodes: ids(sim.nodes.len()),
+            subnets: ids(sim.subnets.len()),
+            claims: sim.claims.keys().copied().collect(),
+        }
+    }
+
+    /// Sorts each list and drops repeats.
+    pub(super) fn settle(&mut self) {
+        for v in [
+            &mut self.pods,
+            &mut self.enis,
+            &mut self.nodes,
+            &mut self.subnets,
+        ] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        self.claims.sort_unstable();
+        self.claims.dedup();
+    }
+
+    /// Empties every list, keeping their room.
+    pub(super) fn clear(&mut self) {
+        self.pods.clear();
+        self.enis.clear();
+        self.nodes.clear();
+        self.subnets.clear();
+        self.claims.clear();
+    }
+}
+
 impl Simulation<'_> {
     /// Checks every invariant against the world as it stands.
     pub(super) fn check_invariants(&self) -> Findings {
+        self.check_all().0
+    }
+
+    /// Checks every invariant, and returns the count of the world it checked against.
+    pub(super) fn check_all(&self) -> (Findings, Tally) {
+        let tally = Tally::of(self);
+        (self.check(&tally, &Touched::all(self)), tally)
+    }
+
+    /// Checks the totals, and the invariants on the records of `ids`, against `t` (a count
+    /// of the world as it stands).
+    pub(super) fn check(&self, t: &Tally, ids: &Touched) -> Findings {
         let mut f = Findings::default();
-        self.check_pods(&mut f);
-        self.check_nodes(&mut f);
-        self.check_subnets(&mut f);
-        self.check_leaks(&mut f);
-        self.check_gauges(&mut f);
+        self.check_pod_counts(t, &mut f);
+        for &pod in &ids.pods {
+            self.check_pod(pod, &mut f);
+        }
+        for &eni in &ids.enis {
+            self.check_eni_pod(eni, &mut f);
+        }
+        for &node in &ids.nodes {
+            self.check_node(node, t, &mut f);
+        }
+        for &subnet in &ids.subnets {
+            self.check_subnet(subnet, t, &mut f);
+        }
+        for &name in &ids.claims {
+            self.check_claim(name, &mut f);
+        }
+        for &eni in &ids.enis {
+            self.check_leak(eni, &mut f);
+        }
+        self.check_gauges(t, &mut f);
         f
     }
 
     /// The live ENI counts behind the timeseries and the pool metrics match the ENIs and
     /// nodes they count.
-    fn check_gauges(&self, f: &mut Findings) {
-        let exists = |e: &&Eni| e.ip_offset.is_some() && e.state != EniState::Deleted;
-        let live = self.enis.iter().filter(exists);
-        let in_flight = live.clone().filter(|e| e.state.in_flight()).count() as u32;
-        let retained = live
-            .clone()
-            .filter(|e| e.state == EniState::Detached && e.claim.is_some())
-            .count() as u32;
-        let total = live.count() as u32;
-        let alive = self.nodes.iter().filter(|n| n.alive);
-        let bound: u64 = alive.clone().map(|n| u64::from(n.bound)).sum();
-        let idle: u64 = alive.clone().map(|n| n.idle.len() as u64).sum();
-        let free: u64 = self.subnets.iter().map(|s| u64::from(s.free_ips())).sum();
+    fn check_gauges(&self, t: &Tally, f: &mut Findings) {
         let g = &self.gauges;
         let pairs = [
             (
                 "in-flight ENIs",
                 u64::from(g.enis_in_flight),
-                u64::from(in_flight),
+                u64::from(t.in_flight),
             ),
-            ("existing ENIs", u64::from(g.enis_total), u64::from(total)),
+            ("existing ENIs", u64::from(g.enis_total), u64::from(t.total)),
             (
                 "retained ENIs",
                 u64::from(g.enis_retained),
-                u64::from(retained),
+                u64::from(t.retained),
             ),
-            ("bound ENIs", self.metrics.bound.value(), bound),
-            ("idle ENIs", self.metrics.idle.value(), idle),
-            ("free addresses", g.free_ips, free),
+            ("bound ENIs", self.metrics.bound.value(), t.node_bound),
+            ("idle ENIs", self.metrics.idle.value(), t.node_idle),
+            ("free addresses", g.free_ips, t.free_ips),
         ];
         for (what, counted, actual) in pairs {
             if counted != actual {
@@ -65,59 +134,47 @@ impl Simulation<'_> {
         }
     }
 
-    /// Every running pod holds an attached ENI of its node that names it back, and the live
-    /// counts behind the timeseries and the summary match the pods.
-    fn check_pods(&self, f: &mut Findings) {
-        let mut by_state = [0u32; 3];
-        for p in &self.pods {
-            match p.state {
-                PodState::Pending => by_state[0] += 1,
-                PodState::WaitingEni => by_state[1] += 1,
-                PodState::Running => by_state[2] += 1,
-                _ => {}
-            }
-        }
+    /// The live counts behind the timeseries and the summary match the pods.
+    fn check_pod_counts(&self, t: &Tally, f: &mut Findings) {
         let g = &self.gauges;
         let counted = [g.pods_pending, g.pods_waiting_eni, g.pods_running];
-        if by_state != counted {
+        if t.pods != counted {
             f.details.push(format!(
-                "pending/waiting/running pods are {by_state:?} but counted as {counted:?}"
+                "pending/waiting/running pods are {:?} but counted as {counted:?}",
+                t.pods
             ));
         }
-        let mut by_reason = [0u32; SchedulingFailure::ALL.len()];
-        for p in self.pods.iter().filter(|p| p.state == PodState::Pending) {
-            if let Some(reason) = p.failure {
-                by_reason[reason.index()] += 1;
-            }
-        }
-        if by_reason != g.pending_by_reason {
+        if t.pending_by_reason != g.pending_by_reason {
             f.details.push(format!(
-                "pending pods by reason are {by_reason:?} but counted as {:?}",
-                g.pending_by_reason
+                "pending pods by reason are {:?} but counted as {:?}",
+                t.pending_by_reason, g.pending_by_reason
             ));
         }
-        for (id, p) in self.pods.iter().enumerate() {
-            if p.state != PodState::Running {
-                continue;
-            }
-            let ok = p.eni.is_some_and(|e| {
-                let eni = &self.enis[e.0 as usize];
-                eni.pod == Some(id as u32)
-                    && eni.state == EniState::Attached
-                    && Some(eni.node) == p.node
-            });
-            if !ok {
-                f.details.push(format!(
-                    "pod {id} runs without an attached ENI of its own on its node"
-                ));
-            }
+    }
+
+    /// A running pod holds an attached ENI of its node that names it back.
+    fn check_pod(&self, id: u32, f: &mut Findings) {
+        let p = &self.pods[id as usize];
+        if p.state != PodState::Running {
+            return;
         }
-        for (id, e) in self.enis.iter().enumerate() {
-            if let Some(pod) = e.pod {
-                if self.pods[pod as usize].eni.map(|x| x.0) != Some(id as u32) {
-                    f.details
-                        .push(format!("ENI {id} names pod {pod}, which does not hold it"));
-                }
+        let ok = p.eni.is_some_and(|e| {
+            let eni = &self.enis[e.0 as usize];
+            eni.pod == Some(id) && eni.state == EniState::Attached && Some(eni.node) == p.node
+        });
+        if !ok {
+            f.details.push(format!(
+                "pod {id} runs without an attached ENI of its own on its node"
+            ));
+        }
+    }
+
+    /// The pod an ENI names holds it.
+    fn check_eni_pod(&self, id: u32, f: &mut Findings) {
+        if let Some(pod) = self.enis[id as usize].pod {
+            if self.pods[pod as usize].eni.map(|x| x.0) != Some(id) {
+                f.details
+                    .push(format!("ENI {id} names pod {pod}, which does not hold it"));
             }
         }
     }
@@ -126,7 +183,7 @@ impl Simulation<'_> {
     /// (running with it, or waiting for it to come); without a pod, the node it is created
     /// for, attaching to or attached to, unless it is only passing through on its way to
     /// its name's retention or to its deletion.
-    fn bound_for(&self, eni: EniId) -> Option<u32> {
+    pub(super) fn bound_for(&self, eni: EniId) -> Option<u32> {
         let e = &self.enis[eni.0 as usize];
         if let Some(pod) = e.pod {
             return self.pods[pod as usize].node;
@@ -138,105 +195,82 @@ impl Simulation<'_> {
         (held && e.claim.is_none() && e.released_at.is_none()).then_some(e.node)
     }
 
-    /// Each live node's counts match its ENIs, and it runs no more pods than it may.
-    fn check_nodes(&self, f: &mut Findings) {
-        let mut bound = vec![0u32; self.nodes.len()];
-        let mut attached = vec![0u32; self.nodes.len()];
-        let mut attaching = vec![0u32; self.nodes.len()];
-        let mut unaddressed = vec![0u32; self.nodes.len()];
-        for (id, e) in self.enis.iter().enumerate() {
-            if let Some(owner) = self.bound_for(EniId(id as u32)) {
-                bound[owner as usize] += 1;
-            }
-            let n = e.node as usize;
-            match e.state {
-                EniState::Creating if e.ip_offset.is_none() => unaddressed[n] += 1,
-                EniState::Attaching => attaching[n] += 1,
-                EniState::Attached => attached[n] += 1,
-                _ => {}
-            }
+    /// A live node's counts match its ENIs, and it runs no more pods than it may.
+    fn check_node(&self, id: u32, t: &Tally, f: &mut Findings) {
+        let n = &self.nodes[id as usize];
+        if !n.alive {
+            return;
         }
-        for (id, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.alive) {
-            if n.attached != attached[id] + attaching[id] {
-                f.details.push(format!(
-                    "node {id} counts {} attached or attaching ENIs but has {}",
-                    n.attached,
-                    attached[id] + attaching[id]
-                ));
-            }
-            if n.bound != bound[id] {
-                f.details.push(format!(
-                    "node {id} counts {} bound ENIs but has {}",
-                    n.bound, bound[id]
-                ));
-            }
-            if n.unaddressed != unaddressed[id] {
-                f.details.push(format!(
-                    "node {id} counts {} creates without an address but has {}",
-                    n.unaddressed, unaddressed[id]
-                ));
-            }
-            let running = n
-                .pods
-                .iter()
-                .filter(|&&p| self.pods[p as usize].state == PodState::Running)
-                .count() as u32;
-            let placed_elsewhere = n.pods.iter().any(|&p| {
-                let pod = &self.pods[p as usize];
-                pod.node != Some(id as u32)
-                    || !matches!(pod.state, PodState::WaitingEni | PodState::Running)
-            });
-            if placed_elsewhere {
-                f.details
-                    .push(format!("node {id} lists a pod that is not placed on it"));
-            }
-            if running + n.idle.len() as u32 != attached[id] {
-                f.details.push(format!(
-                    "node {id}: {running} running pods + {} idle != {} attached ENIs",
-                    n.idle.len(),
-                    attached[id]
-                ));
-            }
-            if attached[id] > n.eni_pods {
-                f.details.push(format!(
-                    "node {id} has {} ENIs attached for pods, over its instance limit {}",
-                    attached[id], n.eni_pods
-                ));
-            }
-            if n.pods.len() as u32 > n.eni_pods {
-                f.details.push(format!(
-                    "node {id} has {} exclusive-ENI pods, over its limit {}",
-                    n.pods.len(),
-                    n.eni_pods
-                ));
-            }
+        let i = id as usize;
+        let (attached, on_node) = (t.attached[i], t.attached[i] + t.attaching[i]);
+        if n.attached != on_node {
+            f.details.push(format!(
+                "node {id} counts {} attached or attaching ENIs but has {on_node}",
+                n.attached
+            ));
+        }
+        if n.bound != t.bound[i] {
+            f.details.push(format!(
+                "node {id} counts {} bound ENIs but has {}",
+                n.bound, t.bound[i]
+            ));
+        }
+        if n.unaddressed != t.unaddressed[i] {
+            f.details.push(format!(
+                "node {id} counts {} creates without an address but has {}",
+                n.unaddressed, t.unaddressed[i]
+            ));
+        }
+        let running = n
+            .pods
+            .iter()
+            .filter(|&&p| self.pods[p as usize].state == PodState::Running)
+            .count() as u32;
+        let placed_elsewhere = n.pods.iter().any(|&p| {
+            let pod = &self.pods[p as usize];
+            pod.node != Some(id) || !matches!(pod.state, PodState::WaitingEni | PodState::Running)
+        });
+        if placed_elsewhere {
+            f.details
+                .push(format!("node {id} lists a pod that is not placed on it"));
+        }
+        if running + n.idle.len() as u32 != attached {
+            f.details.push(format!(
+                "node {id}: {running} running pods + {} idle != {attached} attached ENIs",
+                n.idle.len(),
+            ));
+        }
+        if attached > n.eni_pods {
+            f.details.push(format!(
+                "node {id} has {attached} ENIs attached for pods, over its instance limit {}",
+                n.eni_pods
+            ));
+        }
+        if n.pods.len() as u32 > n.eni_pods {
+            f.details.push(format!(
+                "node {id} has {} exclusive-ENI pods, over its limit {}",
+                n.pods.len(),
+                n.eni_pods
+            ));
         }
     }
 
-    /// Each subnet's used addresses equal the ENIs that exist in it.
-    fn check_subnets(&self, f: &mut Findings) {
-        let mut used = vec![0u32; self.subnets.len()];
-        for e in self.enis.iter().filter(|e| e.ip_offset.is_some()) {
-            if e.state != EniState::Deleted {
-                used[e.subnet.0 as usize] += 1;
-            }
-        }
-        for (s, u) in self.subnets.iter().zip(used) {
-            if s.used_ips() != u {
-                f.details.push(format!(
-                    "subnet {} counts {} used addresses but {} ENIs exist in it",
-                    s.id,
-                    s.used_ips(),
-                    u
-                ));
-            }
+    /// A subnet's used addresses equal the ENIs that exist in it.
+    fn check_subnet(&self, id: u32, t: &Tally, f: &mut Findings) {
+        let s = &self.subnets[id as usize];
+        let used = t.used[id as usize];
+        if s.used_ips() != used {
+            f.details.push(format!(
+                "subnet {} counts {} used addresses but {used} ENIs exist in it",
+                s.id,
+                s.used_ips(),
+            ));
         }
     }
 
-    /// An ENI that exists must be in flight, attached to a live node, or kept for a
-    /// static-IP pod's name; every such name points at its ENI and back.
-    fn check_leaks(&self, f: &mut Findings) {
-        for (&name, &eni) in &self.claims {
+    /// A static-IP pod's name that keeps an ENI points at an ENI kept for it.
+    fn check_claim(&self, name: (u32, u32), f: &mut Findings) {
+        if let Some(&eni) = self.claims.get(&name) {
             if self.enis[eni.0 as usize].claim != Some(name) {
                 f.details.push(format!(
                     "the claim of {name:?} names ENI {} which is not kept for it",
@@ -244,17 +278,20 @@ impl Simulation<'_> {
                 ));
             }
         }
-        for (id, e) in self.enis.iter().enumerate() {
-            let owned = e.state.in_flight()
-                || (e.state == EniState::Attached && self.nodes[e.node as usize].alive)
-                || (e.state == EniState::Detached
-                    && (e.claim.is_some() || e.orphan_since.is_some()));
-            let gone = matches!(e.state, EniState::Deleted | EniState::Failed);
-            if !gone && !owned {
-                f.leaked += 1;
-                f.details
-                    .push(format!("ENI {id} is leaked ({})", e.state.name()));
-            }
+    }
+
+    /// An ENI that exists is in flight, attached to a live node, or kept for a static-IP
+    /// pod's name or as a known orphan.
+    fn check_leak(&self, id: u32, f: &mut Findings) {
+        let e = &self.enis[id as usize];
+        let owned = e.state.in_flight()
+            || (e.state == EniState::Attached && self.nodes[e.node as usize].alive)
+            || (e.state == EniState::Detached && (e.claim.is_some() || e.orphan_since.is_some()));
+        let gone = matches!(e.state, EniState::Deleted | EniState::Failed);
+        if !gone && !owned {
+            f.leaked += 1;
+            f.details
+                .push(format!("ENI {id} is leaked ({})", e.state.name()));
         }
     }
 }
@@ -307,22 +344,22 @@ replicas = 5
     fn each_kind_of_broken_books_is_found() {
         let mut sink = NullSink;
         let mut sim = settled(&mut sink);
-        sim.nodes[0].bound += 1;
+        sim.nodes.touch(0).bound += 1;
         assert!(sim.check_invariants().details[0].contains("bound ENIs"));
-        sim.nodes[0].bound -= 1;
-        sim.nodes[0].unaddressed += 1;
+        sim.nodes.touch(0).bound -= 1;
+        sim.nodes.touch(0).unaddressed += 1;
         assert!(sim.check_invariants().details[0].contains("without an address"));
 
         let mut sink = NullSink;
         let mut sim = settled(&mut sink);
-        let eni = sim.nodes[0].idle.pop().expect("a warm ENI");
+        let eni = sim.nodes.touch(0).idle.pop().expect("a warm ENI");
         let f = sim.check_invariants();
         assert!(
             f.details.iter().any(|d| d.contains("idle")),
             "{:?}",
             f.details
         );
-        sim.nodes[0].alive = false;
+        sim.nodes.touch(0).alive = false;
         let f = sim.check_invariants();
         assert!(
             f.leaked >= 1,
@@ -334,7 +371,7 @@ replicas = 5
         let mut sim = settled(&mut sink);
         let running = sim.pods.iter().position(|p| p.eni.is_some()).unwrap();
         let other = sim.pods.iter().rposition(|p| p.eni.is_some()).unwrap();
-        sim.pods[other].eni = sim.pods[running].eni;
+        sim.pods.touch(other).eni = sim.pods[running].eni;
         let f = sim.check_invariants();
         assert!(
             f.details.iter().any(|d| d.contains("runs without")),
@@ -345,7 +382,7 @@ replicas = 5
         let mut sink = NullSink;
         let mut sim = settled(&mut sink);
         let now = sim.now();
-        sim.subnets[0].allocate(now);
+        sim.subnets.touch(0).allocate(now);
         let f = sim.check_invariants();
         assert!(
             f.details.iter().any(|d| d.contains("subnet a")),

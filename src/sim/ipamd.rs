@@ -458,7 +458,7 @@ impl Simulation<'_> {
         let slot = self.send(slot, api, eni, attempt);
         if api == Api::Create && unaddressed && self.enis[eni.0 as usize].ip_offset.is_some() {
             // Bound without an address while it waited; the VPC gave it one now.
-            self.nodes[node as usize].unaddressed -= 1;
+            self.nodes.touch(node as usize).unaddressed -= 1;
         }
         let outcome = self.calls[slot as usize].expect("just sent").outcome;
         match outcome.delivery {

@@ -42,7 +42,7 @@ impl Simulation<'_> {
             EventAction::SetMaxAttach { group, max_attach } => {
                 self.warn_max_attach_below_use(group, max_attach);
                 for node in self.group_nodes[group].clone() {
-                    self.nodes[node as usize].max_attach = Some(max_attach);
+                    self.nodes.touch(node as usize).max_attach = Some(max_attach);
                     self.scheduler.refresh(node, &self.nodes[node as usize]);
                     self.reconcile_node(node);
                 }
@@ -64,7 +64,7 @@ impl Simulation<'_> {
                     warm.1 = max_warm.unwrap_or(warm.1);
                     let (min, max) = *warm;
                     for node in self.group_nodes[g].clone() {
-                        let n = &mut self.nodes[node as usize];
+                        let n = self.nodes.touch(node as usize);
                         (n.min_warm, n.max_warm) = (min, max);
                         self.reconcile_node(node);
                     }
@@ -158,7 +158,7 @@ impl Simulation<'_> {
     /// controllers must replace pods now.
     fn remove_node(&mut self, node: u32, how: Removal) -> Vec<u32> {
         let now = self.now();
-        self.nodes[node as usize].alive = false;
+        self.nodes.touch(node as usize).alive = false;
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         self.set_node_timer(node, None);
         let pods = self.nodes[node as usize].pods.clone();
@@ -171,7 +171,7 @@ impl Simulation<'_> {
         }
         let workloads = match how {
             Removal::Crash { detection } => {
-                self.nodes[node as usize].lost = pods;
+                self.nodes.touch(node as usize).lost = pods;
                 self.queue
                     .schedule(now.plus(detection), Event::CrashDetected(node));
                 Vec::new()
@@ -181,7 +181,7 @@ impl Simulation<'_> {
                 .map(|&p| self.pods[p as usize].workload)
                 .collect(),
         };
-        let n = &mut self.nodes[node as usize];
+        let n = self.nodes.touch(node as usize);
         let idle = std::mem::take(&mut n.idle);
         let bound = std::mem::take(&mut n.bound);
         n.attached = 0;
@@ -199,7 +199,7 @@ impl Simulation<'_> {
 
     /// Kubernetes declares a crashed node's pods gone; their controllers replace them.
     pub(super) fn crash_detected(&mut self, node: u32) {
-        let lost = std::mem::take(&mut self.nodes[node as usize].lost);
+        let lost = std::mem::take(&mut self.nodes.touch(node as usize).lost);
         let mut workloads = BTreeSet::new();
         for pod in lost {
             // A pod whose lifetime ran out meanwhile was deleted already.

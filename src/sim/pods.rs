@@ -65,13 +65,10 @@ impl Simulation<'_> {
         self.pod_seq += 1;
         match self.unused_pod_ids.pop() {
             Some(id) => {
-                self.pods[id as usize] = pod;
+                *self.pods.touch(id as usize) = pod;
                 id
             }
-            None => {
-                self.pods.push(pod);
-                self.pods.len() as u32 - 1
-            }
+            None => self.pods.push(pod) as u32,
         }
     }
 
@@ -85,7 +82,10 @@ impl Simulation<'_> {
             Some(eni) => Placement::Zone(self.eni_zone(*eni)),
             None => Placement::AnyZone,
         };
-        self.scheduler.enqueue(pod, placement);
+        let pods = &self.pods;
+        let pending = |p: u32, seq: u64| is_pending(&pods[p as usize], seq);
+        self.scheduler
+            .enqueue((pod, pods[pod as usize].seq), placement, pending);
     }
 
     /// Places pending pods, oldest first, while some node can take one. Pods still pending
@@ -98,10 +98,9 @@ impl Simulation<'_> {
         let mut exact_room = self.offer_ip_room();
         loop {
             let pods = &self.pods;
-            let next = self.scheduler.next_placeable(|p| {
-                let pod = &pods[p as usize];
-                (pod.state == PodState::Pending).then_some(pod.seq)
-            });
+            let next = self
+                .scheduler
+                .next_placeable(|p, seq| is_pending(&pods[p as usize], seq));
             let Some((pod, placement)) = next else {
                 break;
             };
@@ -118,13 +117,13 @@ impl Simulation<'_> {
             }
         }
         let pods = &self.pods;
-        let unmarked = self.scheduler.unmarked(|p| {
+        let unmarked = self.scheduler.unmarked(|p, seq| {
             let pod = &pods[p as usize];
-            (pod.state == PodState::Pending).then_some(pod.failure.is_some())
+            is_pending(pod, seq).then_some(pod.failure.is_some())
         });
         for (pod, placement) in unmarked {
             let reason = self.scheduler.failure_reason(&self.nodes, placement);
-            self.pods[pod as usize].failure = Some(reason);
+            self.pods.touch(pod as usize).failure = Some(reason);
             self.gauges.pending_by_reason[reason.index()] += 1;
             self.metrics.failed_scheduling += 1;
             *self
@@ -147,7 +146,7 @@ impl Simulation<'_> {
     /// any other pod takes an idle ENI of the pool at once, or waits for the next to attach.
     fn place(&mut self, pod: u32, node: u32) {
         let now = self.now();
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::WaitingEni;
         p.node = Some(node);
         p.scheduled_at.set(now);
@@ -155,17 +154,17 @@ impl Simulation<'_> {
         self.leave_pending(pod);
         self.gauges.pods_waiting_eni += 1;
         let zone = self.nodes[node as usize].zone;
-        self.nodes[node as usize].pods.push(pod);
+        self.nodes.touch(node as usize).pods.push(pod);
         self.scheduler.count(workload, zone, true);
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         if let Some(&eni) = self.claims.get(&(workload, serial)) {
             self.reattach(pod, node, eni);
         } else if let Some(eni) = self.take_idle(node) {
-            self.pods[pod as usize].from_pool = true;
+            self.pods.touch(pod as usize).from_pool = true;
             self.metrics.pool_hits += 1;
             self.start_pod(pod, eni);
         } else {
-            self.nodes[node as usize].waiting.push_back(pod);
+            self.nodes.touch(node as usize).waiting.push_back(pod);
             self.pod_needs_eni(pod);
         }
         self.reconcile_node(node);
@@ -177,10 +176,13 @@ impl Simulation<'_> {
     /// was on), and the ENI comes here from there.
     fn reattach(&mut self, pod: u32, node: u32, eni: EniId) {
         let now = self.now();
-        self.pods[pod as usize].eni = Some(eni);
-        self.nodes[node as usize].bound += 1;
+        let address = self.eni_address(eni);
+        let p = self.pods.touch(pod as usize);
+        p.eni = Some(eni);
+        p.address = address;
+        self.nodes.touch(node as usize).bound += 1;
         self.metrics.bound.add(1, now);
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.retained_since = None;
         let detached = e.state == EniState::Detached;
@@ -202,7 +204,7 @@ impl Simulation<'_> {
             return None;
         }
         let i = self.policy.pick_idle(idle);
-        let eni = self.nodes[node as usize].idle.swap_remove(i);
+        let eni = self.nodes.touch(node as usize).idle.swap_remove(i);
         self.metrics.idle.add(-1, self.now());
         Some(eni)
     }
@@ -216,7 +218,7 @@ impl Simulation<'_> {
             let Some(eni) = self.take_idle(node) else {
                 break;
             };
-            self.nodes[node as usize].waiting.pop_front();
+            self.nodes.touch(node as usize).waiting.pop_front();
             self.start_pod(pod, eni);
         }
     }
@@ -225,28 +227,32 @@ impl Simulation<'_> {
     /// from now on; a pod that got its name's kept ENI back counts as a re-attachment.
     pub(super) fn start_pod(&mut self, pod: u32, eni: EniId) {
         let now = self.now();
-        let p = &mut self.pods[pod as usize];
+        let address = self.eni_address(eni);
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::Running;
         p.eni = Some(eni);
+        p.address = address;
         p.ready_at.set(now);
         let name = (p.workload, p.serial);
         let scheduled = p.scheduled_at.get().unwrap_or(now);
         let latency = now.since(scheduled);
         let node = p.node.expect("a starting pod is placed");
+        let (static_ip, from_pool) = (p.static_ip, p.from_pool);
         self.count_startup(pod, node, eni, scheduled);
-        let p = &self.pods[pod as usize];
-        let e = &mut self.enis[eni.0 as usize];
+        let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.pods_served += 1;
         // A name's kept ENI comes back to any pod of that name, whatever the pod's own
         // static_ip says (a trace row may leave it empty): that is a re-attachment.
         if e.claim.is_some() {
             self.metrics.static_reattached += 1;
-        } else if p.static_ip {
+        } else if static_ip {
             e.claim = Some(name);
-            self.claims.insert(name, eni);
+            if self.claims.insert(name, eni).is_none() {
+                self.hold_name(name);
+            }
         }
-        let latencies = if p.from_pool {
+        let latencies = if from_pool {
             self.gauges.hits_since_sample += 1;
             &mut self.metrics.startup_hit_ms
         } else {
@@ -279,7 +285,7 @@ impl Simulation<'_> {
             self.gauges.pods_running -= 1;
         }
         let zone = self.nodes[node as usize].zone;
-        self.nodes[node as usize].remove_pod(pod);
+        self.nodes.touch(node as usize).remove_pod(pod);
         self.scheduler.count(workload, zone, false);
         if let Some(eni) = eni {
             self.free_eni(eni, node, state == PodState::Running, fate);
@@ -300,7 +306,7 @@ impl Simulation<'_> {
         } else if state == PodState::Pending {
             self.leave_pending(pod);
         }
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::Terminated;
         if !p.deleted_at.is_some() {
             p.deleted_at.set(now);
@@ -313,13 +319,17 @@ impl Simulation<'_> {
         // A replacement a rolling restart waited for is gone: the restart goes on.
         self.rolling_progress(w, pod);
         self.write_pod_row(pod);
+        if state != PodState::Terminated {
+            let serial = self.pods[pod as usize].serial;
+            self.release_name((w, serial));
+        }
     }
 
     /// A crashed node's pod: it stops at once, but its controller only learns it at
     /// detection time ([`Simulation::crash_detected`]).
     pub(super) fn lose_pod(&mut self, pod: u32) {
         self.unplace(pod, EniFate::WithNode);
-        let p = &mut self.pods[pod as usize];
+        let p = self.pods.touch(pod as usize);
         p.state = PodState::Lost;
         p.deleted_at.set(self.queue.now());
         p.end = Some(PodEnd::NodeCrashed);
@@ -393,7 +403,7 @@ impl Simulation<'_> {
             serial: p.serial,
             node: p.node.map(|n| node_name(&self.nodes, &self.sc, n)),
             zone: node.map(|n| self.zones[n.zone].as_str()),
-            ip: p.eni.and_then(|e| self.eni_address(e)),
+            ip: p.address,
             created: p.created_at,
             scheduled: p.scheduled_at.get(),
             ready: p.ready_at.get(),
@@ -404,4 +414,10 @@ impl Simulation<'_> {
         };
         self.sink.pod(&row);
     }
+}
+
+/// True if `pod` is the pending pod `seq`-th in creation order (not a later pod that reuses
+/// the record of one that was pending).
+fn is_pending(pod: &Pod, seq: u64) -> bool {
+    pod.seq == seq && pod.state == PodState::Pending
 }

@@ -344,19 +344,32 @@ pub struct ShardFile {
 /// Opens the shard written into `dir` (sweep.json and sweep.csv's header); the error says
 /// what is wrong with which file.
 pub fn read_shard(dir: &Path) -> Result<ShardFile, String> {
+    open(dir, false)
+}
+
+/// Opens the whole sweep written into `dir`, as its shard 1/1; a shard's folder is refused.
+pub fn read_whole(dir: &Path) -> Result<ShardFile, String> {
+    open(dir, true)
+}
+
+fn open(dir: &Path, whole: bool) -> Result<ShardFile, String> {
     let json_path = dir.join("sweep.json");
     let text =
         std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}:{}:{}: {e}", json_path.display(), e.line(), e.column()))?;
     let bad = |what: &str| format!("{}: {what}", json_path.display());
-    let shard = match &doc["shard"] {
-        Value::Object(s) => Shard {
+    let shard = match (&doc["shard"], whole) {
+        (Value::Object(s), false) => Shard {
             k: s.get("k").and_then(Value::as_u64).unwrap_or(0) as u32,
             n: s.get("n").and_then(Value::as_u64).unwrap_or(0) as u32,
         },
-        _ => return Err(bad(
+        (Value::Null, true) => Shard::ALL,
+        (_, false) => return Err(bad(
             "not a shard's result (no \"shard\"): merge takes the folders of `sweep --shard K/N`",
+        )),
+        (_, true) => return Err(bad(
+            "one shard of a sweep, not the whole: join the shards with `enisim sweep merge` first",
         )),
     };
     let g: GridJson = serde_json::from_value(doc["grid"].clone())

@@ -114,6 +114,12 @@ fn leaves(value: &Value, prefix: &str, f: &mut impl FnMut(String, &Value)) {
 /// so a sweep writes its header first and its rows as they come, and sweeps of one scenario
 /// share their columns.
 pub fn columns(scenario: &Scenario) -> Vec<String> {
+    let ids: Vec<String> = scenario.subnets.iter().map(|s| s.id.clone()).collect();
+    names_with_subnets(&ids).into_iter().collect()
+}
+
+/// The [`columns`] of runs whose subnets are `ids`.
+fn names_with_subnets(ids: &[String]) -> BTreeSet<String> {
     let zeros = |names: &mut dyn Iterator<Item = &'static str>| {
         names
             .map(|n| (n.to_string(), 0))
@@ -125,10 +131,9 @@ pub fn columns(scenario: &Scenario) -> Vec<String> {
     full.api.errors = zeros(&mut ApiErrorCode::ALL.iter().map(|c| c.name()));
     full.pods.failed_scheduling_by_reason = reasons.clone();
     full.pods.pending_at_end_by_reason = reasons;
-    full.subnets = scenario
-        .subnets
+    full.subnets = ids
         .iter()
-        .map(|s| (s.id.clone(), SubnetSummary::default()))
+        .map(|id| (id.clone(), SubnetSummary::default()))
         .collect();
     let mut out = BTreeSet::new();
     if let Ok(value) = serde_json::to_value(full) {
@@ -137,18 +142,30 @@ pub fn columns(scenario: &Scenario) -> Vec<String> {
     for key in NOT_METRICS {
         out.remove(key);
     }
-    out.into_iter().collect()
+    out
 }
 
 /// The metric names a scenario's runs can have, to refuse a misspelt one before running.
 pub struct Known {
     names: BTreeSet<String>,
+    /// True when a subnet's figures are accepted whatever its id.
+    any_subnet: bool,
 }
 
 /// The names a run of `scenario` can have: its [`columns`].
 pub fn known_names(scenario: &Scenario) -> Known {
     Known {
         names: columns(scenario).into_iter().collect(),
+        any_subnet: false,
+    }
+}
+
+/// The names any run can have, whatever its subnets are called: for what is read without its
+/// scenario (a budget file, a summary.json).
+pub fn any_run_names() -> Known {
+    Known {
+        names: names_with_subnets(&[]),
+        any_subnet: true,
     }
 }
 
@@ -156,6 +173,12 @@ impl Known {
     /// Whether `name` is a metric of the scenario's runs.
     pub fn accepts(&self, name: &str) -> bool {
         self.names.contains(name)
+            || (self.any_subnet
+                && name.strip_prefix("subnets.").is_some_and(|rest| {
+                    rest.rfind('.').is_some_and(|dot| {
+                        dot > 0 && matches!(&rest[dot..], ".peak_used_ips" | ".exhausted_s")
+                    })
+                }))
     }
 
     /// Some valid names, for an error's hint.

@@ -426,10 +426,7 @@ pub fn run(
 ) -> Result<usize, SweepError> {
     let mine = plan.grid.runs_of(exec.shard);
     let jobs = exec.jobs.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| SweepError::Input(InputError::new("--jobs", e.to_string())))?;
+    let pool = crate::parallel::thread_pool(jobs).map_err(SweepError::Input)?;
     order::in_order(
         &pool,
         mine.len(),

@@ -4,7 +4,7 @@ mod commands;
 mod stdout;
 
 use clap::{Parser, Subcommand};
-use commands::{import, init, instance_types, run, swarm, sweep, validate};
+use commands::{baseline, compare, import, init, instance_types, run, swarm, sweep, validate};
 use std::process::ExitCode;
 
 /// Deterministic discrete-event simulator of TKE VPC-CNI "Pod with exclusive ENI" allocation.
@@ -25,6 +25,11 @@ enum Command {
     /// Run a scenario over a grid of settings and seeds, in parallel, and recommend the
     /// cheapest setting that meets the targets.
     Sweep(sweep::Args),
+    /// Compare two results (run folders, summary.json files, sweep folders), or two settings
+    /// run here over N seeds, metric by metric under a budget; exit 1 on a regression.
+    Compare(compare::Args),
+    /// Check every scenario against the summaries kept in baselines/, or rewrite them.
+    Baseline(baseline::Args),
     /// Check a scenario file without running it.
     Validate(validate::Args),
     /// List the built-in instance types and their exclusive-ENI pod limits.
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::exec(args),
         Command::Swarm(args) => swarm::exec(args),
         Command::Sweep(args) => sweep::exec(args),
+        Command::Compare(args) => compare::exec(args),
+        Command::Baseline(args) => baseline::exec(args),
         Command::Validate(args) => validate::exec(args),
         Command::InstanceTypes => instance_types::exec(),
         Command::Import(args) => import::exec(args),

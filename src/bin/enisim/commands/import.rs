@@ -5,6 +5,7 @@ use crate::stdout;
 use enisim::error::InputError;
 use enisim::import::audit::{self, Filter, ImportReport, Selector, TRACE_HEADER};
 use enisim::import::nodes::{self, Imported, NODES_MARK};
+use enisim::import::source::REORDER_WINDOW_US;
 use enisim::output::{OutputError, OutputFile};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -206,10 +207,16 @@ pub fn describe(out: &Path, r: &ImportReport) -> String {
         (r.repeat_deletes, "repeated delete(s) of an ended pod (graceful deletion)"),
         (r.bad_names, "pod(s) whose name and namespace make no valid pod name"),
         (r.bad_lines, "line(s) that are not audit events (--lenient)"),
-        (r.late, "event(s) more than 60 s out of order, written at the time reached"),
     ];
     for (n, what) in left_out.iter().filter(|(n, _)| *n > 0) {
         o.push_str(&format!("  left out: {n} {what}\n"));
+    }
+    if r.late > 0 {
+        o.push_str(&format!(
+            "  {} event(s) more than {} s out of order in their file, written at the time reached\n",
+            r.late,
+            REORDER_WINDOW_US / 1_000_000
+        ));
     }
     o
 }

@@ -3,6 +3,7 @@
 use super::bad_input;
 use super::import::{describe, failed, read_nodes, FilterArgs};
 use crate::stdout;
+use enisim::cluster::names::to_label;
 use enisim::import::audit;
 use enisim::import::scenario::{scenario_toml, SCENARIO_FILE, TRACE_FILE};
 use enisim::output::{Manifest, OutputDir, OutputError};
@@ -89,16 +90,7 @@ pub fn exec(args: Args) -> ExitCode {
 
 /// The folder's name as a scenario name (a DNS-1123 label), or `my-cluster`.
 fn scenario_name(out: &std::path::Path) -> String {
-    let raw = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let name: String = raw
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(63)
-        .collect();
-    let name = name.trim_matches('-').to_string();
+    let name = to_label(&out.file_name().unwrap_or_default().to_string_lossy());
     if name.is_empty() {
         "my-cluster".to_string()
     } else {

@@ -1,10 +1,13 @@
 //! One module per subcommand, each with its arguments and its `exec`.
 
+pub mod baseline;
+pub mod compare;
 pub mod import;
 pub mod init;
 pub mod instance_types;
 pub mod run;
 pub mod swarm;
+pub mod swarm_generate;
 pub mod sweep;
 pub mod validate;
 

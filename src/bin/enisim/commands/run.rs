@@ -37,8 +37,8 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(long)]
     quiet: bool,
-    /// Check every invariant after every event, and that nothing leaked once in-flight
-    /// work settled after the end.
+    /// Check the invariants after every event (on what it touched; all of them every so
+    /// often), and that nothing leaked once in-flight work settled after the end.
     #[arg(long)]
     check: bool,
 }

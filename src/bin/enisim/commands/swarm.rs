@@ -1,4 +1,5 @@
-//! `enisim swarm`: many checked runs of one scenario, each seed drawing its own faults.
+//! `enisim swarm`: many checked runs, each seed drawing its own faults for one scenario, or
+//! (`--generate`) a whole scenario of its own.
 
 use super::{bad_input, jobs, progress, FAILED};
 use crate::stdout;
@@ -14,48 +15,69 @@ use std::time::Instant;
 /// `swarm`'s arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The scenario file (TOML).
-    scenario: PathBuf,
+    /// The scenario file (TOML); not with --generate.
+    #[arg(required_unless_present = "generate", conflicts_with = "generate")]
+    scenario: Option<PathBuf>,
+    /// Generate a whole scenario for each seed (node groups, subnets, workloads, events,
+    /// policy, VPC) instead of perturbing one; each failing seed's scenario is written to
+    /// --out, and shrunk.
+    #[arg(long)]
+    pub generate: bool,
     /// Run seeds 1 to N.
     #[arg(long, default_value_t = 100)]
-    seeds: u64,
+    pub seeds: u64,
     /// Run this one seed only, and print its summary.
     #[arg(long, conflicts_with = "seeds")]
-    seed: Option<u64>,
+    pub seed: Option<u64>,
     /// Threads [default: the machine's cores].
     #[arg(long)]
-    jobs: Option<usize>,
-    /// Override a scalar key, as for `run`.
+    pub jobs: Option<usize>,
+    /// Override a scalar key, as for `run` (with --generate: of every generated scenario).
     #[arg(long = "set", value_name = "KEY=VALUE")]
-    overrides: Vec<String>,
+    pub overrides: Vec<String>,
+    /// With --generate: where the failing seeds' scenarios go [default:
+    /// outputs/swarm-generate].
+    #[arg(long, conflicts_with = "scenario")]
+    pub out: Option<PathBuf>,
+    /// With --generate: write into an existing folder that is not an enisim result,
+    /// replacing only the files enisim writes there.
+    #[arg(long, conflicts_with = "scenario")]
+    pub force: bool,
+    /// With --generate: how many failing seeds to shrink (one of each kind of failure
+    /// first); 0 shrinks none.
+    #[arg(long, conflicts_with = "scenario", default_value_t = 5)]
+    pub shrink: usize,
+}
+
+impl Args {
+    /// The seeds to run: the one of --seed, or 1 to --seeds.
+    pub fn seed_list(&self) -> Vec<u64> {
+        match self.seed {
+            Some(s) => vec![s],
+            None => (1..=self.seeds).collect(),
+        }
+    }
 }
 
 /// Runs the seeds and reports the failing ones; exit 1 if any failed.
 pub fn exec(args: Args) -> ExitCode {
-    let base = match scenario::load(&args.scenario, &args.overrides) {
+    let Some(path) = args.scenario.clone().filter(|_| !args.generate) else {
+        return super::swarm_generate::exec(args);
+    };
+    let base = match scenario::load(&path, &args.overrides) {
         Ok(sc) => sc,
         Err(e) => return bad_input(&e),
     };
-    let seeds: Vec<u64> = match args.seed {
-        Some(s) => vec![s],
-        None => (1..=args.seeds).collect(),
-    };
+    let seeds = args.seed_list();
     let started = Instant::now();
-    let bar = progress(seeds.len() as u64, "seeds", args.seed.is_some());
-    let failures = AtomicU64::new(0);
-    let on_seed = |run: &SeedRun| {
-        if !run.passed() {
-            let n = failures.fetch_add(1, Ordering::Relaxed) + 1;
-            bar.set_message(format!("{n} failed"));
-        }
-        bar.inc(1);
-    };
+    let bar = SeedBar::new(seeds.len(), args.seed.is_some());
+    let on_seed = |run: &SeedRun| bar.seed_done(run);
     let runs = match enisim::swarm::run_seeds(&base, &seeds, jobs(args.jobs), &on_seed) {
         Ok(runs) => runs,
         Err(e) => return bad_input(&e),
     };
-    bar.finish_and_clear();
-    let path = args.scenario.display();
+    bar.bar.finish_and_clear();
+    let path = path.display();
     let mut o = String::new();
     let mut failed = 0;
     for r in &runs {
@@ -78,15 +100,11 @@ pub fn exec(args: Args) -> ExitCode {
             let _ = writeln!(o, "  reproduce: enisim swarm {path} --seed {}", r.seed);
         }
     }
-    let errors: u64 = runs
-        .iter()
-        .flat_map(|r| r.summary.api.errors.values())
-        .sum();
-    let orphans: u64 = runs.iter().map(|r| r.summary.invariants.orphans).sum();
     let _ = writeln!(
         o,
-        "swarm {path}: {} seeds, {failed} failed; faults fired: {errors} API errors, {orphans} lost creates found and deleted ({:.1} s wall)",
+        "swarm {path}: {} seeds, {failed} failed; {} ({:.1} s wall)",
         runs.len(),
+        faults_fired(&runs),
         started.elapsed().as_secs_f64()
     );
     stdout::print(&o);
@@ -94,5 +112,41 @@ pub fn exec(args: Args) -> ExitCode {
         ExitCode::from(FAILED)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// What the seeds' faults did: "faults fired: N API errors, M lost creates found and deleted".
+pub fn faults_fired(runs: &[SeedRun]) -> String {
+    let errors: u64 = runs
+        .iter()
+        .flat_map(|r| r.summary.api.errors.values())
+        .sum();
+    let orphans: u64 = runs.iter().map(|r| r.summary.invariants.orphans).sum();
+    format!("faults fired: {errors} API errors, {orphans} lost creates found and deleted")
+}
+
+/// The bar of a swarm's seeds, with how many failed so far.
+pub struct SeedBar {
+    /// The bar itself (hidden off a terminal or for one seed).
+    pub bar: indicatif::ProgressBar,
+    failures: AtomicU64,
+}
+
+impl SeedBar {
+    /// A bar of `seeds` seeds; `quiet` hides it.
+    pub fn new(seeds: usize, quiet: bool) -> Self {
+        SeedBar {
+            bar: progress(seeds as u64, "seeds", quiet),
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one seed done, and its failure if it failed.
+    pub fn seed_done(&self, run: &SeedRun) {
+        if !run.passed() {
+            let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+            self.bar.set_message(format!("{n} failed"));
+        }
+        self.bar.inc(1);
     }
 }

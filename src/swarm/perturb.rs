@@ -1,18 +1,11 @@
-//! Swarm testing, as TigerBeetle's VOPR does it: each seed draws its own fault rates,
-//! latencies and outages within fixed ranges, and the run checks every invariant after every
-//! event and that nothing leaked once in-flight work settled. A failing seed is reproduced
-//! exactly by running that seed alone.
+//! The perturbation of a scenario a swarm seed draws: fault rates, latencies and outages
+//! within fixed ranges, as TigerBeetle's VOPR draws them.
 
 use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::engine::{RngStreams, SimTime, Stream};
-use crate::error::InputError;
-use crate::report::rows::NullSink;
-use crate::report::summary::Summary;
 use crate::scenario::model::{FaultSpec, LatencyModel, Outage, Scenario};
-use crate::sim::{self, RunOptions};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 /// Highest error probability drawn for create, attach, detach and delete.
 pub const MAX_TASK_ERROR: f64 = 0.30;
@@ -74,55 +67,6 @@ fn outage(rng: &mut ChaCha8Rng, duration: SimTime) -> Outage {
         apis,
         code: ApiErrorCode::InternalError,
     }
-}
-
-/// One seed's checked run.
-pub struct SeedRun {
-    /// The seed.
-    pub seed: u64,
-    /// Its summary; `invariants.details` lists what broke, the first naming its event.
-    pub summary: Summary,
-}
-
-impl SeedRun {
-    /// True if every invariant held and nothing leaked.
-    pub fn passed(&self) -> bool {
-        self.summary.invariants.violations == 0
-    }
-}
-
-/// Runs `base` perturbed by one seed, with every check on.
-pub fn run_seed(base: &Scenario, seed: u64) -> Result<SeedRun, InputError> {
-    let options = RunOptions {
-        check: true,
-        progress: None,
-    };
-    let summary = sim::run_with(perturb(base, seed), &mut NullSink, options)?;
-    Ok(SeedRun { seed, summary })
-}
-
-/// Runs every seed on `jobs` threads, calling `on_seed` as each finishes; results come back
-/// in seed order whatever `jobs` is.
-pub fn run_seeds(
-    base: &Scenario,
-    seeds: &[u64],
-    jobs: usize,
-    on_seed: &(dyn Fn(&SeedRun) + Sync),
-) -> Result<Vec<SeedRun>, InputError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| InputError::new("--jobs", e.to_string()))?;
-    pool.install(|| {
-        seeds
-            .par_iter()
-            .map(|&seed| {
-                let run = run_seed(base, seed)?;
-                on_seed(&run);
-                Ok(run)
-            })
-            .collect()
-    })
 }
 
 #[cfg(test)]
