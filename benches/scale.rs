@@ -1,11 +1,12 @@
 //! Scale benchmark: `cargo bench --bench scale [-- SIZE...]`.
 //!
-//! For each cluster size (250, 500, 1,000 and 2,000 nodes; 2,000 is `scenarios/large.toml`
-//! unchanged, the smaller sizes are the same file with `--set`-style overrides giving the same
-//! churn per node) and each mode (`null`: `sim::run` into a `NullSink`; `outputs`:
-//! `output::run_to_dir` into a temporary directory; `checked`: `sim::run_with` with
-//! `RunOptions { check: true, progress: None }`, as `enisim run --check`, into a `NullSink`), the bench
-//! re-executes itself as a child
+//! For each cluster size (250, 500, 1,000, 2,000, 10,000 and 50,000 nodes; 2,000 is
+//! `scenarios/large.toml` unchanged, the other sizes are the same file with `--set`-style
+//! overrides giving the same churn per node, and above 2,000 nodes subnets of /11 instead of
+//! /16 so that addresses do not run out) and each mode (`null`: `sim::run` into a `NullSink`;
+//! `outputs`: `output::run_to_dir` into a temporary directory; `checked`: `sim::run_with` with
+//! `RunOptions { check: true, progress: None }`, as `enisim run --check`, into a `NullSink`),
+//! the bench re-executes itself as a child
 //! process (`scale --child SIZE MODE`), so that each run's peak memory (`VmHWM` from
 //! `/proc/self/status`, the child's peak resident set) is its own. The child prints one
 //! `RESULT` line; the parent gathers them into a table.
@@ -26,7 +27,9 @@
 //! time, the cost of `--check` (the checked run includes its drain past the end).
 //!
 //! Selection: positional arguments or `SCALE_SIZES=250,500` pick sizes; `SCALE_MODES=null`
-//! picks modes; `SCALE_REPS=3` runs each measurement 3 times in its child and keeps the fastest
+//! picks modes; `SCALE_SET=controller.workers=16,controller.vpc_qps=100` adds overrides to
+//! every size; `SCALE_LIMITS=fixed` keeps large.toml's VPC limits and controller at every
+//! size instead of scaling them with the nodes (see [`same_capacity_per_node`]); `SCALE_REPS=3` runs each measurement 3 times in its child and keeps the fastest
 //! (peak memory is read after the first run, before repetitions can inherit its freed memory).
 //! `SCALE_BASELINE=0` skips the baselines (to profile a child alone:
 //! `perf record target/release/deps/scale-* --child 2000 null`).
@@ -41,7 +44,7 @@ use std::collections::BinaryHeap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const SIZES: [u32; 4] = [250, 500, 1000, 2000];
+const SIZES: [u32; 6] = [250, 500, 1000, 2000, 10_000, 50_000];
 const CHECKED: RunOptions = RunOptions {
     check: true,
     progress: None,
@@ -57,19 +60,54 @@ fn scenario_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/large.toml")
 }
 
-/// `--set`-style overrides for `nodes` nodes at large.toml's churn per node.
+/// `--set`-style overrides for `nodes` nodes at large.toml's churn per node, then those of
+/// `SCALE_SET`.
 fn overrides(nodes: u32) -> Vec<String> {
-    if nodes == LARGE_NODES {
-        return Vec::new();
-    }
-    let mut v: Vec<String> = (0..GROUPS)
-        .map(|g| {
+    let mut v = Vec::new();
+    if nodes != LARGE_NODES {
+        v.extend((0..GROUPS).map(|g| {
             let count = nodes / GROUPS + u32::from(g < nodes % GROUPS);
             format!("node_groups.{g}.count={count}")
-        })
-        .collect();
-    let rate = LARGE_RATE * f64::from(nodes) / f64::from(LARGE_NODES);
-    v.push(format!("workloads.0.arrivals_per_minute={rate}"));
+        }));
+        let rate = LARGE_RATE * f64::from(nodes) / f64::from(LARGE_NODES);
+        v.push(format!("workloads.0.arrivals_per_minute={rate}"));
+    }
+    if nodes > LARGE_NODES {
+        // A /16 per zone holds large.toml's ~14,000 ENIs a zone, not 5 or 25 times that.
+        v.extend((0..GROUPS).map(|g| format!("subnets.{g}.cidr=10.{}.0.0/11", g * 32)));
+    }
+    if nodes != LARGE_NODES && std::env::var("SCALE_LIMITS").as_deref() != Ok("fixed") {
+        v.extend(same_capacity_per_node(nodes));
+    }
+    if let Ok(extra) = std::env::var("SCALE_SET") {
+        v.extend(extra.split(',').map(|s| s.trim().to_string()));
+    }
+    v
+}
+
+/// The VPC's rate limits and the ENI controller (workers, client limit, requeue bucket) in
+/// proportion to the nodes, so that every size has large.toml's capacity per node and does
+/// the same work per node: with large.toml's fixed limits a bigger cluster saturates them
+/// (`SCALE_LIMITS=fixed`), and then the model does less per pod, not the simulator more.
+fn same_capacity_per_node(nodes: u32) -> Vec<String> {
+    let scale = f64::from(nodes) / f64::from(LARGE_NODES);
+    // Counts (rate limits in whole calls, workers, bursts) round, to at least 1.
+    let times = |base: f64| (base * scale).round().max(1.0);
+    let mut v: Vec<String> = [
+        ("create", 100.0),
+        ("attach", 100.0),
+        ("detach", 50.0),
+        ("delete", 100.0),
+        ("describe_task", 20.0),
+    ]
+    .iter()
+    .map(|(api, rate)| format!("vpc.rate_limit.{api}={}", times(*rate)))
+    .collect();
+    v.push(format!("controller.workers={}", times(1.0)));
+    v.push(format!("controller.vpc_qps={}", 5.0 * scale));
+    v.push(format!("controller.vpc_burst={}", times(10.0)));
+    v.push(format!("controller.requeue_qps={}", 10.0 * scale));
+    v.push(format!("controller.requeue_burst={}", times(100.0)));
     v
 }
 
@@ -291,11 +329,12 @@ fn parent(args: &[String]) {
         reps()
     );
     println!(
-        "{:>5} {:>7} {:>9} {:>9} {:>8} {:>11} {:>12} {:>9} {:>17}",
+        "{:>6} {:>7} {:>10} {:>9} {:>8} {:>8} {:>11} {:>12} {:>9} {:>17}",
         "nodes",
         "mode",
         "events",
         "pods",
+        "ev/pod",
         "wall_s",
         "events/s",
         "lifecycles/s",
@@ -314,11 +353,12 @@ fn parent(args: &[String]) {
                 .collect());
             let wall = row.f("wall_s");
             println!(
-                "{:>5} {:>7} {:>9} {:>9} {:>8.3} {:>11.0} {:>12.0} {:>9.1} {:>17}",
+                "{:>6} {:>7} {:>10} {:>9} {:>8.2} {:>8.3} {:>11.0} {:>12.0} {:>9.1} {:>17}",
                 nodes,
                 mode,
                 row.get("events"),
                 row.get("lifecycles"),
+                row.f("events") / row.f("lifecycles"),
                 wall,
                 row.f("events") / wall,
                 row.f("lifecycles") / wall,
@@ -359,7 +399,7 @@ fn parent(args: &[String]) {
     println!();
     println!("baselines (same child, right after the null-sink run; same number of events):");
     println!(
-        "{:>5} {:>9} {:>12} {:>12} {:>12} {:>10} {:>10}",
+        "{:>6} {:>9} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "nodes", "prefill", "sim ev/s", "heap ev/s", "queue ev/s", "heap/sim", "heap/queue"
     );
     for (nodes, row) in &baselines {
@@ -368,7 +408,7 @@ fn parent(args: &[String]) {
         let heap = events / row.f("heap_s");
         let queue = events / row.f("queue_s");
         println!(
-            "{:>5} {:>9} {:>12.0} {:>12.0} {:>12.0} {:>9.2}x {:>9.2}x",
+            "{:>6} {:>9} {:>12.0} {:>12.0} {:>12.0} {:>9.2}x {:>9.2}x",
             nodes,
             row.get("running_end"),
             sim,

@@ -8,6 +8,8 @@
 //! - [`cloud`]: the fake VPC: instance types, subnets, ENIs and the asynchronous API.
 //! - [`cluster`]: nodes, pods, the scheduler and the workload controllers.
 //! - [`policy`]: THE allocation policy: pure decisions behind a trait.
+//! - [`controller`]: the cluster's ENI controller (TKE's tke-eni-ipamd): its work queue, rate
+//!   limiters and settings; the simulator runs it.
 //! - [`sim`]: the world and the event loop that drives it.
 //! - [`report`]: metrics, summary.json, the CSV files, charts, report.html and the human
 //!   summary.
@@ -23,6 +25,7 @@
 pub mod cloud;
 pub mod cluster;
 pub mod compare;
+pub mod controller;
 pub mod engine;
 pub mod error;
 pub mod import;

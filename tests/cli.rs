@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 const QUICKSTART: &str = "scenarios/quickstart.toml";
-const FILES: [&str; 21] = [
+const FILES: [&str; 23] = [
     "summary.json",
     "timeseries.csv",
     "pods.csv",
@@ -29,6 +29,8 @@ const FILES: [&str; 21] = [
     "charts/node_groups.svg",
     "charts/subnets.svg",
     "charts/subnet_free_ips.svg",
+    "charts/controller_queue.svg",
+    "charts/controller_wait.svg",
 ];
 
 fn run_to(dir: &Path, extra: &[&str]) -> serde_json::Value {
@@ -78,6 +80,23 @@ fn run_writes_every_file_with_every_summary_key() {
             ][..],
         ),
         ("startup_latency_s", &["p50", "p90", "p99", "max", "mean"]),
+        (
+            "startup_split_s",
+            &["queueing", "throttling", "api", "other"],
+        ),
+        (
+            "controller",
+            &[
+                "model",
+                "reconciles",
+                "requeues",
+                "peak_queue_depth",
+                "queue_wait_s",
+                "client_throttled_calls",
+                "client_throttled_s",
+                "need_to_call_s",
+            ],
+        ),
         (
             "pool",
             &[

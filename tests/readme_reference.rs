@@ -10,11 +10,12 @@ use std::fs;
 const BASE: &str = "duration = \"1h\"\n";
 
 /// For each table: the text that puts an unknown key `zz_unknown` into it.
-const TABLES: [(&str, &str); 14] = [
+const TABLES: [(&str, &str); 15] = [
     ("top level", "zz_unknown = 1\n"),
     ("[policy]", "[policy]\nzz_unknown = 1\n"),
     ("[policy.retry]", "[policy.retry]\nzz_unknown = 1\n"),
     ("[vpc]", "[vpc]\nzz_unknown = 1\n"),
+    ("[controller]", "[controller]\nzz_unknown = 1\n"),
     ("[vpc.faults]", "[vpc.faults]\nzz_unknown = 1\n"),
     (
         "[[vpc.outages]]",

@@ -83,7 +83,9 @@ fn files_do_not_depend_on_threads_or_shards() {
     let sweep = |out: &Path, extra: &[&str]| {
         let mut flags = vec!["--seeds", "2", "--vary", "policy.min_warm=0..2"];
         flags.extend(["--vary", "policy.max_warm=1,3"]);
-        flags.extend(["--target", "startup_latency_s.p99<=10"]);
+        // A target some variant meets (quickstart's p99 is about 24 s under one worker at
+        // 5 calls a second), so the sweep succeeds and writes a recommendation.
+        flags.extend(["--target", "startup_latency_s.p99<=30"]);
         flags.extend(extra);
         sweep_quickstart(out, &flags).success();
     };

@@ -67,9 +67,11 @@ impl Rows {
     }
 }
 
-/// Runs `toml` as if it were the file `label` (trace paths resolve against its directory).
+/// Runs `toml` as if it were the file `label` (trace paths resolve against its directory),
+/// under the per-node executor unless it says otherwise (see tests/common).
 fn run_as(toml: &str, label: &str) -> (Summary, Rows) {
-    let sc = enisim::scenario::load_str(toml, label, "test", &[])
+    let toml = common::per_node_unless_given(toml);
+    let sc = enisim::scenario::load_str(&toml, label, "test", &[])
         .unwrap_or_else(|e| panic!("scenario does not load: {e}"));
     let mut rows = Rows::default();
     let summary = enisim::sim::run(sc, &mut rows).unwrap_or_else(|e| panic!("run failed: {e}"));

@@ -242,37 +242,55 @@ impl Scheduler {
 }
 
 /// One zone's schedulable nodes filed by how many pods they have: a bitset of node ids per
-/// pod count, so the least loaded node (ties to the lowest id) is found by scanning a few
-/// words, and a node moves between counts in constant time.
+/// pod count, with a bitset of its non-empty words over it, so the least loaded node (ties to
+/// the lowest id) is found by scanning a few words however many nodes the cluster has (a
+/// zone's ids need not start low), and a node moves between counts in constant time.
 #[derive(Clone, Debug, Default)]
 struct LoadIndex {
     /// `levels[l]`: the nodes with `l` pods, one bit per node id.
     levels: Vec<Vec<u64>>,
+    /// `occupied[l]`: one bit per word of `levels[l]` that holds a node.
+    occupied: Vec<Vec<u64>>,
     /// How many nodes each level holds.
     counts: Vec<u32>,
     /// How many nodes all levels hold.
     total: u32,
 }
 
+/// Sets bit `i` of a bitset, growing it as needed.
+fn set_bit(bits: &mut Vec<u64>, i: usize) {
+    if i / 64 >= bits.len() {
+        bits.resize(i / 64 + 1, 0);
+    }
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+/// The lowest set bit of a bitset.
+fn first_bit(bits: &[u64]) -> Option<usize> {
+    let w = bits.iter().position(|&w| w != 0)?;
+    Some(w * 64 + bits[w].trailing_zeros() as usize)
+}
+
 impl LoadIndex {
     fn insert(&mut self, load: u32, node: u32) {
-        let (l, word, bit) = (load as usize, node as usize / 64, node % 64);
+        let l = load as usize;
         if l >= self.levels.len() {
             self.levels.resize(l + 1, Vec::new());
+            self.occupied.resize(l + 1, Vec::new());
             self.counts.resize(l + 1, 0);
         }
-        let words = &mut self.levels[l];
-        if word >= words.len() {
-            words.resize(word + 1, 0);
-        }
-        words[word] |= 1 << bit;
+        set_bit(&mut self.levels[l], node as usize);
+        set_bit(&mut self.occupied[l], node as usize / 64);
         self.counts[l] += 1;
         self.total += 1;
     }
 
     fn remove(&mut self, load: u32, node: u32) {
-        let (l, word, bit) = (load as usize, node as usize / 64, node % 64);
-        self.levels[l][word] &= !(1 << bit);
+        let (l, word) = (load as usize, node as usize / 64);
+        self.levels[l][word] &= !(1 << (node % 64));
+        if self.levels[l][word] == 0 {
+            self.occupied[l][word / 64] &= !(1 << (word % 64));
+        }
         self.counts[l] -= 1;
         self.total -= 1;
     }
@@ -284,9 +302,9 @@ impl LoadIndex {
     /// The least loaded node, ties to the lowest id.
     fn first(&self) -> Option<u32> {
         let l = self.counts.iter().position(|&c| c > 0)?;
+        let word = first_bit(&self.occupied[l])?;
         let words = &self.levels[l];
-        let w = words.iter().position(|&w| w != 0)?;
-        Some((w * 64) as u32 + words[w].trailing_zeros())
+        Some((word * 64) as u32 + words[word].trailing_zeros())
     }
 }
 
@@ -416,5 +434,17 @@ mod tests {
         assert_eq!(idx.first(), Some(200));
         idx.remove(3, 200);
         assert!(idx.is_empty());
+        // A zone whose ids start high, and words emptied on the way.
+        for node in [70_000, 70_001, 99_999, 5_000_063] {
+            idx.insert(2, node);
+        }
+        assert_eq!(idx.first(), Some(70_000));
+        idx.remove(2, 70_000);
+        idx.remove(2, 70_001);
+        assert_eq!(idx.first(), Some(99_999));
+        idx.remove(2, 99_999);
+        assert_eq!(idx.first(), Some(5_000_063));
+        idx.insert(0, 64);
+        assert_eq!(idx.first(), Some(64));
     }
 }

@@ -18,6 +18,8 @@ pub enum Stream {
     Swarm = 4,
     /// Retry jitter.
     Retry = 5,
+    /// The ENI controller's request round trips (queue model).
+    Controller = 6,
     /// Workload generators; workload `i` uses stream `Workloads + i`.
     Workloads = 1000,
 }

@@ -16,8 +16,10 @@ const ENIS_HEADER: &str =
     "eni,subnet,ip,node,created_s,attached_s,released_s,deleted_s,pods_served,state";
 const API_HEADER: &str = "time_s,api,node,eni,latency_s,result";
 /// The `pending_<reason>` columns follow `SchedulingFailure::ALL`, the `calls_<endpoint>`
-/// columns `Endpoint::ALL`, the `errors_<code>` columns `ApiErrorCode::ALL`.
-const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,nodes,band_low,band_high,pods_started,pool_hits,calls_create,calls_attach,calls_detach,calls_delete,calls_describe_task,errors_RequestLimitExceeded,errors_LimitExceeded,errors_ResourceInsufficient,errors_InternalError,errors_Timeout";
+/// columns `Endpoint::ALL`, the `errors_<code>` columns `ApiErrorCode::ALL`; the ENI
+/// controller's queue columns come last (empty under `controller.model = "per_node"`, which
+/// has no queue).
+const TIMESERIES_HEADER: &str = "time_s,pods_running,pods_pending,pods_waiting_eni,enis_bound,enis_idle,enis_in_flight,enis_total,subnet_free_ips,api_calls,enis_retained,pending_no_nodes,pending_no_subnet_in_zone,pending_no_free_eni_slot,pending_no_node_in_ip_zone,pending_ip_zone_full,pending_no_free_ip_in_zone,nodes,band_low,band_high,pods_started,pool_hits,calls_create,calls_attach,calls_detach,calls_delete,calls_describe_task,errors_RequestLimitExceeded,errors_LimitExceeded,errors_ResourceInsufficient,errors_InternalError,errors_Timeout,queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy";
 const GROUPS_HEADER: &str = "time_s,node_group,zone,nodes,pods,enis_bound,enis_idle";
 const SUBNETS_HEADER: &str = "time_s,subnet,zone,used_ips,usable_ips";
 
@@ -293,6 +295,18 @@ fn sample_line(l: &mut Line, r: &SampleRow) {
     for n in r.calls_by_endpoint.into_iter().chain(r.errors_by_code) {
         l.comma().int(n);
     }
+    match r.queue {
+        Some(q) => {
+            l.comma().int(q.depth.into()).comma().time(q.oldest_wait);
+            l.comma()
+                .int(q.backoff.into())
+                .comma()
+                .int(q.workers_busy.into());
+        }
+        None => {
+            l.comma().comma().comma().comma();
+        }
+    }
 }
 
 /// The node_groups.csv line of a row.
@@ -362,9 +376,10 @@ mod tests {
     use super::*;
     use crate::cloud::api::{ApiErrorCode, Endpoint};
     use crate::cluster::pod::SchedulingFailure;
+    use crate::report::rows::QueueSample;
 
     #[test]
-    fn timeseries_has_a_column_per_reason_endpoint_and_error_code() {
+    fn timeseries_has_a_column_per_reason_endpoint_and_error_code_then_the_queue() {
         let pending: Vec<String> = SchedulingFailure::ALL
             .iter()
             .map(|r| format!("pending_{}", r.name()))
@@ -378,7 +393,7 @@ mod tests {
             .map(|c| format!("errors_{}", c.name()))
             .collect();
         let expected = format!(
-            ",enis_retained,{},nodes,band_low,band_high,pods_started,pool_hits,{},{}",
+            ",enis_retained,{},nodes,band_low,band_high,pods_started,pool_hits,{},{},queue_depth,queue_oldest_wait_s,queue_backoff,workers_busy",
             pending.join(","),
             calls.join(","),
             errors.join(",")
@@ -400,15 +415,26 @@ mod tests {
             ..SampleRow::default()
         };
         sample_line(&mut l, &row);
-        let text = String::from_utf8(l.0).unwrap();
+        let text = String::from_utf8(std::mem::take(&mut l.0)).unwrap();
         assert_eq!(
             text,
-            "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7,3,8,12,5,4,1,2,3,4,50,40,0,0,1,2"
+            "0.000,0,0,0,0,0,0,0,0,0,0,1,0,2,0,0,7,3,8,12,5,4,1,2,3,4,50,40,0,0,1,2,,,,"
         );
-        assert_eq!(
-            text.split(',').count(),
-            TIMESERIES_HEADER.split(',').count()
-        );
+        let columns = TIMESERIES_HEADER.split(',').count();
+        assert_eq!(text.split(',').count(), columns);
+        let queued = SampleRow {
+            queue: Some(QueueSample {
+                depth: 12,
+                oldest_wait: SimTime(4_250),
+                backoff: 3,
+                workers_busy: 2,
+            }),
+            ..row
+        };
+        sample_line(&mut l, &queued);
+        let text = String::from_utf8(l.0).unwrap();
+        assert!(text.ends_with(",40,0,0,1,2,12,4.250,3,2"), "{text}");
+        assert_eq!(text.split(',').count(), columns);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::context::RunContext;
 use super::notes::Section;
 use super::series::RunSeries;
 use super::stats::or_none;
-use super::summary::Summary;
+use super::summary::{ControllerSummary, Summary};
 use std::fmt::Write;
 
 /// Escapes text for HTML.
@@ -140,6 +140,26 @@ pub fn render(s: &Summary, figures: &[Figure], series: &RunSeries, ctx: &RunCont
             ("mean", or_none(l.mean, ms)),
         ],
     );
+    let sp = &s.startup_split_s;
+    let ctl = &s.controller;
+    table(
+        &mut o,
+        "Start-up latency split (means)",
+        &[
+            ("queueing in the controller", or_none(sp.queueing, ms)),
+            ("throttling", or_none(sp.throttling, ms)),
+            ("API latency", or_none(sp.api, ms)),
+            ("other", or_none(sp.other, ms)),
+            (
+                "need to ENI call p50 / p99",
+                format!(
+                    "{} / {}",
+                    or_none(ctl.need_to_call_s.p50, ms),
+                    or_none(ctl.need_to_call_s.p99, ms)
+                ),
+            ),
+        ],
+    );
     let pool = &s.pool;
     table(
         &mut o,
@@ -188,6 +208,7 @@ pub fn render(s: &Summary, figures: &[Figure], series: &RunSeries, ctx: &RunCont
             .map(|(k, v)| (k.as_str(), v.to_string())),
     );
     table(&mut o, "VPC API calls and errors", &api);
+    controller_table(&mut o, ctl);
     let subnets: Vec<(&str, String)> = s
         .subnets
         .iter()
@@ -217,6 +238,42 @@ pub fn render(s: &Summary, figures: &[Figure], series: &RunSeries, ctx: &RunCont
     files(&mut o, &s.files);
     o.push_str("</body></html>\n");
     o
+}
+
+/// The ENI controller's work queue, when the run had one.
+fn controller_table(o: &mut String, c: &ControllerSummary) {
+    let Some(reconciles) = c.reconciles else {
+        return;
+    };
+    let secs = |x: f64| format!("{x:.3} s");
+    let q = &c.queue_wait_s;
+    let count = |v: Option<u64>| v.map_or_else(|| "none".to_string(), |n| n.to_string());
+    table(
+        o,
+        "ENI controller (work queue)",
+        &[
+            ("reconciles", reconciles.to_string()),
+            ("requeues after failures", count(c.requeues)),
+            ("peak queue depth", count(c.peak_queue_depth)),
+            (
+                "queue wait p50 / p99 / max",
+                format!(
+                    "{} / {} / {}",
+                    or_none(q.p50, secs),
+                    or_none(q.p99, secs),
+                    or_none(q.max, secs)
+                ),
+            ),
+            (
+                "calls held by the client limit",
+                format!(
+                    "{} ({} waited)",
+                    count(c.client_throttled_calls),
+                    or_none(c.client_throttled_s, secs)
+                ),
+            ),
+        ],
+    );
 }
 
 /// A contents line, then each section: its heading, what to look at, its figures.

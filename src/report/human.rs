@@ -66,6 +66,20 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
     } else {
         let _ = writeln!(o, "  start-up    none (no pod started)");
     }
+    let sp = &s.startup_split_s;
+    if l.max.is_some() {
+        let need = &s.controller.need_to_call_s;
+        let _ = writeln!(
+            o,
+            "  split       queueing {}  throttling {}  API {}  other {}  (means); need to ENI call p50 {}  p99 {}",
+            or_none(sp.queueing, ms),
+            or_none(sp.throttling, ms),
+            or_none(sp.api, ms),
+            or_none(sp.other, ms),
+            or_none(need.p50, ms),
+            or_none(need.p99, ms)
+        );
+    }
     let _ = writeln!(
         o,
         "  pool        hit rate {}  idle ENI-hours {:.2}  peak bound {}  peak idle {}",
@@ -112,6 +126,21 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
             "  api errors  {}  (throttled {})",
             errors.join("  "),
             s.api.throttled
+        );
+    }
+    let ctl = &s.controller;
+    if let Some(reconciles) = ctl.reconciles {
+        let q = &ctl.queue_wait_s;
+        let _ = writeln!(
+            o,
+            "  controller  {} reconciles  queue wait p50 {}  p99 {}  max {}  peak depth {}  requeues {}  client-held calls {}",
+            reconciles,
+            or_none(q.p50, tenths),
+            or_none(q.p99, tenths),
+            or_none(q.max, tenths),
+            ctl.peak_queue_depth.unwrap_or(0),
+            ctl.requeues.unwrap_or(0),
+            ctl.client_throttled_calls.unwrap_or(0)
         );
     }
     let inv = &s.invariants;

@@ -4,6 +4,7 @@
 
 use super::stats::Samples;
 use crate::cloud::api::Endpoint;
+use crate::controller::phases::Split;
 use crate::engine::SimTime;
 use std::collections::BTreeMap;
 
@@ -100,4 +101,29 @@ pub struct Metrics {
     pub orphans: u64,
     /// How long each orphan existed before the reconciler found it, ms.
     pub orphan_lived_ms: Samples,
+    /// Started pods' waits for their ENI, split by what the ENI that served each waited for,
+    /// ms summed over the pods.
+    pub startup_split: Split,
+    /// From a pod's placement to the first VPC call for the ENI that served it, ms, for pods
+    /// that waited for an ENI on its way.
+    pub need_to_call_ms: Samples,
+    /// The work queue's figures (queue model only).
+    pub queue: QueueMetrics,
+}
+
+/// What the ENI controller's work queue did, as client-go's workqueue metrics count it.
+#[derive(Clone, Debug, Default)]
+pub struct QueueMetrics {
+    /// Items workers took from the queue (reconciles).
+    pub reconciles: u64,
+    /// Items requeued through the rate limiter after a failure.
+    pub requeues: u64,
+    /// Most items waiting for a worker at once.
+    pub peak_depth: u64,
+    /// How long each item waited in the queue for a worker, ms.
+    pub wait_ms: Samples,
+    /// VPC calls that waited for a token of the client-side limit.
+    pub client_waits: u64,
+    /// Time calls waited for those tokens, ms summed.
+    pub client_wait_ms: u64,
 }

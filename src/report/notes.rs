@@ -226,6 +226,22 @@ impl Writer<'_> {
             ));
         }
         out.push(format!("{split}."));
+        let sp = &s.startup_split_s;
+        if let (Some(mean), Some(q), Some(t), Some(a), Some(o)) =
+            (l.mean, sp.queueing, sp.throttling, sp.api, sp.other)
+        {
+            if mean > 0.0 {
+                out.push(format!(
+                    "The mean wait of {} splits into queueing in the ENI controller {}, \
+                     throttling {}, VPC API latency {} and other {}.",
+                    fmt_duration(mean),
+                    fmt_duration(q),
+                    fmt_duration(t),
+                    fmt_duration(a),
+                    fmt_duration(o)
+                ));
+            }
+        }
         let timeout = format_duration(self.ctx.eni_timeout);
         let waiting = self.peak(|r| r.pods_waiting_eni.into());
         let peak = waiting.map_or(String::new(), |(n, at)| {
@@ -341,6 +357,7 @@ impl Writer<'_> {
         } else {
             out.push(format!("Other failed calls: {}.", others.join(", ")));
         }
+        out.extend(controller(s));
         out
     }
 
@@ -388,6 +405,33 @@ impl Writer<'_> {
 }
 
 /// `n` things: `1 pod`, `23,345 pods` (the plural by an `s`).
+/// What the ENI controller's queue did, under the queue model.
+fn controller(s: &Summary) -> Option<String> {
+    let c = &s.controller;
+    let reconciles = c.reconciles?;
+    let q = &c.queue_wait_s;
+    let wait = match (q.p99, q.max) {
+        (Some(p99), Some(max)) => format!(
+            ", each waiting for a worker up to {} (p99 {})",
+            fmt_duration(max),
+            fmt_duration(p99)
+        ),
+        _ => String::new(),
+    };
+    let held = match (c.client_throttled_calls, c.client_throttled_s) {
+        (Some(n), Some(secs)) if n > 0 => format!(
+            "; {} waited for its client-side limit, {} in all",
+            many(n, "call"),
+            fmt_duration(secs)
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "The ENI controller took {} from its work queue{wait}{held}.",
+        many(reconciles, "item")
+    ))
+}
+
 fn many(n: u64, thing: &str) -> String {
     let s = if n == 1 { "" } else { "s" };
     format!("{} {thing}{s}", fmt_count(n))

@@ -122,6 +122,21 @@ pub struct SampleRow {
     /// Calls that failed since the previous sample, per error code (as
     /// [`ApiErrorCode::ALL`]); `RequestLimitExceeded` counts the throttled calls.
     pub errors_by_code: [u64; ApiErrorCode::ALL.len()],
+    /// The ENI controller's work queue, when the queue model runs.
+    pub queue: Option<QueueSample>,
+}
+
+/// The ENI controller's work queue at a sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueSample {
+    /// Items waiting for a worker.
+    pub depth: u32,
+    /// How long the longest-waiting of them has waited (zero when none waits).
+    pub oldest_wait: SimTime,
+    /// Items waiting out a requeue delay after a failure.
+    pub backoff: u32,
+    /// Workers processing an item.
+    pub workers_busy: u32,
 }
 
 /// One node group at a sample time (a row of node_groups.csv), written right after the

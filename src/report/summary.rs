@@ -26,6 +26,8 @@ pub struct Summary {
     pub pods: PodsSummary,
     /// Scheduled -> ENI ready, seconds.
     pub startup_latency_s: Percentiles,
+    /// The mean start-up latency split by what each pod's ENI waited for, seconds.
+    pub startup_split_s: StartupSplit,
     /// Pool effectiveness.
     pub pool: PoolSummary,
     /// ENI lifecycle counts.
@@ -34,6 +36,8 @@ pub struct Summary {
     pub release: ReleaseSummary,
     /// VPC API traffic.
     pub api: ApiSummary,
+    /// The ENI controller and its work queue.
+    pub controller: ControllerSummary,
     /// Per subnet, in file order.
     pub subnets: IndexMap<String, SubnetSummary>,
     /// Static-IP ENIs kept for pod names.
@@ -87,6 +91,46 @@ pub struct PodsSummary {
     pub failed_scheduling_by_reason: BTreeMap<String, u64>,
     /// Pods still not placed at the end, by the reason they could not be.
     pub pending_at_end_by_reason: BTreeMap<String, u64>,
+}
+
+/// `startup_split_s`: the mean start-up latency in parts, each the mean over started pods of
+/// the time the pod's ENI spent so (they add up to `startup_latency_s.mean`, to rounding);
+/// `None` (`null`) when no pod started.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct StartupSplit {
+    /// Waiting in the ENI controller: in its work queue, or behind a worker's other calls.
+    pub queueing: Option<f64>,
+    /// Held back by a rate limit: the controller's own, or the VPC's (refused calls and polls,
+    /// the waits before their retries).
+    pub throttling: Option<f64>,
+    /// VPC calls in flight: from sending to the result learned by polling.
+    pub api: Option<f64>,
+    /// The rest: backoff after other errors, no subnet to create in, no ENI on its way yet
+    /// (a pod that waits for another pod to free an ENI).
+    pub other: Option<f64>,
+}
+
+/// `controller`: the ENI controller. The queue's figures are `None` (`null`) under the
+/// per-node model, which has no queue.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ControllerSummary {
+    /// `"queue"` or `"per_node"`.
+    pub model: String,
+    /// Items workers took from the queue.
+    pub reconciles: Option<u64>,
+    /// Items requeued through the rate limiter after a failed call.
+    pub requeues: Option<u64>,
+    /// Most items waiting for a worker at once.
+    pub peak_queue_depth: Option<u64>,
+    /// How long items waited in the queue for a worker, seconds.
+    pub queue_wait_s: Percentiles,
+    /// VPC calls that waited for a token of the client-side limit.
+    pub client_throttled_calls: Option<u64>,
+    /// Their waits for it, seconds summed.
+    pub client_throttled_s: Option<f64>,
+    /// From a pod's placement to the first VPC call for the ENI that served it, seconds, for
+    /// pods that waited for an ENI on its way.
+    pub need_to_call_s: Percentiles,
 }
 
 /// `pool`.

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub policy: PolicyConfig,
     /// The fake VPC's behaviour.
     pub vpc: VpcConfig,
+    /// How the cluster's ENI controller works through its queue (`[controller]`).
+    pub controller: crate::controller::ControllerConfig,
     /// Container subnets, in file order (the order breaks ties between subnets).
     pub subnets: Vec<SubnetConfig>,
     /// Node groups, in file order.

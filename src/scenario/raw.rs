@@ -26,6 +26,9 @@ pub struct RawScenario {
     /// Default: every VPC default.
     #[serde(default)]
     pub vpc: RawVpc,
+    /// Default: a stock client-go controller.
+    #[serde(default)]
+    pub controller: RawController,
     /// Added or overridden instance types.
     #[serde(default)]
     pub instance_types: Vec<RawInstanceType>,
@@ -104,6 +107,28 @@ pub struct RawRetry {
     pub multiplier: Option<u32>,
     /// Default 0.
     pub jitter: Option<f64>,
+}
+
+/// `[controller]`; defaults are applied in validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawController {
+    /// "queue" (default) or "per_node".
+    pub model: Option<String>,
+    /// Default 1.
+    pub workers: Option<u32>,
+    /// Default 5 (calls per second).
+    pub vpc_qps: Option<f64>,
+    /// Default 10.
+    pub vpc_burst: Option<u32>,
+    /// Default 5ms.
+    pub item_backoff_base: Option<Duration>,
+    /// Default 1000s.
+    pub item_backoff_max: Option<Duration>,
+    /// Default 10 (requeues per second).
+    pub requeue_qps: Option<f64>,
+    /// Default 100.
+    pub requeue_burst: Option<u32>,
 }
 
 /// `[vpc]`.

@@ -8,6 +8,7 @@ use crate::cloud::eni::EniId;
 use crate::cloud::quota::Quota;
 use crate::cloud::retry::{backoff, jittered};
 use crate::cloud::vpc::{Api, CallOutcome, Delivery};
+use crate::controller::phases::Phase;
 use crate::engine::SimTime;
 use crate::report::rows::ApiCallRow;
 
@@ -29,14 +30,18 @@ pub(super) struct Call {
 
 impl Simulation<'_> {
     /// Issues a VPC call on an ENI; the controller learns its result later, as an event.
+    /// Under the queue model the call waits for one of the controller's workers.
     pub(super) fn submit(&mut self, api: Api, eni: EniId) {
-        self.send(None, api, eni, 0);
+        if !self.park(api, eni) {
+            self.send(None, api, eni, 0);
+        }
     }
 
-    /// Sends a call (into a new slot, or again in `slot` for a retry) and schedules how its
-    /// answer comes back.
-    fn send(&mut self, slot: Option<u32>, api: Api, eni: EniId, attempt: u32) {
+    /// Sends a call (into a new slot, or again in `slot` for a retry), schedules how its
+    /// answer comes back, and returns its slot.
+    pub(super) fn send(&mut self, slot: Option<u32>, api: Api, eni: EniId, attempt: u32) -> u32 {
         let now = self.now();
+        self.enter_phase(eni, Phase::Api);
         let node = self.enis[eni.0 as usize].node;
         let precondition = self.precondition(api, eni, node);
         let outcome = self.vpc.call(api, now, precondition);
@@ -74,6 +79,7 @@ impl Simulation<'_> {
                 self.queue.schedule(at, Event::Poll(slot))
             }
         };
+        slot
     }
 
     /// The cloud's own verdict on a call, from state the simulator holds.
@@ -115,8 +121,14 @@ impl Simulation<'_> {
         };
         let reply = self.vpc.describe_task(now);
         self.count_call(Endpoint::DescribeTask);
-        if let Err(code) = reply.result {
-            self.count_error(code);
+        match reply.result {
+            Ok(()) => self.enter_phase(call.eni, Phase::Api),
+            Err(code) => {
+                self.count_error(code);
+                if code == ApiErrorCode::RequestLimitExceeded {
+                    self.enter_phase(call.eni, Phase::Throttled);
+                }
+            }
         }
         let latency = reply.completes_at.since(now);
         let poll = Call {
@@ -151,10 +163,12 @@ impl Simulation<'_> {
         match call.outcome.result {
             Ok(()) => {
                 self.release_slot(slot);
+                self.forget_item(call.eni);
                 self.call_succeeded(call.api, call.eni);
             }
             Err(code) => {
                 self.count_error(code);
+                self.call_failed_phase(call.eni, code);
                 if call.api == Api::Create {
                     self.release_slot(slot);
                     self.create_failed(call.eni, code, call.outcome.answer_lost);
@@ -164,8 +178,12 @@ impl Simulation<'_> {
                     let mut call = call;
                     call.attempt += 1;
                     self.calls[slot as usize] = Some(call);
-                    let at = now.plus(self.retry_delay(call.attempt));
-                    self.queue.schedule(at, Event::Retry(slot));
+                    if self.queued() {
+                        self.park_again(slot, call.eni);
+                    } else {
+                        let at = now.plus(self.retry_delay(call.attempt));
+                        self.queue.schedule(at, Event::Retry(slot));
+                    }
                 }
             }
         }
@@ -191,7 +209,7 @@ impl Simulation<'_> {
         jittered(backoff(&retry, attempt), retry.jitter, &mut self.retry_rng)
     }
 
-    fn release_slot(&mut self, slot: u32) {
+    pub(super) fn release_slot(&mut self, slot: u32) {
         self.calls[slot as usize] = None;
         self.free_call_slots.push(slot);
     }

@@ -1,6 +1,7 @@
 //! ENI lifecycle: carrying out the policy's decisions, and where an ENI goes when a VPC call
 //! on it succeeds or fails.
 
+use super::ipamd::{Binds, Item};
 use super::pods::EniFate;
 use super::{Event, Simulation};
 use crate::cloud::api::ApiErrorCode;
@@ -15,9 +16,24 @@ use crate::scenario::model::Scenario;
 use std::net::Ipv4Addr;
 
 impl Simulation<'_> {
-    /// Asks the policy what a node needs and carries it out: binds (unless a failed create
-    /// holds them back), releases, and the wake-up it wants.
+    /// A node's counts changed: the per-node model reconciles it at once; the queue model
+    /// notes its surplus and adds it to the controller's work queue.
     pub(super) fn reconcile_node(&mut self, node: u32) {
+        if !self.nodes[node as usize].alive {
+            return;
+        }
+        if self.queued() {
+            self.track_surplus(node);
+            self.enqueue(Item::Node(node));
+            return;
+        }
+        self.reconcile_node_now(node, Binds::All);
+    }
+
+    /// Asks the policy what a node needs and carries it out: binds (unless a failed create
+    /// holds them back, or `binds` leaves them to the node's pods), releases, and the wake-up
+    /// it wants.
+    pub(super) fn reconcile_node_now(&mut self, node: u32, binds: Binds) {
         let n = &self.nodes[node as usize];
         if !n.alive {
             return;
@@ -25,8 +41,16 @@ impl Simulation<'_> {
         let now = self.now();
         let decision = self.policy.decide(node as usize, &n.view(), now);
         let backing_off = now < n.bind_after && decision.bind > 0;
-        let bind = if backing_off { 0 } else { decision.bind };
+        let wanted = if backing_off { 0 } else { decision.bind };
         let retry_at = backing_off.then_some(n.bind_after);
+        let bind = match binds {
+            Binds::All => wanted,
+            Binds::One => wanted.min(1),
+            Binds::ToPods => {
+                self.enqueue_waiting_pods(node, wanted);
+                0
+            }
+        };
         for _ in 0..bind {
             if !self.bind_one(node) {
                 let zone = self.nodes[node as usize].zone;
@@ -102,6 +126,8 @@ impl Simulation<'_> {
         let eni = self.new_eni(subnet, node);
         self.nodes.touch(node as usize).bound += 1;
         self.metrics.bound.add(1, now);
+        self.start_provisioning(eni, node);
+        self.bound_by_reconcile(eni);
         self.submit(Api::Create, eni);
         if self.enis[eni.0 as usize].ip_offset.is_none() {
             self.nodes.touch(node as usize).unaddressed += 1;
@@ -244,6 +270,7 @@ impl Simulation<'_> {
 
     /// A static-IP pod's ENI is now detached and kept for its name.
     fn keep_retained(&mut self, eni: EniId) {
+        self.end_provisioning(eni);
         self.enis.touch(eni.0 as usize).state = EniState::Detached;
         self.gauges.enis_in_flight -= 1;
         self.gauges.enis_retained += 1;
@@ -291,6 +318,7 @@ impl Simulation<'_> {
             Api::Create => {
                 self.metrics.enis_created += 1;
                 self.nodes.touch(node as usize).create_failures = 0;
+                self.create_succeeded_phase(node);
                 if alive {
                     self.start_attach(eni, node);
                 } else {
@@ -334,8 +362,14 @@ impl Simulation<'_> {
     /// controller until its reconciler finds it.
     pub(super) fn create_failed(&mut self, eni: EniId, code: ApiErrorCode, answer_lost: bool) {
         let now = self.now();
-        let e = self.enis.touch(eni.0 as usize);
+        let e = &self.enis[eni.0 as usize];
         let (node, subnet) = (e.node, e.subnet);
+        if answer_lost {
+            self.end_provisioning(eni);
+        } else {
+            self.create_failed_phase(eni, node);
+        }
+        let e = self.enis.touch(eni.0 as usize);
         if answer_lost {
             e.state = EniState::Detached;
             e.orphan_since = Some(now);
@@ -360,6 +394,12 @@ impl Simulation<'_> {
             return;
         }
         n.bound -= 1;
+        if self.ipamd.is_some() {
+            // The item is requeued through the controller's rate limiter instead.
+            self.metrics.bound.add(-1, now);
+            self.requeue_failed(eni);
+            return;
+        }
         // Creates sent together fail together: only the first failure of a round of creates
         // lengthens the backoff.
         if now >= n.bind_after {
@@ -417,6 +457,7 @@ impl Simulation<'_> {
             self.pool_idle(eni, node);
             self.serve_waiting(node);
         }
+        self.end_provisioning(eni);
         self.reconcile_node(node);
     }
 
@@ -434,6 +475,7 @@ impl Simulation<'_> {
 
     /// Issues the delete of an ENI that is off its node.
     pub(super) fn start_delete(&mut self, eni: EniId) {
+        self.end_provisioning(eni);
         let e = self.enis.touch(eni.0 as usize);
         e.released_at.get_or_insert(self.queue.now());
         e.state = EniState::Deleting;

@@ -4,12 +4,13 @@ use super::Simulation;
 use crate::cloud::api::Endpoint;
 use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{PodState, SchedulingFailure};
+use crate::controller::phases::Split;
 use crate::engine::SimTime;
 use crate::report::rows::Distributions;
 use crate::report::stats::Percentiles;
 use crate::report::summary::{
-    ApiSummary, ChurnSummary, DelaySummary, InvariantsSummary, PodsSummary, PoolSummary,
-    ReleaseSummary, StaticSummary, SubnetSummary, Summary,
+    ApiSummary, ChurnSummary, ControllerSummary, DelaySummary, InvariantsSummary, PodsSummary,
+    PoolSummary, ReleaseSummary, StartupSplit, StaticSummary, SubnetSummary, Summary,
 };
 
 impl Simulation<'_> {
@@ -66,6 +67,7 @@ impl Simulation<'_> {
             u64::from(g.pods_waiting_eni),
         );
         let late_waiters = self.still_waiting_too_long(end);
+        let controller = self.controller_summary();
         let m = &mut self.metrics;
         let pods = PodsSummary {
             created: m.pods_created,
@@ -96,6 +98,7 @@ impl Simulation<'_> {
             fingerprint: format!("{:016x}", self.fingerprint),
             pods,
             startup_latency_s: Percentiles::of(&mut m.startup_hit_ms.merged(&m.startup_miss_ms)),
+            startup_split_s: startup_split(m.startup_split, m.pods_started),
             pool: PoolSummary {
                 hit_rate: (m.pods_started > 0)
                     .then(|| (m.pool_hits as f64 / m.pods_started as f64 * 1e4).round() / 1e4),
@@ -131,6 +134,7 @@ impl Simulation<'_> {
                     .collect(),
                 throttled: m.throttled,
             },
+            controller,
             subnets: self
                 .subnets
                 .iter()
@@ -162,6 +166,24 @@ impl Simulation<'_> {
         }
     }
 
+    /// The controller's figures; the queue's are `None` under the per-node model.
+    fn controller_summary(&mut self) -> ControllerSummary {
+        let queued = self.ipamd.is_some();
+        let m = &mut self.metrics;
+        let q = &mut m.queue;
+        let when = |v: u64| queued.then_some(v);
+        ControllerSummary {
+            model: self.sc.controller.model.name().to_string(),
+            reconciles: when(q.reconciles),
+            requeues: when(q.requeues),
+            peak_queue_depth: when(q.peak_depth),
+            queue_wait_s: Percentiles::of(&mut q.wait_ms),
+            client_throttled_calls: when(q.client_waits),
+            client_throttled_s: queued.then(|| q.client_wait_ms as f64 / 1000.0),
+            need_to_call_s: Percentiles::of(&mut m.need_to_call_ms),
+        }
+    }
+
     /// Pods still waiting for their ENI at the end, longer than the ENI timeout.
     fn still_waiting_too_long(&self, end: SimTime) -> u64 {
         self.pods
@@ -169,5 +191,17 @@ impl Simulation<'_> {
             .filter(|p| p.state == PodState::WaitingEni)
             .filter(|p| end.since(p.scheduled_at.get().unwrap_or(end)) > self.sc.policy.eni_timeout)
             .count() as u64
+    }
+}
+
+/// The mean of each part of the pods' waits, in seconds to the millisecond; `None` when no
+/// pod started.
+fn startup_split(sum: Split, started: u64) -> StartupSplit {
+    let mean = |ms: u64| (started > 0).then(|| (ms as f64 / started as f64).round() / 1000.0);
+    StartupSplit {
+        queueing: mean(sum.queueing),
+        throttling: mean(sum.throttling),
+        api: mean(sum.api),
+        other: mean(sum.other),
     }
 }

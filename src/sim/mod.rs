@@ -10,9 +10,11 @@ mod checks;
 mod enis;
 mod finish;
 mod invariants;
+mod ipamd;
 mod live_names;
 mod nodes;
 mod pods;
+mod provisioning;
 mod sources;
 mod tally;
 mod tracked;
@@ -77,6 +79,10 @@ enum Event {
     Reconcile,
     /// A subnet's cooldown after `ResourceInsufficient` ends.
     SubnetCooled(u32),
+    /// One of the ENI controller's workers goes on (queue model).
+    Work(u32),
+    /// A work queue item's requeue delay runs out (queue model; the item's key).
+    ItemReady(u32),
 }
 
 impl Event {
@@ -113,6 +119,8 @@ impl Event {
             Event::Retry(c) => [13, u64::from(c)],
             Event::Reconcile => [14, 0],
             Event::SubnetCooled(s) => [15, u64::from(s)],
+            Event::Work(w) => [16, u64::from(w)],
+            Event::ItemReady(k) => [17, u64::from(k)],
         }
     }
 }
@@ -197,6 +205,10 @@ pub struct Simulation<'a> {
     /// False when the sink discards rows: they are not built at all.
     rows: bool,
     starved: Vec<BTreeSet<u32>>,
+    /// The ENI controller's queue, workers and limits; `None` under the per-node model.
+    ipamd: Option<Box<ipamd::Ipamd>>,
+    /// What each ENI on its way to a pod waited for.
+    provisioning: provisioning::Provisioning,
     metrics: Metrics,
     gauges: Gauges,
     fingerprint: u64,
@@ -394,6 +406,8 @@ impl<'a> Simulation<'a> {
             planted: None,
             warnings: sc.warnings.clone(),
             rows: sink.wants_rows(),
+            ipamd: ipamd::Ipamd::for_scenario(&sc, &streams),
+            provisioning: provisioning::Provisioning::default(),
             metrics: Metrics::default(),
             gauges,
             fingerprint: FNV_OFFSET,
@@ -479,9 +493,12 @@ impl<'a> Simulation<'a> {
         Ok(())
     }
 
-    /// True while a VPC call is in flight or an orphan awaits the reconciler.
+    /// True while a VPC call is in flight, an orphan awaits the reconciler, or the ENI
+    /// controller has work queued, in hand or waiting out a delay.
     fn has_vpc_work(&self) -> bool {
-        !self.orphans.is_empty() || self.calls.iter().any(Option::is_some)
+        !self.orphans.is_empty()
+            || self.calls.iter().any(Option::is_some)
+            || self.ipamd.as_ref().is_some_and(|c| c.is_busy())
     }
 
     /// Nodes present at time zero, and the scheduled workload and cluster events.
@@ -538,6 +555,8 @@ impl<'a> Simulation<'a> {
             Event::Reconcile => self.reconcile_orphans(),
             Event::SubnetCooled(subnet) => self.wake_starved(SubnetId(subnet)),
             Event::NodeWake(node) => self.node_wake(node),
+            Event::Work(worker) => self.work(worker),
+            Event::ItemReady(key) => self.item_ready(key),
             Event::CrashDetected(node) => self.crash_detected(node),
             Event::RetentionExpiry(eni) => self.retention_expiry(EniId(eni)),
             Event::PodExpire(pod) => self.expire_pod(pod),
@@ -565,6 +584,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         let groups = self.group_samples();
+        let queue = self.queue_sample(time);
         let g = &self.gauges;
         let mut row = SampleRow {
             time,
@@ -583,6 +603,7 @@ impl<'a> Simulation<'a> {
             errors_by_code,
             pods_started,
             pool_hits,
+            queue,
             ..SampleRow::default()
         };
         for group in &groups {

@@ -5,6 +5,7 @@ use super::{Event, Simulation};
 use crate::cloud::eni::{EniId, EniState};
 use crate::cluster::pod::{Pod, PodEnd, PodState};
 use crate::cluster::scheduler::Placement;
+use crate::controller::phases::Phase;
 use crate::report::rows::PodRow;
 
 /// What happens to a pod's ENI when the pod ends.
@@ -164,6 +165,7 @@ impl Simulation<'_> {
             self.start_pod(pod, eni);
         } else {
             self.nodes.touch(node as usize).waiting.push_back(pod);
+            self.pod_needs_eni(pod);
         }
         self.reconcile_node(node);
     }
@@ -183,10 +185,15 @@ impl Simulation<'_> {
         let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.retained_since = None;
-        if e.state == EniState::Detached {
+        let detached = e.state == EniState::Detached;
+        self.restart_provisioning(eni, node);
+        self.owned_by_pod(eni, pod);
+        if detached {
             self.gauges.enis_retained -= 1;
             self.gauges.enis_in_flight += 1;
             self.start_attach(eni, node);
+        } else {
+            self.enter_phase(eni, Phase::Api);
         }
     }
 
@@ -227,8 +234,11 @@ impl Simulation<'_> {
         p.address = address;
         p.ready_at.set(now);
         let name = (p.workload, p.serial);
-        let latency = now.since(p.scheduled_at.get().unwrap_or(now));
+        let scheduled = p.scheduled_at.get().unwrap_or(now);
+        let latency = now.since(scheduled);
+        let node = p.node.expect("a starting pod is placed");
         let (static_ip, from_pool) = (p.static_ip, p.from_pool);
+        self.count_startup(pod, node, eni, scheduled);
         let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.pods_served += 1;

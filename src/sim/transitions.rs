@@ -19,11 +19,15 @@ const CHECK: RunOptions = RunOptions {
 /// Nodes: group `a` is node 0, group `b` node 1, both in zone `z`. Workload 0 is `db`, a
 /// statefulset (with `static_ip` as given), at 0 replicas. Events, all after the run so they
 /// only happen when a test calls them: 0 delete a, 1 drain a, 2 crash a, 3 set a's max_attach
-/// to 0 (new pods go to b), 4 delete b.
+/// to 0 (new pods go to b), 4 delete b. The per-node executor sends each call as its state
+/// is entered, so an ENI in a call's state always has that call in flight; the queue model
+/// goes through the same states, its calls waiting for a worker in between.
 fn world(mode: &str, static_ip: bool, extra: &str) -> Simulation<'static> {
     let toml = format!(
         r#"
 duration = "1h"
+[controller]
+model = "per_node"
 [policy]
 mode = "{mode}"
 static_ip_retention = "10m"

@@ -71,6 +71,9 @@ pub fn generate(seed: u64) -> Case {
     }
     doc.insert("policy".into(), Value::Table(g.policy()));
     doc.insert("vpc".into(), Value::Table(g.vpc()));
+    if g.maybe(0.7) {
+        doc.insert("controller".into(), Value::Table(g.controller()));
+    }
     doc.insert("subnets".into(), g.subnets());
     doc.insert("node_groups".into(), g.node_groups());
     if !g.custom_types.is_empty() {
@@ -209,6 +212,42 @@ impl Gen {
         let min = self.rng.random_range(0..=2);
         let max = self.rng.random_range(min.max(1)..=min + 2);
         (min, max)
+    }
+
+    /// `[controller]`: either model, from one worker under a trickle of calls to many under a
+    /// limit above the VPC's own, each setting given or left to its default.
+    fn controller(&mut self) -> Table {
+        let mut c = Table::new();
+        let model = if self.maybe(0.2) { "per_node" } else { "queue" };
+        c.insert("model".into(), model.into());
+        if self.maybe(0.6) {
+            c.insert("workers".into(), int(self.rng.random_range(1..=8)));
+        }
+        if self.maybe(0.6) {
+            let qps = log_uniform(&mut self.rng, 0.2, 500.0);
+            c.insert(
+                "vpc_qps".into(),
+                Value::Float((qps * 1000.0).round() / 1000.0),
+            );
+        }
+        if self.maybe(0.5) {
+            c.insert("vpc_burst".into(), int(self.rng.random_range(1..=200)));
+        }
+        if self.maybe(0.4) {
+            let base = self.ms_between(1, 2_000);
+            c.insert("item_backoff_base".into(), time(base));
+            let max = self.ms_between(base.as_millis(), 1_000_000);
+            c.insert("item_backoff_max".into(), time(max));
+        }
+        if self.maybe(0.4) {
+            let qps = log_uniform(&mut self.rng, 0.1, 100.0);
+            c.insert(
+                "requeue_qps".into(),
+                Value::Float((qps * 1000.0).round() / 1000.0),
+            );
+            c.insert("requeue_burst".into(), int(self.rng.random_range(1..=200)));
+        }
+        c
     }
 
     /// `[vpc]`: latencies with tails up to a day, rate limits, faults, lost answers, outages

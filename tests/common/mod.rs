@@ -201,6 +201,16 @@ pub fn run(toml: &str) -> (Summary, Recorder) {
     run_with(toml, &[], enisim::sim::RunOptions::default())
 }
 
+/// The behaviour tests' timings were computed by hand for the per-node executor (each VPC
+/// call sent as soon as it is decided, each failure retried on its own): a scenario without
+/// a `[controller]` table of its own runs under it.
+pub fn per_node_unless_given(toml: &str) -> String {
+    if toml.contains("[controller]") {
+        return toml.to_string();
+    }
+    format!("{toml}\n[controller]\nmodel = \"per_node\"\n")
+}
+
 /// As [`run`], with `--set` overrides and run options.
 pub fn run_with(
     toml: &str,
@@ -208,7 +218,8 @@ pub fn run_with(
     options: enisim::sim::RunOptions,
 ) -> (Summary, Recorder) {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    let sc = enisim::scenario::load_str(toml, "test.toml", "test", &overrides)
+    let toml = per_node_unless_given(toml);
+    let sc = enisim::scenario::load_str(&toml, "test.toml", "test", &overrides)
         .unwrap_or_else(|e| panic!("scenario does not load: {e}"));
     let mut rec = Recorder::default();
     let summary =

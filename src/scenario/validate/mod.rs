@@ -2,6 +2,7 @@
 //! cross-references and every rule that a single value's type cannot express. Errors carry
 //! key paths, which the loader turns into a line and column (or a `--set` flag).
 
+mod controller;
 mod events;
 mod limits;
 mod sweep;
@@ -123,6 +124,7 @@ pub fn build(raw: RawScenario, default_name: &str) -> Check<Scenario> {
             KeyPath::keys(&["sample_interval"]),
         )?,
         vpc: vpc(&raw.vpc)?,
+        controller: controller::controller(&raw.controller)?,
         subnets: subnets(&raw.subnets)?,
         workloads: workloads(&raw.workloads, policy.mode)?,
         events: events(&raw.events, &node_groups)?,

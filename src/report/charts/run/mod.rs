@@ -4,6 +4,7 @@
 
 mod api;
 mod capacity;
+mod controller;
 mod pods;
 mod pool;
 
@@ -69,6 +70,7 @@ pub fn render(series: &RunSeries, summary: &Summary, ctx: &RunContext) -> io::Re
         let after = figures.iter().position(|f| f.chart.file == "api_calls.svg");
         figures.insert(after.map_or(figures.len(), |i| i + 1), zoom);
     }
+    figures.extend(controller::controller_charts(&run).map_err(io::Error::other)?);
     Ok(figures)
 }
 
