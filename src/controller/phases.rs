@@ -163,18 +163,23 @@ mod tests {
         l
     }
 
-    #[test]
-    fn a_window_splits_into_the_phases_it_overlaps() {
+    /// Queued 0..100, waiting for a token 100..300, create in flight 300..1400, queued again
+    /// 1400..1500, attach in flight from 1500.
+    fn create_then_attach() -> PhaseLog {
         use Phase::*;
-        // Queued 0..100, waiting for a token 100..300, create in flight 300..1400, queued
-        // again 1400..1500, attach in flight 1500..4700.
-        let l = log(&[
+        log(&[
             (0, Queued),
             (100, Throttled),
             (300, Api),
             (1400, Queued),
             (1500, Api),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn a_window_splits_into_the_phases_it_overlaps() {
+        use Phase::*;
+        let l = create_then_attach();
         let whole = l.split(t(0), t(4700));
         assert_eq!(
             whole,
@@ -215,13 +220,7 @@ mod tests {
     #[test]
     fn the_time_to_the_first_call_counts_from_the_pod_s_need() {
         use Phase::*;
-        let l = log(&[
-            (0, Queued),
-            (100, Throttled),
-            (300, Api),
-            (1400, Queued),
-            (1500, Api),
-        ]);
+        let l = create_then_attach();
         assert_eq!(l.until_call(t(0), t(5000)), Some(t(300)));
         assert_eq!(
             l.until_call(t(500), t(5000)),
