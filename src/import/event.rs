@@ -69,7 +69,8 @@ pub struct PodFacts {
 pub struct Line {
     /// Its `stageTimestamp`, microseconds since the epoch.
     pub time_us: i64,
-    /// Its `auditID`, to drop the same event logged twice.
+    /// Its `auditID`, to drop the same event logged twice; empty on a line that changes
+    /// nothing and did not fail (the merge passes those over).
     pub audit_id: String,
     /// What it does to pods, if it is a completed pod create, delete or eviction.
     pub change: Option<Change>,
@@ -213,9 +214,15 @@ pub fn read_line(text: &str) -> Result<Line, Unreadable> {
         None
     };
     let failed = failed && complete && is_pod(&raw);
+    // Only the lines about pods are deduplicated; the others keep no copy.
+    let audit_id = if change.is_some() || failed {
+        raw.audit_id.into_owned()
+    } else {
+        String::new()
+    };
     Ok(Line {
         time_us,
-        audit_id: raw.audit_id.into_owned(),
+        audit_id,
         change,
         failed,
     })
