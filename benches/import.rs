@@ -11,7 +11,8 @@
 //!   discarding writer on one thread, then on `IMPORT_JOBS` threads (default: the machine's
 //!   cores).
 //!
-//! It prints lines, bytes, wall time, MB/s and peak RSS for each, and the ratios to `read`.
+//! It prints lines, bytes, wall time, MB/s, peak RSS and CPU time for each, and the ratios
+//! to `read`.
 
 mod common;
 use common::{child_result, vm_hwm_kib};
@@ -88,10 +89,24 @@ fn child(mode: &str, path: &Path) {
         }
     };
     println!(
-        "RESULT {mode} {lines} {:.3} {}",
+        "RESULT {mode} {lines} {:.3} {} {:.3}",
         started.elapsed().as_secs_f64(),
-        vm_hwm_kib()
+        vm_hwm_kib(),
+        cpu_seconds()
     );
+}
+
+/// CPU time of this process so far, user and system, over all its threads: on a machine
+/// shared with other work it says what the wall time cannot.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 fn main() {
@@ -128,8 +143,9 @@ fn main() {
         let f: Vec<&str> = line.split_whitespace().collect();
         let secs: f64 = f[2].parse().unwrap();
         let kib: u64 = f[3].parse().unwrap();
+        let cpu: f64 = f[4].parse().unwrap();
         println!(
-            "{mode:>8}: {} lines in {secs:.2} s, {:.0} MB/s, peak RSS {:.1} MiB",
+            "{mode:>8}: {} lines in {secs:.2} s, {:.0} MB/s, peak RSS {:.1} MiB, CPU {cpu:.2} s",
             f[1],
             bytes as f64 / 1e6 / secs,
             kib as f64 / 1024.0

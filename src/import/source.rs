@@ -15,7 +15,7 @@ use super::event::{read_line, Line, Unreadable};
 use crate::error::InputError;
 use crate::parallel::thread_pool;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -90,9 +90,9 @@ struct RawBatch {
 }
 
 impl RawBatch {
-    /// The lines of the batch, parsed in order, blank lines left out. On several threads
-    /// when a pool is given: each line is parsed alone, so the result is the same.
-    fn parse(&self, pool: Option<&rayon::ThreadPool>) -> Vec<Parsed> {
+    /// The lines of the batch parsed into `into`, in order, blank lines left out. On several
+    /// threads when a pool is given: each line is parsed alone, so the result is the same.
+    fn parse(&self, pool: Option<&rayon::ThreadPool>, into: &mut VecDeque<Parsed>) {
         let one = |i: usize| {
             let start = if i == 0 { 0 } else { self.lines[i - 1].0 };
             let (end, number) = self.lines[i];
@@ -101,13 +101,14 @@ impl RawBatch {
         match pool {
             Some(pool) => pool.install(|| {
                 use rayon::prelude::*;
-                (0..self.lines.len())
-                    .into_par_iter()
-                    .with_min_len(64)
-                    .filter_map(one)
-                    .collect()
+                into.par_extend(
+                    (0..self.lines.len())
+                        .into_par_iter()
+                        .with_min_len(64)
+                        .filter_map(one),
+                )
             }),
-            None => (0..self.lines.len()).filter_map(one).collect(),
+            None => into.extend((0..self.lines.len()).filter_map(one)),
         }
     }
 }
@@ -134,10 +135,13 @@ struct Stream {
     reached: Option<i64>,
     done: bool,
     batch_bytes: usize,
-    parsed: std::vec::IntoIter<Parsed>,
+    parsed: VecDeque<Parsed>,
     /// What ends the lines parsed: the end of the file or an error, once read.
     parsed_end: Option<Result<(), InputError>>,
     ahead: Option<RawBatch>,
+    /// The last batch parsed, its buffers kept for the next one read (large buffers freed
+    /// and allocated again cost more than their lines' parsing).
+    spare: RawBatch,
 }
 
 impl Stream {
@@ -167,16 +171,20 @@ impl Stream {
             reached: None,
             done: false,
             batch_bytes,
-            parsed: Vec::new().into_iter(),
+            parsed: VecDeque::new(),
             parsed_end: None,
             ahead: None,
+            spare: RawBatch::default(),
         })
     }
 
     /// Reads the next batch of lines: about `batch_bytes`, up to the end of the file or an
     /// error (the reader is then dropped).
     fn read_batch(&mut self) -> RawBatch {
-        let mut batch = RawBatch::default();
+        let mut batch = std::mem::take(&mut self.spare);
+        batch.text.clear();
+        batch.lines.clear();
+        batch.end = None;
         let Some(reader) = self.reader.as_mut() else {
             batch.end = Some(Ok(()));
             return batch;
@@ -224,26 +232,31 @@ impl Stream {
     /// Parses the batch read ahead (reading it now if there is none) while the next one is
     /// read.
     fn refill(&mut self, pool: Option<&rayon::ThreadPool>) {
-        let batch = match self.ahead.take() {
+        let mut batch = match self.ahead.take() {
             Some(b) => b,
             None => self.read_batch(),
         };
-        let (parsed, ahead) = match pool {
+        let mut parsed = std::mem::take(&mut self.parsed);
+        self.ahead = match pool {
             Some(pool) if batch.end.is_none() => {
-                let (parsed, ahead) = pool.join(|| batch.parse(Some(pool)), || self.read_batch());
-                (parsed, Some(ahead))
+                let ((), ahead) =
+                    pool.join(|| batch.parse(Some(pool), &mut parsed), || self.read_batch());
+                Some(ahead)
             }
-            _ => (batch.parse(pool), None),
+            _ => {
+                batch.parse(pool, &mut parsed);
+                None
+            }
         };
-        self.parsed = parsed.into_iter();
-        self.parsed_end = batch.end;
-        self.ahead = ahead;
+        self.parsed = parsed;
+        self.parsed_end = batch.end.take();
+        self.spare = batch;
     }
 
     /// The next non-empty line's event and number, or `None` at the end.
     fn next(&mut self, pool: Option<&rayon::ThreadPool>) -> Result<Option<ReadLine>, InputError> {
         loop {
-            if let Some((line, number)) = self.parsed.next() {
+            if let Some((line, number)) = self.parsed.pop_front() {
                 return Ok(Some(match line {
                     Ok(line) => {
                         self.reached =
