@@ -134,7 +134,11 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut results = Vec::new();
-    for mode in ["read".to_string(), "import-1".into(), format!("import-{jobs}")] {
+    for mode in [
+        "read".to_string(),
+        "import-1".into(),
+        format!("import-{jobs}"),
+    ] {
         let line = child_result([
             std::ffi::OsStr::new("--child"),
             mode.as_ref(),

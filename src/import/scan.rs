@@ -79,7 +79,10 @@ fn special(b: &[u8], from: usize) -> Option<usize> {
         }
         i += 8;
     }
-    i += b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    i += b
+        .get(i..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
     Some(i)
 }
 
@@ -407,6 +410,9 @@ mod tests {
                 }
             }
         }
-        assert!(read > 1000, "the scanner reads most harmless edits ({read})");
+        assert!(
+            read > 1000,
+            "the scanner reads most harmless edits ({read})"
+        );
     }
 }

@@ -239,8 +239,10 @@ impl Stream {
         let mut parsed = std::mem::take(&mut self.parsed);
         self.ahead = match pool {
             Some(pool) if batch.end.is_none() => {
-                let ((), ahead) =
-                    pool.join(|| batch.parse(Some(pool), &mut parsed), || self.read_batch());
+                let ((), ahead) = pool.join(
+                    || batch.parse(Some(pool), &mut parsed),
+                    || self.read_batch(),
+                );
                 Some(ahead)
             }
             _ => {

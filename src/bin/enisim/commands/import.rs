@@ -102,7 +102,14 @@ fn audit_exec(args: AuditArgs) -> ExitCode {
         Err(e) => return bad_input(&e),
     };
     let jobs = jobs(args.jobs);
-    match write_trace(&args.logs, &filter, args.lenient, jobs, &args.out, args.force) {
+    match write_trace(
+        &args.logs,
+        &filter,
+        args.lenient,
+        jobs,
+        &args.out,
+        args.force,
+    ) {
         Ok(report) => {
             stdout::print(&describe(&args.out, &report));
             ExitCode::SUCCESS

@@ -1,7 +1,7 @@
 //! `enisim init`: a ready scenario folder from a node list and audit logs.
 
-use super::{bad_input, jobs};
 use super::import::{describe, failed, read_nodes, FilterArgs};
+use super::{bad_input, jobs};
 use crate::stdout;
 use enisim::cluster::names::to_label;
 use enisim::import::audit;
@@ -63,8 +63,8 @@ pub fn exec(args: Args) -> ExitCode {
             jobs(args.jobs),
             &mut writer,
         )
-            .map_err(OutputError::Input)?
-            .map_err(io)?;
+        .map_err(OutputError::Input)?
+        .map_err(io)?;
         writer.into_inner().map_err(|e| io(e.into_error()))?;
         let sources = format!(
             "{} and {} audit log file(s)",
