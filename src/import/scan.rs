@@ -125,7 +125,10 @@ impl<'a> Scanner<'a> {
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
-                b'}' => return Some(self.i += 1),
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
                 _ => return None,
             }
         }
@@ -220,7 +223,10 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     match self.peek()? {
                         b',' => self.i += 1,
-                        b'}' => return Some(self.i += 1),
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
                         _ => return None,
                     }
                 }
@@ -237,7 +243,10 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     match self.peek()? {
                         b',' => self.i += 1,
-                        b']' => return Some(self.i += 1),
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
                         _ => return None,
                     }
                 }
@@ -370,13 +379,13 @@ mod tests {
         };
         // Each byte sought at every offset of a word, among bytes next to them in value
         // (space, `!`, `[`, `]`, DEL, non-ASCII), from every start before it.
-        for special in [b'"', b'\\', 0x00, 0x01, 0x1f, 0xff] {
+        for sought in [b'"', b'\\', 0x00, 0x01, 0x1f, 0xff] {
             for at in 0..20 {
                 for from in 0..=at {
                     let mut b: Vec<u8> = (0..24)
                         .map(|i| [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xe9][i % 8])
                         .collect();
-                    b[at] = special;
+                    b[at] = sought;
                     b[at + 2] = b'"';
                     assert_eq!(special(&b, from), naive(&b, from), "{b:?} from {from}");
                 }
