@@ -1,5 +1,5 @@
 //! The fast path of reading an audit event: one pass over the line's bytes that checks it
-//! is JSON and takes the fields [`RawEvent`] needs, several times faster than serde_json
+//! is JSON and takes the fields [`RawEvent`] needs, about twice as fast as serde_json
 //! deserializing into the struct. It reads only lines written the plain way the API server
 //! writes them; any line it is not sure of (an error, an escape in a field it takes, a
 //! `null`, a repeated field, deep nesting) is left to serde_json, whose result and error
@@ -180,8 +180,13 @@ impl<'a> Scanner<'a> {
                 seen.first(0)?;
                 let start = s.i;
                 s.number()?;
-                // An integer in range; a fraction or exponent is left to serde_json.
-                status.code = Some(s.text[start..s.i].parse().ok()?);
+                // A positive integer in range; a sign (serde_json reads `-0` as a float), a
+                // fraction or an exponent is left to serde_json.
+                let digits = &s.text[start..s.i];
+                if !digits.bytes().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                status.code = Some(digits.parse().ok()?);
             } else {
                 s.skip(2)?;
             }
@@ -364,6 +369,7 @@ mod tests {
             first.replace(r#""verb":"delete""#, r#""verb":null"#),
             first.replace(r#""verb":"delete""#, r#""verb":"delete","verb":"get""#),
             first.replace(r#""code":404"#, r#""code":404.0"#),
+            first.replace(r#""code":404"#, r#""code":-0"#),
             first.replace(r#""code":404"#, r#""code":99999999999999999999"#),
             format!("[{first}]"),
             format!("{first}x"),
