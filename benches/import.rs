@@ -4,12 +4,15 @@
 //! lines: 80% other API traffic, 20% pod creates at the `Request` level with their object,
 //! and their deletes, about 800 pods alive at once), then, each in its own child process so
 //! that its peak memory (`VmHWM`) is its own:
-//! - `import`: `enisim::import::audit::import` of the file into a discarding writer;
 //! - `read`: the baseline, reading the same file line by line and doing nothing else (what
 //!   "at disk speed" means on this machine, with the file in the page cache as the import
-//!   found it).
+//!   found it);
+//! - `import-1` and `import-N`: `enisim::import::audit::import` of the file into a
+//!   discarding writer on one thread, then on `IMPORT_JOBS` threads (default: the machine's
+//!   cores).
 //!
-//! It prints lines, bytes, wall time, MB/s and peak RSS for both, and the ratio.
+//! It prints lines, bytes, wall time, MB/s, peak RSS and CPU time for each, and the ratios
+//! to `read`.
 
 mod common;
 use common::{child_result, vm_hwm_kib};
@@ -59,13 +62,15 @@ fn generate(path: &Path, lines: u64) {
 
 fn child(mode: &str, path: &Path) {
     let started = Instant::now();
-    let lines = match mode {
-        "import" => {
+    let lines = match mode.strip_prefix("import-") {
+        Some(jobs) => {
+            let jobs: usize = jobs.parse().expect("import-<threads>");
             let filter = enisim::import::audit::Filter::default();
             let report = enisim::import::audit::import(
                 &[path.to_path_buf()],
                 &filter,
                 false,
+                jobs,
                 &mut std::io::sink(),
             )
             .expect("valid log")
@@ -73,7 +78,7 @@ fn child(mode: &str, path: &Path) {
             assert!(report.creates > 0);
             report.lines
         }
-        _ => {
+        None => {
             let mut r = BufReader::with_capacity(1 << 16, std::fs::File::open(path).unwrap());
             let (mut n, mut buf) = (0u64, Vec::new());
             while r.read_until(b'\n', &mut buf).unwrap() > 0 {
@@ -84,10 +89,24 @@ fn child(mode: &str, path: &Path) {
         }
     };
     println!(
-        "RESULT {mode} {lines} {:.3} {}",
+        "RESULT {mode} {lines} {:.3} {} {:.3}",
         started.elapsed().as_secs_f64(),
-        vm_hwm_kib()
+        vm_hwm_kib(),
+        cpu_seconds()
     );
+}
+
+/// CPU time of this process so far, user and system, over all its threads: on a machine
+/// shared with other work it says what the wall time cannot.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 fn main() {
@@ -110,8 +129,16 @@ fn main() {
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
+    let jobs: usize = std::env::var("IMPORT_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut results = Vec::new();
-    for mode in ["read", "import"] {
+    for mode in [
+        "read".to_string(),
+        "import-1".into(),
+        format!("import-{jobs}"),
+    ] {
         let line = child_result([
             std::ffi::OsStr::new("--child"),
             mode.as_ref(),
@@ -120,16 +147,19 @@ fn main() {
         let f: Vec<&str> = line.split_whitespace().collect();
         let secs: f64 = f[2].parse().unwrap();
         let kib: u64 = f[3].parse().unwrap();
+        let cpu: f64 = f[4].parse().unwrap();
         println!(
-            "{mode:>6}: {} lines in {secs:.2} s, {:.0} MB/s, peak RSS {:.1} MiB",
+            "{mode:>8}: {} lines in {secs:.2} s, {:.0} MB/s, peak RSS {:.1} MiB, CPU {cpu:.2} s",
             f[1],
             bytes as f64 / 1e6 / secs,
             kib as f64 / 1024.0
         );
         results.push(secs);
     }
-    println!(
-        "import / read: {:.1}x the time of reading the file",
-        results[1] / results[0]
-    );
+    for (i, threads) in [(1, 1), (2, jobs)] {
+        println!(
+            "import on {threads} thread(s): {:.1}x the time of reading the file",
+            results[i] / results[0]
+        );
+    }
 }

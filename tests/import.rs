@@ -324,6 +324,125 @@ fn bad_audit_lines_exit_2_with_their_location_unless_lenient() {
         ));
 }
 
+/// Line `i` of a busy log: a pod create every 10th line (pod `p<i>`), its delete 205 lines
+/// later, configmap reads between, some lines 0.3 s late in their file.
+fn busy_line(i: u64) -> String {
+    let at = i as f64 * 0.05 + if i % 7 == 3 { 0.3 } else { 0.0 };
+    let id = format!("e{i}");
+    match i % 10 {
+        0 => {
+            let name = format!("p{i}");
+            let object = pod(&name, Some(("StatefulSet", "p")), true, false);
+            event(
+                &id, DONE, "create", "pods", "prod", &name, "", 201, at, &object,
+            )
+        }
+        5 if i >= 205 => {
+            let name = format!("p{}", i - 205);
+            event(&id, DONE, "delete", "pods", "prod", &name, "", 200, at, "")
+        }
+        _ => event(
+            &id,
+            DONE,
+            "get",
+            "configmaps",
+            "prod",
+            "cfg",
+            "",
+            200,
+            at,
+            "",
+        ),
+    }
+}
+
+#[test]
+fn an_import_on_one_thread_and_on_several_writes_the_same_trace() {
+    // Three API servers' logs of 8,000 lines each (several batches each), line i in file
+    // i % 3, the last one gzip: 2,400 creates, 2,380 deletes (those of lines 205..24,000).
+    let tmp = tempfile::tempdir().unwrap();
+    let lines = 24_000;
+    let mut files = Vec::new();
+    for f in 0..3 {
+        let text: String = (f..lines).step_by(3).map(|i| busy_line(i) + "\n").collect();
+        let path = tmp.path().join(format!("api{f}.log"));
+        if f == 2 {
+            let mut gz = GzEncoder::new(fs::File::create(&path).unwrap(), Default::default());
+            gz.write_all(text.as_bytes()).unwrap();
+            gz.finish().unwrap();
+        } else {
+            fs::write(&path, text).unwrap();
+        }
+        files.push(path);
+    }
+    let mut traces = Vec::new();
+    for jobs in ["1", "3"] {
+        let out = tmp.path().join(format!("trace-{jobs}.csv"));
+        enisim()
+            .args(["import", "audit", "--jobs", jobs])
+            .args(&files)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "2400 pod(s) created, 2380 deleted (0 by eviction) over 1199.8 s; 20 alive when the logs end",
+            ))
+            .stdout(predicate::str::contains("read 24000 line(s)"));
+        traces.push(fs::read_to_string(&out).unwrap());
+    }
+    assert_eq!(traces[0], traces[1], "the same trace on 1 and 3 threads");
+    // Pod p0 at 0 s, its delete at line 205 (10.25 s); p10 at 0.8 s (line 10 is one of the
+    // late ones), p20 at 1 s; pods named with their namespace.
+    assert!(
+        traces[0].starts_with(
+            "time,action,pod,workload,static_ip\n\
+             0,create,p0.prod,p,\n\
+             0.8,create,p10.prod,p,\n\
+             1,create,p20.prod,p,\n"
+        ),
+        "{}",
+        &traces[0][..200]
+    );
+    assert!(traces[0].contains("\n10.25,delete,p0.prod,p,\n"));
+}
+
+#[test]
+fn a_bad_line_deep_in_a_large_batch_is_reported_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("big.log");
+    let text: String = (0..30_000u64)
+        .map(|i| match i {
+            25_000 => "{\"kind\":\"Event\",\"apiVersion\":\n".to_string(),
+            _ => busy_line(i) + "\n",
+        })
+        .collect();
+    fs::write(&log, text).unwrap();
+    let out = tmp.path().join("t.csv");
+    enisim()
+        .args(["import", "audit", "--jobs", "2"])
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "big.log:25001:29: not a JSON audit event: EOF while parsing a value\n",
+        ));
+    assert!(!out.exists(), "no half-written trace");
+    enisim()
+        .args(["import", "audit", "--jobs", "2", "--lenient"])
+        .arg(&log)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("read 30000 line(s)"))
+        .stdout(predicate::str::contains(
+            "left out: 1 line(s) that are not audit events",
+        ));
+}
+
 fn node(name: &str, ty: &str, zone: &str) -> String {
     format!(
         r#"{{"kind":"Node","metadata":{{"name":"{name}","labels":{{"node.kubernetes.io/instance-type":"{ty}","topology.kubernetes.io/zone":"{zone}"}}}}}}"#

@@ -130,15 +130,17 @@ struct Alive {
 }
 
 /// Imports `logs` into `out` (the trace, header included); `lenient` skips lines that are not
-/// audit events. Pods are named `<name>` when one namespace is asked for, else
-/// `<name>.<namespace>`. The outer error is bad input, the inner one a failed write.
+/// audit events; lines are parsed on `jobs` threads, the output the same for any number.
+/// Pods are named `<name>` when one namespace is asked for, else `<name>.<namespace>`. The
+/// outer error is bad input, the inner one a failed write.
 pub fn import(
     logs: &[PathBuf],
     filter: &Filter,
     lenient: bool,
+    jobs: usize,
     out: &mut impl Write,
 ) -> Result<Result<ImportReport, std::io::Error>, InputError> {
-    let mut merged = Merged::open(logs)?;
+    let mut merged = Merged::open(logs, jobs)?;
     let mut r = ImportReport::default();
     let single_namespace = filter.namespaces.len() == 1;
     let mut alive: HashMap<PodRef, Alive> = HashMap::new();

@@ -1,6 +1,7 @@
 //! One line of a kube-apiserver audit log (an `audit.k8s.io/v1` Event, JSON) reduced to what
 //! a pod trace needs: its time, and the pod change it records, if any.
 
+use super::scan;
 use super::time::parse_rfc3339;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -69,7 +70,8 @@ pub struct PodFacts {
 pub struct Line {
     /// Its `stageTimestamp`, microseconds since the epoch.
     pub time_us: i64,
-    /// Its `auditID`, to drop the same event logged twice.
+    /// Its `auditID`, to drop the same event logged twice; empty on a line that changes
+    /// nothing and did not fail (the merge passes those over).
     pub audit_id: String,
     /// What it does to pods, if it is a completed pod create, delete or eviction.
     pub change: Option<Change>,
@@ -88,46 +90,58 @@ pub enum Unreadable {
 
 /// An event as read: strings borrowed from the line where they have no escapes, and the
 /// objects left unparsed until a pod create needs one, so that the many lines about other
-/// things cost a scan and no allocation.
-#[derive(Deserialize)]
+/// things cost a scan and no allocation. Read by [`super::scan`], else by serde_json.
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawEvent<'a> {
+pub(super) struct RawEvent<'a> {
     #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
+    pub kind: Option<Cow<'a, str>>,
     #[serde(rename = "apiVersion", borrow)]
-    api_version: Option<Cow<'a, str>>,
+    pub api_version: Option<Cow<'a, str>>,
     #[serde(rename = "auditID", borrow, default)]
-    audit_id: Cow<'a, str>,
+    pub audit_id: Cow<'a, str>,
     #[serde(borrow)]
-    stage: Option<Cow<'a, str>>,
+    pub stage: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    verb: Option<Cow<'a, str>>,
+    pub verb: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    object_ref: Option<RawObjectRef<'a>>,
-    response_status: Option<RawStatus>,
+    pub object_ref: Option<RawObjectRef<'a>>,
+    pub response_status: Option<RawStatus>,
     #[serde(borrow)]
-    stage_timestamp: Option<Cow<'a, str>>,
+    pub stage_timestamp: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    request_object: Option<&'a RawValue>,
+    pub request_object: Option<Object<'a>>,
     #[serde(borrow)]
-    response_object: Option<&'a RawValue>,
+    pub response_object: Option<Object<'a>>,
 }
 
-#[derive(Deserialize)]
-struct RawObjectRef<'a> {
+/// `objectRef`: what the request was about.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawObjectRef<'a> {
     #[serde(borrow)]
-    resource: Option<Cow<'a, str>>,
+    pub resource: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    namespace: Option<Cow<'a, str>>,
+    pub namespace: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    name: Option<Cow<'a, str>>,
+    pub name: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    subresource: Option<Cow<'a, str>>,
+    pub subresource: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct RawStatus {
-    code: Option<i64>,
+/// `responseStatus`: how the request ended.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawStatus {
+    pub code: Option<i64>,
+}
+
+/// A logged object's JSON text, unparsed.
+#[derive(Debug, PartialEq)]
+pub(super) struct Object<'a>(pub &'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Object<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|raw| Object(raw.get()))
+    }
 }
 
 #[derive(Deserialize)]
@@ -177,13 +191,16 @@ struct RawResources {
 /// Reads one line of an audit log. Lines of other stages than `ResponseComplete` and events
 /// about other resources come back with no change.
 pub fn read_line(text: &str) -> Result<Line, Unreadable> {
-    let raw: RawEvent = serde_json::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m);
-        Unreadable::NotJson(message.to_string(), e.column().max(1))
-    })?;
+    let raw = match scan::event(text) {
+        Some(raw) => raw,
+        None => serde_json::from_str::<RawEvent>(text).map_err(|e| {
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            Unreadable::NotJson(message.to_string(), e.column().max(1))
+        })?,
+    };
     let is_event = raw.kind.as_deref() == Some("Event")
         && raw
             .api_version
@@ -213,9 +230,15 @@ pub fn read_line(text: &str) -> Result<Line, Unreadable> {
         None
     };
     let failed = failed && complete && is_pod(&raw);
+    // Only the lines about pods are deduplicated; the others keep no copy.
+    let audit_id = if change.is_some() || failed {
+        raw.audit_id.into_owned()
+    } else {
+        String::new()
+    };
     Ok(Line {
         time_us,
-        audit_id: raw.audit_id.into_owned(),
+        audit_id,
         change,
         failed,
     })
@@ -247,8 +270,8 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
             // The response's object is the pod as created (after admission); the request's
             // is what was sent. A pod created with generateName has its name only there.
             let objects = [
-                parse_object(raw.response_object),
-                parse_object(raw.request_object),
+                parse_object(raw.response_object.as_ref()),
+                parse_object(raw.request_object.as_ref()),
             ];
             let name = named.or_else(|| {
                 objects.iter().flatten().find_map(|o| {
@@ -270,8 +293,8 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
 }
 
 /// A logged object as a pod, if it parses as one.
-fn parse_object(raw: Option<&RawValue>) -> Option<RawObject> {
-    serde_json::from_str(raw?.get()).ok()
+fn parse_object(raw: Option<&Object>) -> Option<RawObject> {
+    serde_json::from_str(raw?.0).ok()
 }
 
 fn facts(object: &Option<RawObject>) -> Option<PodFacts> {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod event;
 pub mod nodes;
 pub mod owner;
+mod scan;
 pub mod scenario;
 pub mod source;
 pub mod time;

@@ -6,11 +6,16 @@
 //! window: an event is passed on once every file still being read has reached a time at
 //! least [`REORDER_WINDOW_US`] later, so memory holds only the events of that window,
 //! whatever the size of the logs.
+//!
+//! A file is read in batches of lines, each batch parsed on the import's threads while the
+//! next is read; the lines are then given out in file order, so the merge sees the same
+//! lines whatever the number of threads, and memory holds two batches per file.
 
 use super::event::{read_line, Line, Unreadable};
 use crate::error::InputError;
+use crate::parallel::thread_pool;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -62,19 +67,85 @@ impl BadLine {
 /// A line of one file: its event and number, or why it is not one.
 type ReadLine = Result<(Line, u64), BadLine>;
 
-/// One file being read.
+/// A line as parsed, before the stream names its file: its event or why it is not one, and
+/// its number.
+type Parsed = (Result<Line, Unreadable>, u64);
+
+/// Bytes of raw lines read from one file at a time: 16 MiB over all the files, at most
+/// 1 MiB and at least 64 KiB each.
+fn batch_bytes(files: usize) -> usize {
+    ((16 << 20) / files.max(1)).clamp(64 << 10, 1 << 20)
+}
+
+/// Raw lines read from a file, parsed together, possibly on several threads.
+#[derive(Default)]
+struct RawBatch {
+    /// The lines' bytes, one after the other.
+    text: Vec<u8>,
+    /// Each line's end in `text` and its 1-based number.
+    lines: Vec<(usize, u64)>,
+    /// What stopped the reading, if not the batch size: the end of the file, or an error
+    /// after the last line (a line too long, a failed read).
+    end: Option<Result<(), InputError>>,
+}
+
+impl RawBatch {
+    /// The lines of the batch parsed into `into`, in order, blank lines left out. On several
+    /// threads when a pool is given: each line is parsed alone, so the result is the same.
+    fn parse(&self, pool: Option<&rayon::ThreadPool>, into: &mut VecDeque<Parsed>) {
+        let one = |i: usize| {
+            let start = if i == 0 { 0 } else { self.lines[i - 1].0 };
+            let (end, number) = self.lines[i];
+            parse_line(&self.text[start..end]).map(|line| (line, number))
+        };
+        match pool {
+            Some(pool) => pool.install(|| {
+                use rayon::prelude::*;
+                into.par_extend(
+                    (0..self.lines.len())
+                        .into_par_iter()
+                        .with_min_len(64)
+                        .filter_map(one),
+                )
+            }),
+            None => into.extend((0..self.lines.len()).filter_map(one)),
+        }
+    }
+}
+
+/// A line's event, or why it is not one; `None` for a blank line.
+fn parse_line(bytes: &[u8]) -> Option<Result<Line, Unreadable>> {
+    // Valid UTF-8 is borrowed as is; a line that is not is read as far as it is.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    let text = text.trim();
+    (!text.is_empty()).then(|| read_line(text))
+}
+
+/// One file being read: a batch of lines parsed and waiting, and the next batch read ahead
+/// while that one is parsed.
 struct Stream {
     path: PathBuf,
-    reader: Box<dyn BufRead>,
+    reader: Option<Box<dyn BufRead + Send>>,
+    /// Lines read from the file so far.
     number: u64,
-    /// Latest time read from it.
+    /// Latest time of the lines given out.
     reached: Option<i64>,
     done: bool,
-    buf: Vec<u8>,
+    batch_bytes: usize,
+    parsed: VecDeque<Parsed>,
+    /// What ends the lines parsed: the end of the file or an error, once read.
+    parsed_end: Option<Result<(), InputError>>,
+    ahead: Option<RawBatch>,
+    /// The last batch parsed, its buffers kept for the next one read (large buffers freed
+    /// and allocated again cost more than their lines' parsing).
+    spare: RawBatch,
 }
 
 impl Stream {
-    fn open(path: &Path) -> Result<Self, InputError> {
+    fn open(path: &Path, batch_bytes: usize) -> Result<Self, InputError> {
         let label = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| InputError::new(&label, e.to_string()))?;
         if !meta.is_file() {
@@ -85,7 +156,7 @@ impl Stream {
         let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(io)?);
         // gzip is told by its magic bytes, whatever the file is called.
         let gzip = file.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
-        let reader: Box<dyn BufRead> = if gzip {
+        let reader: Box<dyn BufRead + Send> = if gzip {
             Box::new(BufReader::with_capacity(
                 1 << 16,
                 flate2::read::MultiGzDecoder::new(file),
@@ -95,58 +166,120 @@ impl Stream {
         };
         Ok(Stream {
             path: path.to_path_buf(),
-            reader,
+            reader: Some(reader),
             number: 0,
             reached: None,
             done: false,
-            buf: Vec::new(),
+            batch_bytes,
+            parsed: VecDeque::new(),
+            parsed_end: None,
+            ahead: None,
+            spare: RawBatch::default(),
         })
     }
 
-    /// The next non-empty line's event and number, or `None` at the end.
-    fn next(&mut self) -> Result<Option<ReadLine>, InputError> {
-        loop {
-            self.buf.clear();
-            let n = (&mut self.reader)
+    /// Reads the next batch of lines: about `batch_bytes`, up to the end of the file or an
+    /// error (the reader is then dropped).
+    fn read_batch(&mut self) -> RawBatch {
+        let mut batch = std::mem::take(&mut self.spare);
+        batch.text.clear();
+        batch.lines.clear();
+        batch.end = None;
+        let Some(reader) = self.reader.as_mut() else {
+            batch.end = Some(Ok(()));
+            return batch;
+        };
+        while batch.text.len() < self.batch_bytes {
+            let before = batch.text.len();
+            let read = (&mut *reader)
                 .take(MAX_LINE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| {
-                    InputError::new(self.path.display().to_string(), e.to_string())
-                        .at(self.number as usize + 1, 1)
-                })?;
+                .read_until(b'\n', &mut batch.text);
+            let n = match read {
+                Ok(n) => n,
+                Err(e) => {
+                    batch.text.truncate(before);
+                    batch.end = Some(Err(InputError::new(
+                        self.path.display().to_string(),
+                        e.to_string(),
+                    )
+                    .at(self.number as usize + 1, 1)));
+                    break;
+                }
+            };
             if n == 0 {
-                self.done = true;
-                return Ok(None);
+                batch.end = Some(Ok(()));
+                break;
             }
             self.number += 1;
-            if self.buf.len() > MAX_LINE_BYTES {
-                return Err(InputError::new(
+            if n > MAX_LINE_BYTES {
+                batch.text.truncate(before);
+                batch.end = Some(Err(InputError::new(
                     self.path.display().to_string(),
                     format!("line longer than {} MiB", MAX_LINE_BYTES >> 20),
                 )
                 .at(self.number as usize, 1)
-                .with_hint("an audit log has one event per line"));
+                .with_hint("an audit log has one event per line")));
+                break;
             }
-            // Valid UTF-8 is borrowed as is; a line that is not is read as far as it is.
-            let text = match std::str::from_utf8(&self.buf) {
-                Ok(text) => std::borrow::Cow::Borrowed(text),
-                Err(_) => String::from_utf8_lossy(&self.buf),
-            };
-            let text = text.trim();
-            if text.is_empty() {
-                continue;
+            batch.lines.push((batch.text.len(), self.number));
+        }
+        if batch.end.is_some() {
+            self.reader = None;
+        }
+        batch
+    }
+
+    /// Parses the batch read ahead (reading it now if there is none) while the next one is
+    /// read.
+    fn refill(&mut self, pool: Option<&rayon::ThreadPool>) {
+        let mut batch = match self.ahead.take() {
+            Some(b) => b,
+            None => self.read_batch(),
+        };
+        let mut parsed = std::mem::take(&mut self.parsed);
+        self.ahead = match pool {
+            Some(pool) if batch.end.is_none() => {
+                let ((), ahead) = pool.join(
+                    || batch.parse(Some(pool), &mut parsed),
+                    || self.read_batch(),
+                );
+                Some(ahead)
             }
-            return Ok(Some(match read_line(text) {
-                Ok(line) => {
-                    self.reached = Some(self.reached.map_or(line.time_us, |r| r.max(line.time_us)));
-                    Ok((line, self.number))
+            _ => {
+                batch.parse(pool, &mut parsed);
+                None
+            }
+        };
+        self.parsed = parsed;
+        self.parsed_end = batch.end.take();
+        self.spare = batch;
+    }
+
+    /// The next non-empty line's event and number, or `None` at the end.
+    fn next(&mut self, pool: Option<&rayon::ThreadPool>) -> Result<Option<ReadLine>, InputError> {
+        loop {
+            if let Some((line, number)) = self.parsed.pop_front() {
+                return Ok(Some(match line {
+                    Ok(line) => {
+                        self.reached =
+                            Some(self.reached.map_or(line.time_us, |r| r.max(line.time_us)));
+                        Ok((line, number))
+                    }
+                    Err(why) => Err(BadLine {
+                        file: self.path.clone(),
+                        number,
+                        why,
+                    }),
+                }));
+            }
+            match self.parsed_end.take() {
+                Some(Ok(())) => {
+                    self.done = true;
+                    return Ok(None);
                 }
-                Err(why) => Err(BadLine {
-                    file: self.path.clone(),
-                    number: self.number,
-                    why,
-                }),
-            }));
+                Some(Err(e)) => return Err(e),
+                None => self.refill(pool),
+            }
         }
     }
 }
@@ -180,6 +313,8 @@ impl Ord for Waiting {
 /// Every line of several audit logs, in time order (ties: file order, then line order).
 pub struct Merged {
     streams: Vec<Stream>,
+    /// The threads lines are parsed on, when more than one.
+    pool: Option<rayon::ThreadPool>,
     heap: BinaryHeap<Reverse<Waiting>>,
     /// Earliest time read so far, over every line of every file.
     pub earliest: Option<i64>,
@@ -194,14 +329,22 @@ pub enum Next {
 }
 
 impl Merged {
-    /// Opens every file; fails on one that cannot be read.
-    pub fn open(paths: &[PathBuf]) -> Result<Self, InputError> {
+    /// Opens every file, to parse its lines on `jobs` threads; fails on one that cannot be
+    /// read. The lines come out the same whatever `jobs` is.
+    pub fn open(paths: &[PathBuf], jobs: usize) -> Result<Self, InputError> {
+        let batch = batch_bytes(paths.len());
         let streams = paths
             .iter()
-            .map(|p| Stream::open(p))
+            .map(|p| Stream::open(p, batch))
             .collect::<Result<_, _>>()?;
+        let pool = if jobs > 1 {
+            Some(thread_pool(jobs)?)
+        } else {
+            None
+        };
         Ok(Merged {
             streams,
+            pool,
             heap: BinaryHeap::new(),
             earliest: None,
         })
@@ -224,7 +367,7 @@ impl Merged {
             else {
                 return Ok(self.heap.pop().map(|Reverse(Waiting(l))| Next::Line(l)));
             };
-            match self.streams[file].next()? {
+            match self.streams[file].next(self.pool.as_ref())? {
                 None => continue,
                 Some(Err(bad)) => return Ok(Some(Next::Bad(bad))),
                 Some(Ok((line, number))) => {

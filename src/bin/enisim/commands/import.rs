@@ -1,6 +1,6 @@
 //! `enisim import audit` and `enisim import nodes`: a real cluster's data as enisim input.
 
-use super::bad_input;
+use super::{bad_input, jobs};
 use crate::stdout;
 use enisim::error::InputError;
 use enisim::import::audit::{self, Filter, ImportReport, Selector, TRACE_HEADER};
@@ -37,6 +37,9 @@ pub struct AuditArgs {
     /// Replace an existing file that is not an enisim trace.
     #[arg(long)]
     pub force: bool,
+    /// Threads parsing the logs [default: the machine's cores]; the trace is the same for any.
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 /// Which pods an import takes.
@@ -98,7 +101,15 @@ fn audit_exec(args: AuditArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => return bad_input(&e),
     };
-    match write_trace(&args.logs, &filter, args.lenient, &args.out, args.force) {
+    let jobs = jobs(args.jobs);
+    match write_trace(
+        &args.logs,
+        &filter,
+        args.lenient,
+        jobs,
+        &args.out,
+        args.force,
+    ) {
         Ok(report) => {
             stdout::print(&describe(&args.out, &report));
             ExitCode::SUCCESS
@@ -107,16 +118,17 @@ fn audit_exec(args: AuditArgs) -> ExitCode {
     }
 }
 
-/// Imports `logs` into the trace file `out`, written whole or not at all.
+/// Imports `logs` on `jobs` threads into the trace file `out`, written whole or not at all.
 pub fn write_trace(
     logs: &[PathBuf],
     filter: &Filter,
     lenient: bool,
+    jobs: usize,
     out: &Path,
     force: bool,
 ) -> Result<ImportReport, OutputError> {
     let mut file = OutputFile::begin(out, force, TRACE_HEADER)?;
-    let report = audit::import(logs, filter, lenient, file.writer())
+    let report = audit::import(logs, filter, lenient, jobs, file.writer())
         .map_err(OutputError::Input)?
         .map_err(|e| file.write_error(e))?;
     file.commit()?;

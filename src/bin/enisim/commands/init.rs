@@ -1,7 +1,7 @@
 //! `enisim init`: a ready scenario folder from a node list and audit logs.
 
-use super::bad_input;
 use super::import::{describe, failed, read_nodes, FilterArgs};
+use super::{bad_input, jobs};
 use crate::stdout;
 use enisim::cluster::names::to_label;
 use enisim::import::audit;
@@ -32,6 +32,9 @@ pub struct Args {
     /// Write into an existing folder that is not an enisim result, replacing only its files.
     #[arg(long)]
     force: bool,
+    /// Threads parsing the logs [default: the machine's cores]; the trace is the same for any.
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
 /// Writes the folder and says what is in it.
@@ -53,9 +56,15 @@ pub fn exec(args: Args) -> ExitCode {
             source: e,
         };
         let mut writer = BufWriter::new(File::create(&trace_path).map_err(io)?);
-        let report = audit::import(&args.audit, &filter, args.lenient, &mut writer)
-            .map_err(OutputError::Input)?
-            .map_err(io)?;
+        let report = audit::import(
+            &args.audit,
+            &filter,
+            args.lenient,
+            jobs(args.jobs),
+            &mut writer,
+        )
+        .map_err(OutputError::Input)?
+        .map_err(io)?;
         writer.into_inner().map_err(|e| io(e.into_error()))?;
         let sources = format!(
             "{} and {} audit log file(s)",
