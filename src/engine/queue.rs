@@ -84,20 +84,12 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let time = time.max(self.now);
-        let entry = Entry {
+        self.peeked = None;
+        self.insert(Entry {
             time: time.as_millis(),
             seq,
             event,
-        };
-        // The minimum found by a peek stays where it is (a push moves no entry) unless the new
-        // entry comes first; entries within an instant keep their order by seq.
-        if self
-            .peeked
-            .is_some_and(|(b, i)| entry.key() < self.buckets[b][i].key())
-        {
-            self.peeked = None;
-        }
-        self.insert(entry);
+        });
         self.len += 1;
     }
 
@@ -115,16 +107,13 @@ impl<E> EventQueue<E> {
         Some(SimTime(self.buckets[b][i].time))
     }
 
-    /// The next event that will run, if any.
-    pub fn peek(&mut self) -> Option<&E> {
-        self.peek_time()?;
-        let (b, i) = self.peeked.expect("peek_time found the minimum");
-        Some(&self.buckets[b][i].event)
-    }
-
     /// True if the next event that will run satisfies `pred`.
     pub fn peek_is(&mut self, pred: impl Fn(&E) -> bool) -> bool {
-        self.peek().is_some_and(pred)
+        if self.peek_time().is_none() {
+            return false;
+        }
+        let (b, i) = self.peeked.expect("peek_time found the minimum");
+        pred(&self.buckets[b][i].event)
     }
 
     /// Removes and returns the next event, advancing the clock to its time.

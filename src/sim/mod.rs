@@ -14,7 +14,6 @@ mod ipamd;
 mod live_names;
 mod nodes;
 mod pods;
-mod prefetch;
 mod provisioning;
 mod sources;
 mod tally;
@@ -463,7 +462,6 @@ impl<'a> Simulation<'a> {
         };
         self.metrics.events += 1;
         self.fold_fingerprint(t, event);
-        self.prefetch_next_event();
         self.dispatch(event)?;
         if options.check && self.first_violation.is_none() {
             self.check_event(event, t);

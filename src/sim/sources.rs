@@ -122,7 +122,6 @@ impl Simulation<'_> {
             return;
         }
         let reusable = p.state != PodState::Lost;
-        self.prefetch_pod_place(pod);
         self.delete_pod(pod, PodEnd::Deleted, EniFate::Normal);
         if reusable {
             self.unused_pod_ids.push(pod);
