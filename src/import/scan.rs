@@ -109,23 +109,35 @@ impl<'a> Scanner<'a> {
 
     /// An object's members, each key given to `member`, which reads the value.
     fn members(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
         self.ws();
-        if self.peek()? == b'}' {
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.items(b'}', |s| {
+            s.ws();
+            // serde_json unescapes the keys of a struct: one with an escape is left to it.
+            let key = s.plain_string()?;
+            s.eat(b':')?;
+            s.ws();
+            member(s, key)
+        })
+    }
+
+    /// The items of the object or array opening at the cursor, each read by `item`, up to
+    /// `close`.
+    fn items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.i += 1;
+        self.ws();
+        if self.peek()? == close {
             self.i += 1;
             return Some(());
         }
         loop {
-            self.ws();
-            // serde_json unescapes the keys of a struct: one with an escape is left to it.
-            let key = self.plain_string()?;
-            self.eat(b':')?;
-            self.ws();
-            member(self, key)?;
+            item(self)?;
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
-                b'}' => {
+                c if c == close => {
                     self.i += 1;
                     return Some(());
                 }
@@ -213,49 +225,13 @@ impl<'a> Scanner<'a> {
         self.ws();
         match self.peek()? {
             b'"' => self.skip_string(),
-            b'{' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b'}' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    self.skip_string()?;
-                    self.eat(b':')?;
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+            b'{' => self.items(b'}', |s| {
+                s.ws();
+                s.skip_string()?;
+                s.eat(b':')?;
+                s.skip(depth + 1)
+            }),
+            b'[' => self.items(b']', |s| s.skip(depth + 1)),
             b't' => self.literal("true"),
             b'f' => self.literal("false"),
             b'n' => self.literal("null"),
