@@ -20,6 +20,9 @@ pub enum Stream {
     Retry = 5,
     /// Workload generators; workload `i` uses stream `Workloads + i`.
     Workloads = 1000,
+    /// Policies of node groups with a policy table of their own; group `i` uses stream
+    /// `GroupPolicies + i` (the cluster's policy uses `Policy`).
+    GroupPolicies = 1_000_000,
 }
 
 /// Derives per-subsystem random number generators from one master seed.

@@ -100,4 +100,28 @@ pub struct Metrics {
     pub orphans: u64,
     /// How long each orphan existed before the reconciler found it, ms.
     pub orphan_lived_ms: Samples,
+    /// The pool figures of each node group, in file order.
+    pub groups: Vec<GroupMetrics>,
+}
+
+/// One node group's share of the pool figures: what a canary group is judged on against the
+/// rest of the cluster.
+#[derive(Clone, Debug, Default)]
+pub struct GroupMetrics {
+    /// Pods of the group's nodes that got their ENI.
+    pub pods_started: u64,
+    /// Of those, pods that found an idle ENI waiting.
+    pub pool_hits: u64,
+    /// Scheduled -> ENI ready of those pods, ms.
+    pub startup_ms: Samples,
+    /// Idle ENIs of the group's nodes.
+    pub idle: Level,
+    /// ENIs bound to the group's nodes.
+    pub bound: Level,
+    /// ENIs created for the group's nodes.
+    pub enis_created: u64,
+    /// ENIs of the group's nodes deleted.
+    pub enis_deleted: u64,
+    /// Surplus ENIs the group's nodes released.
+    pub releases: u64,
 }

@@ -23,7 +23,8 @@ impl Simulation<'_> {
             return;
         }
         let now = self.now();
-        let decision = self.policy.decide(node as usize, &n.view(), now);
+        let policy = self.group_policy[n.group];
+        let decision = self.policies[policy].decide(node as usize, &n.view(), now);
         let backing_off = now < n.bind_after && decision.bind > 0;
         let bind = if backing_off { 0 } else { decision.bind };
         let retry_at = backing_off.then_some(n.bind_after);
@@ -95,13 +96,13 @@ impl Simulation<'_> {
                 cooling: self.subnet_cooling[s.0 as usize] > now,
             })
             .collect();
-        let Some(choice) = self.policy.choose_subnet(&candidates) else {
+        let Some(choice) = self.policy_of(node).choose_subnet(&candidates) else {
             return false;
         };
         let subnet = self.zone_subnets[zone][choice];
         let eni = self.new_eni(subnet, node);
         self.nodes.touch(node as usize).bound += 1;
-        self.metrics.bound.add(1, now);
+        self.count_bound(node, 1);
         self.submit(Api::Create, eni);
         if self.enis[eni.0 as usize].ip_offset.is_none() {
             self.nodes.touch(node as usize).unaddressed += 1;
@@ -143,16 +144,21 @@ impl Simulation<'_> {
     /// Releases one idle ENI of the node as surplus: detach, then delete.
     fn release_one(&mut self, node: u32) {
         let now = self.now();
-        let n = self.nodes.touch(node as usize);
-        let Some(eni) = n.idle.pop() else {
+        if self.nodes[node as usize].idle.is_empty() {
             return;
-        };
+        }
+        let p = self.group_policy[self.group_of(node)];
+        let i = self.policies[p].pick_release(&self.nodes[node as usize].idle_since);
+        let n = self.nodes.touch(node as usize);
+        let eni = n.take_idle_at(i);
         let since = n.surplus_since.pop_front().unwrap_or(now);
         self.metrics
             .release_delay_ms
             .push(now.since(since).as_millis());
         self.metrics.releases += 1;
-        self.metrics.idle.add(-1, now);
+        let group = self.group_of(node);
+        self.metrics.groups[group].releases += 1;
+        self.count_idle(node, -1);
         self.unbind(eni, node);
         self.enis.touch(eni.0 as usize).released_at = Some(now);
     }
@@ -160,9 +166,8 @@ impl Simulation<'_> {
     /// Takes an attached ENI off its node's bound count and detaches it; what follows the
     /// detach depends on whether it is kept for a static-IP pod's name.
     fn unbind(&mut self, eni: EniId, node: u32) {
-        let now = self.now();
         self.nodes.touch(node as usize).bound -= 1;
-        self.metrics.bound.add(-1, now);
+        self.count_bound(node, -1);
         self.gauges.enis_in_flight += 1;
         self.detach(eni);
     }
@@ -199,14 +204,14 @@ impl Simulation<'_> {
             if self.planted != Some(super::PlantedBug::KeptEniStaysBound) {
                 self.nodes.touch(node as usize).bound -= 1;
             }
-            self.metrics.bound.add(-1, now);
+            self.count_bound(node, -1);
             if fate == EniFate::WithNode {
                 self.enis.touch(eni.0 as usize).released_at = Some(now);
             }
         } else if kept {
             self.metrics.static_retained += 1;
             self.unbind(eni, node);
-        } else if fate == EniFate::WithNode || self.policy.keeps_freed_enis() {
+        } else if fate == EniFate::WithNode || self.policy_of(node).keeps_freed_enis() {
             // With the node, it goes with the node's other idle ENIs.
             self.pool_idle(eni, node);
         } else {
@@ -217,8 +222,9 @@ impl Simulation<'_> {
 
     /// An attached ENI joins its node's pool.
     fn pool_idle(&mut self, eni: EniId, node: u32) {
-        self.nodes.touch(node as usize).idle.push(eni);
-        self.metrics.idle.add(1, self.now());
+        let now = self.now();
+        self.nodes.touch(node as usize).push_idle(eni, now);
+        self.count_idle(node, 1);
     }
 
     /// A static-IP pod's ENI goes with its node: the pod's name loses its address.
@@ -290,6 +296,8 @@ impl Simulation<'_> {
         match api {
             Api::Create => {
                 self.metrics.enis_created += 1;
+                let group = self.group_of(node);
+                self.metrics.groups[group].enis_created += 1;
                 self.nodes.touch(node as usize).create_failures = 0;
                 if alive {
                     self.start_attach(eni, node);
@@ -368,7 +376,7 @@ impl Simulation<'_> {
             let delay = self.retry_delay(failures);
             self.nodes.touch(node as usize).bind_after = now.plus(delay);
         }
-        self.metrics.bound.add(-1, now);
+        self.count_bound(node, -1);
         self.reconcile_node(node);
     }
 
@@ -445,6 +453,8 @@ impl Simulation<'_> {
     fn finish_delete(&mut self, eni: EniId) {
         let now = self.now();
         self.metrics.enis_deleted += 1;
+        let group = self.group_of(self.enis[eni.0 as usize].node);
+        self.metrics.groups[group].enis_deleted += 1;
         self.gauges.enis_in_flight -= 1;
         self.gauges.enis_total -= 1;
         self.gauges.free_ips += 1;

@@ -66,6 +66,7 @@ impl Simulation<'_> {
             u64::from(g.pods_waiting_eni),
         );
         let late_waiters = self.still_waiting_too_long(end);
+        let node_groups = self.group_summaries(end);
         let m = &mut self.metrics;
         let pods = PodsSummary {
             created: m.pods_created,
@@ -142,6 +143,7 @@ impl Simulation<'_> {
                     (s.id.clone(), figures)
                 })
                 .collect(),
+            node_groups,
             static_ip: StaticSummary {
                 retained: m.static_retained,
                 reattached: m.static_reattached,
