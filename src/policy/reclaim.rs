@@ -23,7 +23,8 @@
 //!   reclaimable ENI arms a reclaim at `idle_reclaim_interval` x (1 + u x
 //!   `idle_reclaim_jitter`), u uniform in [0, 1) from the policy's seeded stream; when it comes
 //!   due, up to `idle_reclaim_batch` reclaimable ENIs go, longest idle first, and the next
-//!   reclaim is armed the same way. A moment with nothing reclaimable disarms it;
+//!   reclaim is armed the same way while reclaimable ENIs remain. A reclaim that leaves none,
+//!   or a moment with none, disarms it (as a change of the pool resets Terway's timer);
 //! - a new pod takes the most recently idle ENI, so that the longest idle ones age out.
 
 use super::family::{Context, Family, KeyError, Settings, Table};
@@ -159,11 +160,17 @@ impl ReclaimPolicy {
         }
         match self.due[node] {
             Some(at) if now < at => (0, Some(at)),
-            Some(_) => {
-                let n = ready.min(self.settings.batch);
+            Some(_) if ready > self.settings.batch => {
                 let next = self.next_reclaim(now);
                 self.due[node] = Some(next);
-                (n, (above as u32 > n).then_some(next))
+                (self.settings.batch, Some(next))
+            }
+            Some(_) => {
+                // Everything reclaimable goes: disarmed until the next one becomes so.
+                self.due[node] = None;
+                let n = ready as usize;
+                let next = left[n..].first().filter(|_| above > n);
+                (ready, next.map(|t| t.plus(after)))
             }
             None => {
                 let next = self.next_reclaim(now);
