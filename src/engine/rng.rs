@@ -18,6 +18,8 @@ pub enum Stream {
     Swarm = 4,
     /// Retry jitter.
     Retry = 5,
+    /// The policy families a generated swarm case runs (drawn apart from the rest of it).
+    SwarmFamilies = 6,
     /// Workload generators; workload `i` uses stream `Workloads + i`.
     Workloads = 1000,
     /// Policies of node groups with a policy table of their own; group `i` uses stream
