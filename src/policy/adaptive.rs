@@ -19,9 +19,9 @@
 //!
 //! With P pods, B bound ENIs and M the node's maximum:
 //! - bind up to min(P + warm(t), M);
-//! - an idle ENI above that is released once it has been idle for `window` (longest idle
-//!   first), and ENIs above M at once: a burst's ENIs are kept while the estimate still
-//!   remembers the burst;
+//! - an idle ENI above that is released once it has been idle for `hold` (longest idle
+//!   first; default 30 s, long enough for a pod replaced at once to find it), and ENIs above
+//!   M at once;
 //! - the policy asks to be woken when an idle ENI's hold ends, or when the estimate, fading
 //!   without new arrivals, would lower warm(t).
 
@@ -36,23 +36,27 @@ use std::sync::Arc;
 /// `mode = "adaptive"` and its keys; it reads `min_warm` and `max_warm` as its bounds.
 pub const FAMILY: Family = Family {
     mode: "adaptive",
-    keys: &["window", "lead_time"],
+    keys: &["window", "lead_time", "hold"],
     shared: &["min_warm", "max_warm"],
     read,
 };
 
 /// `window` when not given.
 pub const DEFAULT_WINDOW: SimTime = SimTime::from_secs(300);
+/// `hold` when not given.
+pub const DEFAULT_HOLD: SimTime = SimTime::from_secs(30);
 /// Arrivals older than this many windows are left out of the estimate.
 pub const HORIZON_WINDOWS: u64 = 4;
 
 /// The adaptive family's settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdaptiveSettings {
-    /// The estimator's time constant, and how long a surplus idle ENI is held.
+    /// The estimator's time constant.
     pub window: SimTime,
     /// How far ahead the node plans; `None`: the VPC's typical ENI ready time.
     pub lead_time: Option<SimTime>,
+    /// How long an idle ENI above the target is kept before it is released.
+    pub hold: SimTime,
 }
 
 fn read(t: &Table) -> Result<Arc<dyn Settings>, KeyError> {
@@ -62,6 +66,7 @@ fn read(t: &Table) -> Result<Arc<dyn Settings>, KeyError> {
             Some("auto") => None,
             _ => t.optional_duration("lead_time")?,
         },
+        hold: t.duration("hold", DEFAULT_HOLD, true)?,
     }))
 }
 
@@ -70,6 +75,7 @@ impl Settings for AdaptiveSettings {
         Box::new(AdaptivePolicy {
             window: self.window,
             lead_time: self.lead_time.unwrap_or(context.eni_ready),
+            hold: self.hold,
         })
     }
 }
@@ -77,10 +83,12 @@ impl Settings for AdaptiveSettings {
 /// The adaptive policy: stateless, as the view carries the arrivals and idle times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdaptivePolicy {
-    /// The estimator's time constant and the hold of a surplus idle ENI.
+    /// The estimator's time constant.
     pub window: SimTime,
     /// How far ahead the node plans.
     pub lead_time: SimTime,
+    /// How long an idle ENI above the target is kept.
+    pub hold: SimTime,
 }
 
 /// The estimate at one moment.
@@ -142,13 +150,13 @@ impl AllocationPolicy for AdaptivePolicy {
         since.sort_unstable();
         let held = since
             .iter()
-            .take_while(|t| t.plus(self.window) <= now)
+            .take_while(|t| t.plus(self.hold) <= now)
             .count() as u32;
         let release = surplus
             .min(held)
             .max(v.bound.saturating_sub(v.max).min(v.idle));
         let hold_ends = (surplus > release)
-            .then(|| since.get(release as usize).map(|t| t.plus(self.window)))
+            .then(|| since.get(release as usize).map(|t| t.plus(self.hold)))
             .flatten();
         let fades = (v.idle > release)
             .then(|| self.fades_at(v, e, now))
@@ -200,11 +208,12 @@ mod tests {
 
     const MIN: u64 = 60_000;
 
-    /// window 60 s, lead time 10 s: one arrival now is worth 10/60 of an ENI.
+    /// window 60 s, lead time 10 s (one arrival now is worth 10/60 of an ENI), hold 60 s.
     fn policy() -> AdaptivePolicy {
         AdaptivePolicy {
             window: SimTime(MIN),
             lead_time: SimTime(10_000),
+            hold: SimTime(MIN),
         }
     }
 
@@ -265,7 +274,7 @@ mod tests {
     }
 
     #[test]
-    fn a_surplus_idle_eni_is_held_for_a_window_then_released() {
+    fn a_surplus_idle_eni_is_held_for_the_hold_then_released() {
         let mut p = policy();
         // No arrivals: warm 0. Two idle ENIs, idle since 0 s and 30 s.
         let since = [SimTime(0), SimTime(30_000)];
