@@ -325,3 +325,37 @@ fn a_node_group_policy_table_is_checked_like_policy_and_may_not_be_static() {
         "on_demand"
     );
 }
+
+#[test]
+fn adaptive_a_burst_raises_the_warm_enis_by_the_estimate_then_they_go() {
+    // tau 10 s, lead time 10 s: k arrivals at once are worth k ENIs; max_warm 5 caps that.
+    let policy = "mode = \"adaptive\"\nmin_warm = 0\nmax_warm = 5\nwindow = \"10s\"\n\
+                  lead_time = \"10s\"\nhold = \"30s\"";
+    let rest = r#"
+[[workloads]]
+name = "web"
+kind = "deployment"
+replicas = 0
+scale = [ { at = "60s", replicas = 6 } ]
+"#;
+    let (sum, rec) = run(&Cluster::new("10m").policy(policy).with(rest));
+    // Nothing warm before the burst: no arrival, no estimate.
+    assert_eq!(rec.at(50).enis_bound, 0);
+    // Six pods at 60 s: six ENIs for them and min(6, 5) = 5 warm.
+    let t70 = rec.at(70);
+    assert_eq!((t70.enis_bound, t70.enis_idle), (11, 5));
+    // The warm ENIs, idle since 63.2 s, are held 30 s. At 93.2 s the estimate has faded to
+    // 6 e^-3.32 = 0.22 ENIs, so 1 warm: four go. The last goes at 100 s, when the six
+    // arrivals leave the estimate's horizon (4 tau) and the estimate is 0.
+    assert_eq!(rec.at(90).enis_idle, 5);
+    let mut released: Vec<_> = rec.enis.iter().filter_map(|e| e.released).collect();
+    released.sort();
+    assert_eq!(
+        released,
+        [ms(93_200), ms(93_200), ms(93_200), ms(93_200), s(100)]
+    );
+    let t110 = rec.at(110);
+    assert_eq!((t110.enis_bound, t110.enis_idle), (6, 0));
+    assert_eq!(sum.release.count, 5);
+    assert_eq!(sum.churn.enis_created, 11);
+}
