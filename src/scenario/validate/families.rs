@@ -78,20 +78,25 @@ pub(super) fn pool_keys(raw: &RawPolicy, at: &KeyPath) -> Check<PoolKeys> {
     })
 }
 
-/// The family the policy table at `at` names, with its settings read from the table.
-pub(super) fn spec(
-    raw: &RawPolicy,
-    at: &KeyPath,
-    pool: &PoolKeys,
-) -> Check<(PolicyMode, PolicySpec)> {
+/// The family the policy table at `at` names (default: TKE's pool).
+pub(super) fn family(raw: &RawPolicy, at: &KeyPath) -> Check<&'static Family> {
     let options: Vec<(&str, &'static Family)> = FAMILIES.iter().map(|f| (f.mode, f)).collect();
-    let family = choice(
+    choice(
         raw.mode.as_deref().unwrap_or("pool"),
         "policy mode",
         at.key("mode"),
         &options,
         &[],
-    )?;
+    )
+}
+
+/// `family`'s settings, read from the policy table at `at` (its pool keys already read).
+pub(super) fn spec(
+    family: &'static Family,
+    raw: &RawPolicy,
+    at: &KeyPath,
+    pool: &PoolKeys,
+) -> Check<(PolicyMode, PolicySpec)> {
     for key in raw.extra.keys() {
         check_key(key, family, at)?;
     }
@@ -192,8 +197,9 @@ pub(super) fn group_policy(
                release_interval, release_check and its family's keys",
         ));
     }
+    let family = family(raw, at)?;
     let pool = pool_keys(raw, at)?;
-    let (mode, spec) = spec(raw, at, &pool)?;
+    let (mode, spec) = spec(family, raw, at, &pool)?;
     if mode == PolicyMode::Static {
         return Err(Invalid::at(
             at.key("mode"),

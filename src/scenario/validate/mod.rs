@@ -228,8 +228,9 @@ pub(super) fn warm_order(context: &str, min: (u32, KeyPath), max: (u32, KeyPath)
 fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
     let base = KeyPath::keys(&["policy"]);
     let at = |key: &str| base.key(key);
+    let family = families::family(raw, &base)?;
     let pool = families::pool_keys(raw, &base)?;
-    let (mode, spec) = families::spec(raw, &base, &pool)?;
+    let (mode, spec) = families::spec(family, raw, &base, &pool)?;
     Ok(PolicyConfig {
         mode,
         spec,
