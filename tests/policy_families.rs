@@ -168,6 +168,18 @@ fn a_mixed_policy_cluster_matches_single_policy_runs_group_by_group() {
     );
     let hours = w.pool.idle_eni_hours + c.pool.idle_eni_hours;
     assert!((hours - mixed.pool.idle_eni_hours).abs() < 0.002, "{hours}");
+    // The printed summary gives a line per group when their families differ, none otherwise.
+    let text = |s| enisim::report::human::render(s, std::time::Duration::ZERO, "out");
+    let printed = text(&mixed);
+    let line = |name: &str, g: &enisim::report::summary::GroupSummary| {
+        format!(
+            "  group {name} ({}): started {}  ",
+            g.policy, g.pods_started
+        )
+    };
+    assert!(printed.contains(&line("w", w)), "{printed}");
+    assert!(printed.contains(&line("canary", c)), "{printed}");
+    assert!(!text(&all_pool).contains("  group "));
 }
 
 #[test]
