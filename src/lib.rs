@@ -7,7 +7,9 @@
 //! - [`scenario`]: the TOML schema, defaults, validation and `--set` overrides.
 //! - [`cloud`]: the fake VPC: instance types, subnets, ENIs and the asynchronous API.
 //! - [`cluster`]: nodes, pods, the scheduler and the workload controllers.
-//! - [`policy`]: THE allocation policy: pure decisions behind a trait.
+//! - [`policy`]: THE allocation policy: pure decisions behind a trait, one file per family
+//!   (TKE's pool and static modes, Terway-style reclaim, on-demand, adaptive), listed in
+//!   [`policy::FAMILIES`].
 //! - [`controller`]: the cluster's ENI controller (TKE's tke-eni-ipamd): its work queue, rate
 //!   limiters and settings; the simulator runs it.
 //! - [`sim`]: the world and the event loop that drives it.

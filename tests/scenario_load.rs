@@ -517,7 +517,10 @@ fn deployment_needs_replicas() {
 fn unsupported_policy_mode_and_bad_release() {
     let e = err("duration = \"1h\"\npolicy.mode = \"dynamic\"\n");
     assert_at(&e, 2, 15, "unknown policy mode \"dynamic\"");
-    assert_eq!(e.hint.as_deref(), Some("supported: \"pool\", \"static\""));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("supported: \"pool\", \"static\", \"reclaim\", \"on_demand\", \"adaptive\"")
+    );
     for short in ["3m", "5m"] {
         let e = err(&format!(
             "duration = \"1h\"\n[policy]\nstatic_ip_retention = \"{short}\"\n"

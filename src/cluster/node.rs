@@ -36,6 +36,11 @@ pub struct Node {
     pub unaddressed: u32,
     /// Attached ENIs no pod uses.
     pub idle: Vec<EniId>,
+    /// When each of them went idle, in the same order (what the policy sees).
+    pub idle_since: Vec<SimTime>,
+    /// When pods were placed here, oldest first, as far back as the node's policy looks
+    /// ([`crate::policy::AllocationPolicy::history`]); empty for a policy that does not.
+    pub arrivals: Vec<SimTime>,
     /// Pods placed here still waiting for an ENI, first come first served.
     pub waiting: VecDeque<u32>,
     /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
@@ -61,7 +66,7 @@ impl Node {
     }
 
     /// What the allocation policy sees of this node.
-    pub fn view(&self) -> NodeView {
+    pub fn view(&self) -> NodeView<'_> {
         NodeView {
             pods: self.pods.len() as u32,
             bound: self.bound,
@@ -69,7 +74,42 @@ impl Node {
             max: self.max_enis(),
             min_warm: self.min_warm,
             max_warm: self.max_warm,
+            idle_since: &self.idle_since,
+            arrivals: &self.arrivals,
         }
+    }
+
+    /// An attached ENI joins the idle ENIs, idle from `now`.
+    pub fn push_idle(&mut self, eni: EniId, now: SimTime) {
+        self.idle.push(eni);
+        self.idle_since.push(now);
+    }
+
+    /// Takes the idle ENI at `index` out of the idle ENIs (the last one takes its place).
+    pub fn take_idle_at(&mut self, index: usize) -> EniId {
+        self.idle_since.swap_remove(index);
+        self.idle.swap_remove(index)
+    }
+
+    /// Takes every idle ENI (the node goes away).
+    pub fn take_all_idle(&mut self) -> Vec<EniId> {
+        self.idle_since.clear();
+        std::mem::take(&mut self.idle)
+    }
+
+    /// Records a pod placed at `now`, forgetting arrivals older than `history` (nothing is
+    /// kept when the policy looks back no time at all).
+    pub fn record_arrival(&mut self, now: SimTime, history: SimTime) {
+        if history == SimTime::ZERO {
+            return;
+        }
+        let kept_from = self
+            .arrivals
+            .iter()
+            .position(|&t| now.since(t) <= history)
+            .unwrap_or(self.arrivals.len());
+        self.arrivals.drain(..kept_from);
+        self.arrivals.push(now);
     }
 
     /// ENIs above `P + max_warm`.

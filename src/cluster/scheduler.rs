@@ -344,6 +344,8 @@ mod tests {
             bound: 0,
             unaddressed: 0,
             idle: Vec::new(),
+            idle_since: Vec::new(),
+            arrivals: Vec::new(),
             waiting: Default::default(),
             surplus_since: Default::default(),
             attached: 0,

@@ -20,8 +20,13 @@ pub enum Stream {
     Retry = 5,
     /// The ENI controller's request round trips (queue model).
     Controller = 6,
+    /// The policy families a generated swarm case runs (drawn apart from the rest of it).
+    SwarmFamilies = 7,
     /// Workload generators; workload `i` uses stream `Workloads + i`.
     Workloads = 1000,
+    /// Policies of node groups with a policy table of their own; group `i` uses stream
+    /// `GroupPolicies + i` (the cluster's policy uses `Policy`).
+    GroupPolicies = 1_000_000,
 }
 
 /// Derives per-subsystem random number generators from one master seed.

@@ -2,14 +2,30 @@
 //! simulator executes: a policy never touches the event queue, the fake VPC or another part's
 //! random stream, so it can be tested alone and swapped for a variant behind this boundary.
 
+pub mod adaptive;
+pub mod family;
+pub mod on_demand;
 pub mod pool;
+pub mod reclaim;
 pub mod static_ip;
 
 use crate::engine::SimTime;
 
-/// What the policy sees of one node.
+/// Every policy family `policy.mode` can name, in the order errors list them. Adding a family
+/// is one new file (its policy, its settings and its [`family::Family`]) and one line here.
+pub const FAMILIES: &[family::Family] = &[
+    pool::FAMILY,
+    static_ip::FAMILY,
+    reclaim::FAMILY,
+    on_demand::FAMILY,
+    adaptive::FAMILY,
+];
+
+/// What the policy sees of one node: its counts, and what a policy that looks further back
+/// needs (when each idle ENI went idle, when pods arrived). Built by the simulator; a policy
+/// never reads the simulator's state any other way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NodeView {
+pub struct NodeView<'a> {
     /// P: pods on the node that hold or await an exclusive ENI.
     pub pods: u32,
     /// B: ENIs bound to the node for pods (being created for it, attaching, or attached).
@@ -22,6 +38,11 @@ pub struct NodeView {
     pub min_warm: u32,
     /// The node's max_warm.
     pub max_warm: u32,
+    /// When each idle ENI became idle, in the order of the node's idle list (`idle` entries).
+    pub idle_since: &'a [SimTime],
+    /// When pods were placed on the node, oldest first, reaching back at least the policy's
+    /// [`AllocationPolicy::history`] (older entries may remain).
+    pub arrivals: &'a [SimTime],
 }
 
 /// What the policy wants done on a node now.
@@ -67,8 +88,21 @@ pub trait AllocationPolicy {
     /// it is released at once (static mode).
     fn keeps_freed_enis(&self) -> bool;
 
-    /// Picks which of `idle` idle ENIs a new pod gets (an index below `idle`, which is > 0).
-    fn pick_idle(&mut self, idle: usize) -> usize;
+    /// Picks which idle ENI a new pod gets: an index into `idle_since` (when each of the
+    /// node's idle ENIs went idle; never empty).
+    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize;
+
+    /// Picks which idle ENI a release takes: an index into `idle_since` (never empty). By
+    /// default the last of the node's idle list, as TKE's pool model always did.
+    fn pick_release(&mut self, idle_since: &[SimTime]) -> usize {
+        idle_since.len() - 1
+    }
+
+    /// How far back the policy looks at pod arrivals ([`NodeView::arrivals`]); zero (the
+    /// default) and the simulator keeps no arrival history for its nodes.
+    fn history(&self) -> SimTime {
+        SimTime::ZERO
+    }
 
     /// Picks the subnet (an index into `candidates`, the node zone's subnets in file order) for
     /// a new ENI, or `None` if none can take one.
@@ -91,9 +125,29 @@ pub fn most_free_subnet(candidates: &[SubnetView]) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-/// A node view for policy tests: `max` 39, min_warm 1, max_warm 3.
+/// The index of the ENI idle the longest (the first of equals): what a policy that reclaims
+/// by idle time releases first.
+pub fn longest_idle(idle_since: &[SimTime]) -> usize {
+    idle_since
+        .iter()
+        .enumerate()
+        .min_by_key(|&(i, t)| (*t, i))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The index of the ENI idle the shortest (the last of equals): what a policy that hands out
+/// the freshest ENI picks.
+pub fn shortest_idle(idle_since: &[SimTime]) -> usize {
+    idle_since
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, t)| (*t, i))
+        .map_or(0, |(i, _)| i)
+}
+
+/// A node view for policy tests: `max` 39, min_warm 1, max_warm 3, no history.
 #[cfg(test)]
-pub(crate) fn test_view(pods: u32, bound: u32, idle: u32) -> NodeView {
+pub(crate) fn test_view(pods: u32, bound: u32, idle: u32) -> NodeView<'static> {
     NodeView {
         pods,
         bound,
@@ -101,5 +155,7 @@ pub(crate) fn test_view(pods: u32, bound: u32, idle: u32) -> NodeView {
         max: 39,
         min_warm: 1,
         max_warm: 3,
+        idle_since: &[],
+        arrivals: &[],
     }
 }

@@ -8,11 +8,54 @@
 //!   (the controller's ticks, every `release_interval` from the start: TKE checks its pools
 //!   every two minutes) or sustained (once the surplus has lasted `release_interval`).
 
+use super::family::{Context, Family, KeyError, Settings, Table};
 use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
 use crate::scenario::model::{ReleaseCheck, ReleaseMode};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
+
+/// `mode = "pool"`: TKE's keys are the loader's own, so it has none of its own.
+pub const FAMILY: Family = Family {
+    mode: "pool",
+    keys: &[],
+    shared: &[
+        "min_warm",
+        "max_warm",
+        "release",
+        "release_interval",
+        "release_check",
+    ],
+    read,
+};
+
+/// The pool's release pacing, from its policy table.
+#[derive(Clone, Copy, Debug)]
+struct PoolSettings {
+    release: ReleaseMode,
+    check: ReleaseCheck,
+    interval: SimTime,
+}
+
+fn read(t: &Table) -> Result<Arc<dyn Settings>, KeyError> {
+    Ok(Arc::new(PoolSettings {
+        release: t.release,
+        check: t.release_check,
+        interval: t.release_interval,
+    }))
+}
+
+impl Settings for PoolSettings {
+    fn build(&self, context: Context) -> Box<dyn AllocationPolicy> {
+        Box::new(PoolPolicy::new(
+            self.release,
+            self.check,
+            self.interval,
+            context.rng,
+        ))
+    }
+}
 
 /// The pool policy with its per-node release pacing state.
 pub struct PoolPolicy {
@@ -107,8 +150,8 @@ impl AllocationPolicy for PoolPolicy {
         true
     }
 
-    fn pick_idle(&mut self, idle: usize) -> usize {
-        self.rng.random_range(0..idle)
+    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize {
+        self.rng.random_range(0..idle_since.len())
     }
 
     fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
@@ -269,8 +312,9 @@ mod tests {
     fn idle_pick_is_seeded_and_in_range() {
         let mut a = policy(ReleaseMode::Slow);
         let mut b = policy(ReleaseMode::Slow);
-        let xs: Vec<usize> = (0..50).map(|_| a.pick_idle(7)).collect();
-        let ys: Vec<usize> = (0..50).map(|_| b.pick_idle(7)).collect();
+        let idle = [SimTime::ZERO; 7];
+        let xs: Vec<usize> = (0..50).map(|_| a.pick_idle(&idle)).collect();
+        let ys: Vec<usize> = (0..50).map(|_| b.pick_idle(&idle)).collect();
         assert_eq!(xs, ys);
         assert!(xs.iter().all(|&i| i < 7));
         assert!(xs.iter().any(|&i| i != xs[0]), "not a constant choice");

@@ -2,8 +2,29 @@
 //! created and attached for it; a pod's ENI is released when the pod ends (the simulator keeps
 //! a static-IP pod's ENI for its name instead).
 
+use super::family::{Context, Family, KeyError, Settings, Table};
 use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
+use std::sync::Arc;
+
+/// `mode = "static"`: its keys (`static_ip_retention`, `ip_aware_scheduling`) are the
+/// loader's own, as they concern the whole cluster.
+pub const FAMILY: Family = Family {
+    mode: "static",
+    keys: &[],
+    shared: &["static_ip_retention", "ip_aware_scheduling"],
+    read,
+};
+
+fn read(_: &Table) -> Result<Arc<dyn Settings>, KeyError> {
+    Ok(Arc::new(StaticPolicy))
+}
+
+impl Settings for StaticPolicy {
+    fn build(&self, _: Context) -> Box<dyn AllocationPolicy> {
+        Box::new(StaticPolicy)
+    }
+}
 
 /// The static IP mode policy. It needs no state: a node binds exactly one ENI per pod.
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,7 +67,7 @@ impl AllocationPolicy for StaticPolicy {
         false
     }
 
-    fn pick_idle(&mut self, _idle: usize) -> usize {
+    fn pick_idle(&mut self, _idle_since: &[SimTime]) -> usize {
         0
     }
 

@@ -88,6 +88,7 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
         s.pool.peak_bound_enis,
         s.pool.peak_idle_enis
     );
+    group_lines(&mut o, s);
     let _ = writeln!(
         o,
         "  churn       created {}  attached {}  detached {}  deleted {}",
@@ -171,4 +172,28 @@ pub fn render(s: &Summary, wall: Duration, out_dir: &str) -> String {
     let _ = writeln!(o, "  fingerprint {}", s.fingerprint);
     let _ = writeln!(o, "  outputs     {out_dir}");
     o
+}
+
+/// One line per node group when the groups run different policy families (a canary): each
+/// group's share of the pool figures, to judge the canary against the rest at a glance.
+fn group_lines(o: &mut String, s: &Summary) {
+    let mut groups = s.node_groups.iter();
+    let Some((_, first)) = groups.next() else {
+        return;
+    };
+    if groups.all(|(_, g)| g.policy == first.policy) {
+        return;
+    }
+    for (name, g) in &s.node_groups {
+        let _ = writeln!(
+            o,
+            "  group {name} ({}): started {}  p99 {}  hit rate {}  idle ENI-hours {:.2}  created {}",
+            g.policy,
+            g.pods_started,
+            or_none(g.startup_latency_s.p99, |x| format!("{x:.3}s")),
+            or_none(g.pool.hit_rate, |x| format!("{:.1}%", x * 100.0)),
+            g.pool.idle_eni_hours,
+            g.churn.enis_created
+        );
+    }
 }

@@ -109,6 +109,30 @@ pub struct Metrics {
     pub need_to_call_ms: Samples,
     /// The work queue's figures (queue model only).
     pub queue: QueueMetrics,
+    /// The pool figures of each node group, in file order.
+    pub groups: Vec<GroupMetrics>,
+}
+
+/// One node group's share of the pool figures: what a canary group is judged on against the
+/// rest of the cluster.
+#[derive(Clone, Debug, Default)]
+pub struct GroupMetrics {
+    /// Pods of the group's nodes that got their ENI.
+    pub pods_started: u64,
+    /// Of those, pods that found an idle ENI waiting.
+    pub pool_hits: u64,
+    /// Scheduled -> ENI ready of those pods, ms.
+    pub startup_ms: Samples,
+    /// Idle ENIs of the group's nodes.
+    pub idle: Level,
+    /// ENIs bound to the group's nodes.
+    pub bound: Level,
+    /// ENIs created for the group's nodes.
+    pub enis_created: u64,
+    /// ENIs of the group's nodes deleted.
+    pub enis_deleted: u64,
+    /// Surplus ENIs the group's nodes released.
+    pub releases: u64,
 }
 
 /// What the ENI controller's work queue did, as client-go's workqueue metrics count it.

@@ -40,6 +40,8 @@ pub struct Summary {
     pub controller: ControllerSummary,
     /// Per subnet, in file order.
     pub subnets: IndexMap<String, SubnetSummary>,
+    /// Per node group, in file order: its policy family and its pool figures.
+    pub node_groups: IndexMap<String, GroupSummary>,
     /// Static-IP ENIs kept for pod names.
     #[serde(rename = "static")]
     pub static_ip: StaticSummary,
@@ -210,6 +212,32 @@ pub struct SubnetSummary {
     pub peak_used_ips: u64,
     /// Seconds with no free address.
     pub exhausted_s: f64,
+}
+
+/// One node group's figures (`node_groups.<name>`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GroupSummary {
+    /// The policy family its nodes run (`policy.mode`, or its own policy table's).
+    pub policy: String,
+    /// Pods of its nodes that got their ENI.
+    pub pods_started: u64,
+    /// Scheduled -> ENI ready of those pods, seconds.
+    pub startup_latency_s: Percentiles,
+    /// Its share of `pool`.
+    pub pool: PoolSummary,
+    /// ENIs created for its nodes and deleted.
+    pub churn: GroupChurn,
+    /// Surplus ENIs its nodes released.
+    pub releases: u64,
+}
+
+/// `node_groups.<name>.churn`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GroupChurn {
+    /// ENIs created.
+    pub enis_created: u64,
+    /// ENIs deleted.
+    pub enis_deleted: u64,
 }
 
 /// `invariants`.

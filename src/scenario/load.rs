@@ -146,7 +146,14 @@ impl Source<'_> {
             Some(o) => o.error(invalid.message),
             None => {
                 let err = InputError::new(self.label, invalid.message);
-                match invalid.paths.first().and_then(|p| self.spans.find(p)) {
+                let span = |p| {
+                    if invalid.on_key {
+                        self.spans.find_key(p)
+                    } else {
+                        self.spans.find(p)
+                    }
+                };
+                match invalid.paths.first().and_then(span) {
                     Some(span) => err.at_offset(self.text, span.start),
                     None => err,
                 }

@@ -5,6 +5,7 @@
 use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cloud::instance::InstanceType;
 use crate::engine::SimTime;
+use crate::policy::family::PolicySpec;
 use crate::workload::{BurstConfig, PoissonConfig, TraceConfig};
 use ipnet::Ipv4Net;
 use serde::Deserialize;
@@ -46,10 +47,13 @@ pub struct Scenario {
     pub warnings: Vec<String>,
 }
 
-/// Which of TKE's exclusive-ENI modes runs.
+/// Which of TKE's exclusive-ENI modes the cluster is in: static IP mode, or a pool of ENIs
+/// per node under `policy.mode = "pool"` or any other policy family ([`PolicyConfig::spec`]
+/// says which).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PolicyMode {
-    /// Non-static IP mode: each node keeps an auto-scaling pool of pre-bound ENIs.
+    /// Non-static IP mode: each node keeps its ENIs as its policy family decides (TKE's
+    /// auto-scaling pool of pre-bound ENIs, or another family).
     Pool,
     /// Static IP mode: no pool; an ENI is created for each new pod and deleted (or, for a
     /// static-IP pod, kept for its name) when the pod ends.
@@ -82,6 +86,8 @@ pub enum ReleaseCheck {
 pub struct PolicyConfig {
     /// Pool or static.
     pub mode: PolicyMode,
+    /// The policy family `policy.mode` names, with its settings.
+    pub spec: PolicySpec,
     /// Idle ENIs a node keeps bound above its pods (default 1).
     pub min_warm: u32,
     /// Idle ENIs a node may keep before releasing (default 1).
@@ -220,6 +226,31 @@ impl<T> PerApi<T> {
 /// `[vpc.latency]`: one model per endpoint.
 pub type ApiLatencies = PerApi<LatencyModel>;
 
+impl LatencyModel {
+    /// The median latency (the middle of a uniform range).
+    pub fn median(&self) -> SimTime {
+        match *self {
+            LatencyModel::Fixed(t) => t,
+            LatencyModel::LogNormal { median, .. } => median,
+            LatencyModel::Uniform { min, max } => SimTime((min.as_millis() + max.as_millis()) / 2),
+        }
+    }
+}
+
+impl VpcConfig {
+    /// The typical time from an ENI's create to its being ready on its node: the median
+    /// create and attach latencies, plus one task poll for each (their outcome is learned by
+    /// polling). What a policy that plans ahead plans for.
+    pub fn eni_ready(&self) -> SimTime {
+        let poll = self.task_poll_interval.as_millis();
+        SimTime(
+            self.latency.create.median().as_millis()
+                + self.latency.attach.median().as_millis()
+                + 2 * poll,
+        )
+    }
+}
+
 /// `[vpc]`.
 #[derive(Clone, Debug)]
 pub struct VpcConfig {
@@ -316,6 +347,32 @@ pub struct NodeGroupConfig {
     pub min_warm: Option<u32>,
     /// Per-node override of `policy.max_warm`.
     pub max_warm: Option<u32>,
+    /// The group's own policy table, if it has one (a canary group).
+    pub policy: Option<GroupPolicy>,
+}
+
+/// A node group's own policy table: its family, and its min_warm and max_warm (read with
+/// the same defaults as `[policy]`'s).
+#[derive(Clone, Debug)]
+pub struct GroupPolicy {
+    /// The family and its settings.
+    pub spec: PolicySpec,
+    /// The table's `min_warm`.
+    pub min_warm: u32,
+    /// The table's `max_warm`.
+    pub max_warm: u32,
+}
+
+impl NodeGroupConfig {
+    /// The group's per-node min_warm and max_warm: its own keys, else its policy table's,
+    /// else `[policy]`'s.
+    pub fn warm(&self, policy: &PolicyConfig) -> (u32, u32) {
+        let (min, max) = match &self.policy {
+            Some(own) => (own.min_warm, own.max_warm),
+            None => (policy.min_warm, policy.max_warm),
+        };
+        (self.min_warm.unwrap_or(min), self.max_warm.unwrap_or(max))
+    }
 }
 
 /// `[[workloads]]`.

@@ -99,6 +99,29 @@ impl SpanIndex {
         }
         best
     }
+
+    /// Byte range of the key that ends `path` (where an unknown key is), or of its value or
+    /// nearest ancestor if the key cannot be told apart.
+    pub fn find_key(&self, path: &KeyPath) -> Option<Range<usize>> {
+        let (Some(Seg::Key(last)), Some(doc)) = (path.0.last(), self.doc.as_ref()) else {
+            return self.find(path);
+        };
+        let mut item: &Item = doc.as_item();
+        for seg in &path.0[..path.0.len() - 1] {
+            let next = match seg {
+                Seg::Key(k) => item.get(k.as_str()),
+                Seg::Index(n) => item.get(*n),
+            };
+            match next {
+                Some(found) => item = found,
+                None => return self.find(path),
+            }
+        }
+        item.as_table_like()
+            .and_then(|t| t.get_key_value(last))
+            .and_then(|(key, _)| key.span())
+            .or_else(|| self.find(path))
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::scenario::api_values::{ApiName, Code, Fault, Probability, Rate};
 use crate::scenario::model::PerApi;
 use crate::scenario::values::{Cidr, Duration, Latency, Lifetime};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -64,11 +65,12 @@ pub struct RawSweep {
     pub minimize: Option<String>,
 }
 
-/// `[policy]`; defaults are applied in validation.
+/// `[policy]` (and a node group's `policy` table); defaults are applied in validation. The
+/// keys of the policy families beyond TKE's two modes are gathered in `extra` and read by
+/// their family ([`crate::policy::FAMILIES`]); validation refuses any other key there.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawPolicy {
-    /// "pool" (default) or "static".
+    /// "pool" (default), "static" or another family's mode.
     pub mode: Option<String>,
     /// Default 1.
     pub min_warm: Option<u32>,
@@ -93,6 +95,9 @@ pub struct RawPolicy {
     /// Default: every retry default.
     #[serde(default)]
     pub retry: RawRetry,
+    /// Every other key, for the policy families to read.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, toml::Value>,
 }
 
 /// `[policy.retry]`.
@@ -107,6 +112,16 @@ pub struct RawRetry {
     pub multiplier: Option<u32>,
     /// Default 0.
     pub jitter: Option<f64>,
+}
+
+impl RawRetry {
+    /// True if the table sets any key.
+    pub fn is_given(&self) -> bool {
+        self.base.is_some()
+            || self.cap.is_some()
+            || self.multiplier.is_some()
+            || self.jitter.is_some()
+    }
 }
 
 /// `[controller]`; defaults are applied in validation.
@@ -242,6 +257,8 @@ pub struct RawNodeGroup {
     pub min_warm: Option<u32>,
     /// Optional per-node override of the policy's value.
     pub max_warm: Option<u32>,
+    /// Optional policy table of its own (a canary group); default: `[policy]`'s.
+    pub policy: Option<RawPolicy>,
 }
 
 /// `[[workloads]]`: the union of every kind's keys.

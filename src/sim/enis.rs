@@ -39,7 +39,8 @@ impl Simulation<'_> {
             return;
         }
         let now = self.now();
-        let decision = self.policy.decide(node as usize, &n.view(), now);
+        let policy = self.group_policy[n.group];
+        let decision = self.policies[policy].decide(node as usize, &n.view(), now);
         let backing_off = now < n.bind_after && decision.bind > 0;
         let wanted = if backing_off { 0 } else { decision.bind };
         let retry_at = backing_off.then_some(n.bind_after);
@@ -119,13 +120,13 @@ impl Simulation<'_> {
                 cooling: self.subnet_cooling[s.0 as usize] > now,
             })
             .collect();
-        let Some(choice) = self.policy.choose_subnet(&candidates) else {
+        let Some(choice) = self.policy_of(node).choose_subnet(&candidates) else {
             return false;
         };
         let subnet = self.zone_subnets[zone][choice];
         let eni = self.new_eni(subnet, node);
         self.nodes.touch(node as usize).bound += 1;
-        self.metrics.bound.add(1, now);
+        self.count_bound(node, 1);
         self.start_provisioning(eni, node);
         self.bound_by_reconcile(eni);
         self.submit(Api::Create, eni);
@@ -169,16 +170,21 @@ impl Simulation<'_> {
     /// Releases one idle ENI of the node as surplus: detach, then delete.
     fn release_one(&mut self, node: u32) {
         let now = self.now();
-        let n = self.nodes.touch(node as usize);
-        let Some(eni) = n.idle.pop() else {
+        if self.nodes[node as usize].idle.is_empty() {
             return;
-        };
+        }
+        let p = self.group_policy[self.group_of(node)];
+        let i = self.policies[p].pick_release(&self.nodes[node as usize].idle_since);
+        let n = self.nodes.touch(node as usize);
+        let eni = n.take_idle_at(i);
         let since = n.surplus_since.pop_front().unwrap_or(now);
         self.metrics
             .release_delay_ms
             .push(now.since(since).as_millis());
         self.metrics.releases += 1;
-        self.metrics.idle.add(-1, now);
+        let group = self.group_of(node);
+        self.metrics.groups[group].releases += 1;
+        self.count_idle(node, -1);
         self.unbind(eni, node);
         self.enis.touch(eni.0 as usize).released_at = Some(now);
     }
@@ -186,9 +192,8 @@ impl Simulation<'_> {
     /// Takes an attached ENI off its node's bound count and detaches it; what follows the
     /// detach depends on whether it is kept for a static-IP pod's name.
     fn unbind(&mut self, eni: EniId, node: u32) {
-        let now = self.now();
         self.nodes.touch(node as usize).bound -= 1;
-        self.metrics.bound.add(-1, now);
+        self.count_bound(node, -1);
         self.gauges.enis_in_flight += 1;
         self.detach(eni);
     }
@@ -225,14 +230,14 @@ impl Simulation<'_> {
             if self.planted != Some(super::PlantedBug::KeptEniStaysBound) {
                 self.nodes.touch(node as usize).bound -= 1;
             }
-            self.metrics.bound.add(-1, now);
+            self.count_bound(node, -1);
             if fate == EniFate::WithNode {
                 self.enis.touch(eni.0 as usize).released_at = Some(now);
             }
         } else if kept {
             self.metrics.static_retained += 1;
             self.unbind(eni, node);
-        } else if fate == EniFate::WithNode || self.policy.keeps_freed_enis() {
+        } else if fate == EniFate::WithNode || self.policy_of(node).keeps_freed_enis() {
             // With the node, it goes with the node's other idle ENIs.
             self.pool_idle(eni, node);
         } else {
@@ -243,8 +248,9 @@ impl Simulation<'_> {
 
     /// An attached ENI joins its node's pool.
     fn pool_idle(&mut self, eni: EniId, node: u32) {
-        self.nodes.touch(node as usize).idle.push(eni);
-        self.metrics.idle.add(1, self.now());
+        let now = self.now();
+        self.nodes.touch(node as usize).push_idle(eni, now);
+        self.count_idle(node, 1);
     }
 
     /// A static-IP pod's ENI goes with its node: the pod's name loses its address.
@@ -317,6 +323,8 @@ impl Simulation<'_> {
         match api {
             Api::Create => {
                 self.metrics.enis_created += 1;
+                let group = self.group_of(node);
+                self.metrics.groups[group].enis_created += 1;
                 self.nodes.touch(node as usize).create_failures = 0;
                 self.create_succeeded_phase(node);
                 if alive {
@@ -396,7 +404,7 @@ impl Simulation<'_> {
         n.bound -= 1;
         if self.ipamd.is_some() {
             // The item is requeued through the controller's rate limiter instead.
-            self.metrics.bound.add(-1, now);
+            self.count_bound(node, -1);
             self.requeue_failed(eni);
             return;
         }
@@ -408,7 +416,7 @@ impl Simulation<'_> {
             let delay = self.retry_delay(failures);
             self.nodes.touch(node as usize).bind_after = now.plus(delay);
         }
-        self.metrics.bound.add(-1, now);
+        self.count_bound(node, -1);
         self.reconcile_node(node);
     }
 
@@ -487,6 +495,8 @@ impl Simulation<'_> {
     fn finish_delete(&mut self, eni: EniId) {
         let now = self.now();
         self.metrics.enis_deleted += 1;
+        let group = self.group_of(self.enis[eni.0 as usize].node);
+        self.metrics.groups[group].enis_deleted += 1;
         self.gauges.enis_in_flight -= 1;
         self.gauges.enis_total -= 1;
         self.gauges.free_ips += 1;

@@ -68,6 +68,7 @@ impl Simulation<'_> {
         );
         let late_waiters = self.still_waiting_too_long(end);
         let controller = self.controller_summary();
+        let node_groups = self.group_summaries(end);
         let m = &mut self.metrics;
         let pods = PodsSummary {
             created: m.pods_created,
@@ -146,6 +147,7 @@ impl Simulation<'_> {
                     (s.id.clone(), figures)
                 })
                 .collect(),
+            node_groups,
             static_ip: StaticSummary {
                 retained: m.static_retained,
                 reattached: m.static_reattached,

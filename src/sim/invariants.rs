@@ -352,7 +352,7 @@ replicas = 5
 
         let mut sink = NullSink;
         let mut sim = settled(&mut sink);
-        let eni = sim.nodes.touch(0).idle.pop().expect("a warm ENI");
+        let eni = sim.nodes.touch(0).take_idle_at(0);
         let f = sim.check_invariants();
         assert!(
             f.details.iter().any(|d| d.contains("idle")),

@@ -9,6 +9,7 @@ mod calls;
 mod checks;
 mod enis;
 mod finish;
+mod groups;
 mod invariants;
 mod ipamd;
 mod live_names;
@@ -32,13 +33,12 @@ use crate::cluster::pod::{Pod, SchedulingFailure};
 use crate::cluster::scheduler::Scheduler;
 use crate::engine::{EventQueue, RngStreams, SimTime, Stream};
 use crate::error::InputError;
-use crate::policy::pool::PoolPolicy;
-use crate::policy::static_ip::StaticPolicy;
+use crate::policy::family::Context;
 use crate::policy::{AllocationPolicy, Band};
-use crate::report::metrics::Metrics;
+use crate::report::metrics::{GroupMetrics, Metrics};
 use crate::report::rows::{GroupRow, SampleRow, Sink, SubnetRow};
 use crate::report::summary::Summary;
-use crate::scenario::model::{PolicyMode, Scenario, WorkloadKind};
+use crate::scenario::model::{Scenario, WorkloadKind};
 use calls::Call;
 use checks::Checks;
 use sources::SourceState;
@@ -189,7 +189,10 @@ pub struct Simulation<'a> {
     /// Static-IP pod names (workload, serial) and the ENI kept for each.
     claims: BTreeMap<(u32, u32), EniId>,
     scheduler: Scheduler,
-    policy: Box<dyn AllocationPolicy>,
+    /// The cluster's policy (`[policy]`), then one per node group with a policy of its own.
+    policies: Vec<Box<dyn AllocationPolicy>>,
+    /// Per node group: the index of its policy in `policies`.
+    group_policy: Vec<usize>,
     /// Per node: when its pending wake-up is due, if it has one.
     node_timers: Vec<Option<SimTime>>,
     /// ENIs whose create's answer was lost, until the reconciler finds them.
@@ -333,29 +336,28 @@ impl<'a> Simulation<'a> {
         }
         let zone_has_subnet = zone_subnets.iter().map(|v| !v.is_empty()).collect();
         let streams = RngStreams::new(sc.seed);
-        let policy: Box<dyn AllocationPolicy> = match sc.policy.mode {
-            PolicyMode::Pool => Box::new(PoolPolicy::new(
-                sc.policy.release,
-                sc.policy.release_check,
-                sc.policy.release_interval,
-                streams.stream(Stream::Policy),
-            )),
-            PolicyMode::Static => Box::new(StaticPolicy),
-        };
+        let eni_ready = sc.vpc.eni_ready();
+        let mut policies = vec![sc.policy.spec.build(Context {
+            rng: streams.stream(Stream::Policy),
+            eni_ready,
+        })];
+        let group_policy = (sc.node_groups.iter().enumerate())
+            .map(|(i, g)| match &g.policy {
+                Some(own) => {
+                    policies.push(own.spec.build(Context {
+                        rng: streams.indexed(Stream::GroupPolicies, i),
+                        eni_ready,
+                    }));
+                    policies.len() - 1
+                }
+                None => 0,
+            })
+            .collect();
         let gauges = Gauges {
             free_ips: subnets.iter().map(|s| u64::from(s.free_ips())).sum(),
             ..Gauges::default()
         };
-        let group_warm = sc
-            .node_groups
-            .iter()
-            .map(|g| {
-                (
-                    g.min_warm.unwrap_or(sc.policy.min_warm),
-                    g.max_warm.unwrap_or(sc.policy.max_warm),
-                )
-            })
-            .collect();
+        let group_warm = sc.node_groups.iter().map(|g| g.warm(&sc.policy)).collect();
         let sources = sc
             .workloads
             .iter()
@@ -397,7 +399,8 @@ impl<'a> Simulation<'a> {
             sources,
             claims: BTreeMap::new(),
             scheduler: Scheduler::new(zone_has_subnet, sc.workloads.len()),
-            policy,
+            policies,
+            group_policy,
             node_timers: Vec::new(),
             orphans: Vec::new(),
             reconcile_due: false,
@@ -408,7 +411,10 @@ impl<'a> Simulation<'a> {
             rows: sink.wants_rows(),
             ipamd: ipamd::Ipamd::for_scenario(&sc, &streams),
             provisioning: provisioning::Provisioning::default(),
-            metrics: Metrics::default(),
+            metrics: Metrics {
+                groups: vec![GroupMetrics::default(); sc.node_groups.len()],
+                ..Metrics::default()
+            },
             gauges,
             fingerprint: FNV_OFFSET,
             sink,
@@ -639,11 +645,12 @@ impl<'a> Simulation<'a> {
     fn group_samples(&self) -> Vec<GroupSample> {
         self.group_nodes
             .iter()
-            .map(|nodes| {
+            .zip(&self.group_policy)
+            .map(|(nodes, &policy)| {
                 let mut sum = GroupSample::default();
                 for &node in nodes {
                     let view = self.nodes[node as usize].view();
-                    let band = self.policy.band(&view);
+                    let band = self.policies[policy].band(&view);
                     sum.nodes += 1;
                     sum.pods += view.pods;
                     sum.bound += view.bound;

@@ -127,6 +127,8 @@ impl Simulation<'_> {
             bound: 0,
             unaddressed: 0,
             idle: Vec::new(),
+            idle_since: Vec::new(),
+            arrivals: Vec::new(),
             waiting: VecDeque::new(),
             surplus_since: VecDeque::new(),
             attached: 0,
@@ -182,12 +184,12 @@ impl Simulation<'_> {
                 .collect(),
         };
         let n = self.nodes.touch(node as usize);
-        let idle = std::mem::take(&mut n.idle);
+        let idle = n.take_all_idle();
         let bound = std::mem::take(&mut n.bound);
         n.attached = 0;
         n.surplus_since.clear();
-        self.metrics.idle.add(-(idle.len() as i64), now);
-        self.metrics.bound.add(-i64::from(bound), now);
+        self.count_idle(node, -(idle.len() as i64));
+        self.count_bound(node, -i64::from(bound));
         for eni in idle {
             // The instance's termination detaches its ENIs; the controller deletes them.
             self.metrics.enis_detached += 1;

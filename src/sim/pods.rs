@@ -154,7 +154,10 @@ impl Simulation<'_> {
         self.leave_pending(pod);
         self.gauges.pods_waiting_eni += 1;
         let zone = self.nodes[node as usize].zone;
-        self.nodes.touch(node as usize).pods.push(pod);
+        let history = self.policy_of(node).history();
+        let n = self.nodes.touch(node as usize);
+        n.pods.push(pod);
+        n.record_arrival(now, history);
         self.scheduler.count(workload, zone, true);
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         if let Some(&eni) = self.claims.get(&(workload, serial)) {
@@ -175,13 +178,12 @@ impl Simulation<'_> {
     /// (a detach from its previous node, or an attach to the node its previous incarnation
     /// was on), and the ENI comes here from there.
     fn reattach(&mut self, pod: u32, node: u32, eni: EniId) {
-        let now = self.now();
         let address = self.eni_address(eni);
         let p = self.pods.touch(pod as usize);
         p.eni = Some(eni);
         p.address = address;
         self.nodes.touch(node as usize).bound += 1;
-        self.metrics.bound.add(1, now);
+        self.count_bound(node, 1);
         let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
         e.retained_since = None;
@@ -199,13 +201,13 @@ impl Simulation<'_> {
 
     /// Takes the idle ENI the policy picks, if the node has any.
     fn take_idle(&mut self, node: u32) -> Option<EniId> {
-        let idle = self.nodes[node as usize].idle.len();
-        if idle == 0 {
+        if self.nodes[node as usize].idle.is_empty() {
             return None;
         }
-        let i = self.policy.pick_idle(idle);
-        let eni = self.nodes.touch(node as usize).idle.swap_remove(i);
-        self.metrics.idle.add(-1, self.now());
+        let p = self.group_policy[self.group_of(node)];
+        let i = self.policies[p].pick_idle(&self.nodes[node as usize].idle_since);
+        let eni = self.nodes.touch(node as usize).take_idle_at(i);
+        self.count_idle(node, -1);
         Some(eni)
     }
 
@@ -264,6 +266,12 @@ impl Simulation<'_> {
             self.metrics.eni_timeouts += 1;
         }
         self.metrics.pods_started += 1;
+        if let Some(node) = self.pods[pod as usize].node {
+            let g = &mut self.metrics.groups[self.nodes[node as usize].group];
+            g.pods_started += 1;
+            g.pool_hits += u64::from(from_pool);
+            g.startup_ms.push(latency.as_millis());
+        }
         self.gauges.pods_waiting_eni -= 1;
         self.gauges.pods_running += 1;
         self.rolling_progress(name.0, pod);

@@ -1,8 +1,8 @@
 //! Whole scenarios made up from a seed, to find what the shipped scenarios never reach: tiny
 //! subnets that run dry, node groups of 0 to 3 small nodes, every workload kind with
-//! flapping scales and sub-second lifetimes, every cluster event at random times, both policy
-//! modes with random retention and release settings, and VPC latencies whose tail reaches a
-//! day, with faults and outages.
+//! flapping scales and sub-second lifetimes, every cluster event at random times, every policy
+//! family (with canary node groups) with random retention, release and family settings, and
+//! VPC latencies whose tail reaches a day, with faults and outages.
 //!
 //! Every case is valid input (the loader accepts it) and small (a few nodes, minutes to
 //! hours of virtual time, at most a few hundred pods), so that thousands of seeds run in a
@@ -69,13 +69,21 @@ pub fn generate(seed: u64) -> Case {
         let interval = g.duration_between(1_000, 300_000);
         doc.insert("sample_interval".into(), interval);
     }
-    doc.insert("policy".into(), Value::Table(g.policy()));
+    let mut policy = g.policy();
     doc.insert("vpc".into(), Value::Table(g.vpc()));
     if g.maybe(0.7) {
         doc.insert("controller".into(), Value::Table(g.controller()));
     }
     doc.insert("subnets".into(), g.subnets());
-    doc.insert("node_groups".into(), g.node_groups());
+    let mut groups = g.node_groups();
+    if !g.static_mode {
+        let mut rng = RngStreams::new(seed).stream(Stream::SwarmFamilies);
+        if let Value::Array(groups) = &mut groups {
+            super::families::draw(&mut rng, &mut policy, groups);
+        }
+    }
+    doc.insert("policy".into(), Value::Table(policy));
+    doc.insert("node_groups".into(), groups);
     if !g.custom_types.is_empty() {
         let types = std::mem::take(&mut g.custom_types);
         doc.insert("instance_types".into(), Value::Array(types));
@@ -667,12 +675,12 @@ fn log_uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
 }
 
 /// A duration as the scenario file writes it.
-fn time(t: SimTime) -> Value {
+pub(super) fn time(t: SimTime) -> Value {
     Value::String(format_duration(t))
 }
 
 /// An integer value.
-fn int(n: u64) -> Value {
+pub(super) fn int(n: u64) -> Value {
     Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 

@@ -10,6 +10,7 @@
 //!   [`shrink`]s to a smaller case that still fails.
 
 mod case;
+mod families;
 mod generate;
 mod perturb;
 mod reproducer;

@@ -3,7 +3,7 @@
 
 use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cluster::pod::SchedulingFailure;
-use crate::report::summary::{SubnetSummary, Summary};
+use crate::report::summary::{GroupSummary, SubnetSummary, Summary};
 use crate::scenario::model::Scenario;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,16 +110,22 @@ fn leaves(value: &Value, prefix: &str, f: &mut impl FnMut(String, &Value)) {
 
 /// Every metric name a run of `scenario` can have, sorted: each figure of summary.json
 /// (numbers, and measures that may be null), every key of its maps of counts (each API, error
-/// code and scheduling failure reason) and each subnet's figures. Known before anything runs,
+/// code and scheduling failure reason), each subnet's figures and each node group's. Known
+/// before anything runs,
 /// so a sweep writes its header first and its rows as they come, and sweeps of one scenario
 /// share their columns.
 pub fn columns(scenario: &Scenario) -> Vec<String> {
     let ids: Vec<String> = scenario.subnets.iter().map(|s| s.id.clone()).collect();
-    names_with_subnets(&ids).into_iter().collect()
+    let groups: Vec<String> = scenario
+        .node_groups
+        .iter()
+        .map(|g| g.name.clone())
+        .collect();
+    names_with(&ids, &groups).into_iter().collect()
 }
 
-/// The [`columns`] of runs whose subnets are `ids`.
-fn names_with_subnets(ids: &[String]) -> BTreeSet<String> {
+/// The [`columns`] of runs whose subnets are `ids` and node groups `groups`.
+fn names_with(ids: &[String], groups: &[String]) -> BTreeSet<String> {
     let zeros = |names: &mut dyn Iterator<Item = &'static str>| {
         names
             .map(|n| (n.to_string(), 0))
@@ -135,6 +141,10 @@ fn names_with_subnets(ids: &[String]) -> BTreeSet<String> {
         .iter()
         .map(|id| (id.clone(), SubnetSummary::default()))
         .collect();
+    full.node_groups = groups
+        .iter()
+        .map(|g| (g.clone(), GroupSummary::default()))
+        .collect();
     let mut out = BTreeSet::new();
     if let Ok(value) = serde_json::to_value(full) {
         names_of(&value, "", &mut out);
@@ -148,7 +158,7 @@ fn names_with_subnets(ids: &[String]) -> BTreeSet<String> {
 /// The metric names a scenario's runs can have, to refuse a misspelt one before running.
 pub struct Known {
     names: BTreeSet<String>,
-    /// True when a subnet's figures are accepted whatever its id.
+    /// True when a subnet's and a node group's figures are accepted whatever their names.
     any_subnet: bool,
 }
 
@@ -160,13 +170,30 @@ pub fn known_names(scenario: &Scenario) -> Known {
     }
 }
 
-/// The names any run can have, whatever its subnets are called: for what is read without its
-/// scenario (a budget file, a summary.json).
+/// The names any run can have, whatever its subnets and node groups are called: for what is
+/// read without its scenario (a budget file, a summary.json).
 pub fn any_run_names() -> Known {
     Known {
-        names: names_with_subnets(&[]),
+        names: names_with(&[], &[]),
         any_subnet: true,
     }
+}
+
+/// Whether `name` is `node_groups.<group>.<figure>` for a figure every node group has.
+fn is_group_figure(name: &str) -> bool {
+    const PROBE: &str = "node_groups.g.";
+    let Some(rest) = name.strip_prefix("node_groups.") else {
+        return false;
+    };
+    let groups = names_with(&[], &["g".to_string()]);
+    groups
+        .iter()
+        .filter_map(|n| n.strip_prefix(PROBE))
+        .any(|figure| {
+            rest.len() > figure.len() + 1
+                && rest.ends_with(figure)
+                && rest[..rest.len() - figure.len()].ends_with('.')
+        })
 }
 
 impl Known {
@@ -179,6 +206,7 @@ impl Known {
                         dot > 0 && matches!(&rest[dot..], ".peak_used_ips" | ".exhausted_s")
                     })
                 }))
+            || (self.any_subnet && is_group_figure(name))
     }
 
     /// Some valid names, for an error's hint.

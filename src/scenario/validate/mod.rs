@@ -4,6 +4,7 @@
 
 mod controller;
 mod events;
+mod families;
 mod limits;
 mod sweep;
 mod tke;
@@ -14,10 +15,7 @@ pub use workloads::workload_kinds;
 use crate::cloud::instance::{self, InstanceType};
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
-use crate::scenario::model::{
-    NodeGroupConfig, PolicyConfig, PolicyMode, ReleaseCheck, ReleaseMode, RetryConfig, Scenario,
-    SubnetConfig,
-};
+use crate::scenario::model::{NodeGroupConfig, PolicyConfig, RetryConfig, Scenario, SubnetConfig};
 use crate::scenario::path::KeyPath;
 use crate::scenario::raw::{
     RawInstanceType, RawNodeGroup, RawPolicy, RawRetry, RawScenario, RawSubnet,
@@ -77,6 +75,9 @@ pub struct Invalid {
     pub message: String,
     /// What would be valid, if not in the message.
     pub hint: Option<String>,
+    /// True when the key itself is wrong (unknown, or misplaced): located at the key rather
+    /// than at its value.
+    pub on_key: bool,
 }
 
 impl Invalid {
@@ -85,6 +86,15 @@ impl Invalid {
             paths: vec![path],
             message: message.into(),
             hint: None,
+            on_key: false,
+        }
+    }
+
+    /// A key that is wrong where it is, located at the key.
+    pub(super) fn at_key(path: KeyPath, message: impl Into<String>) -> Invalid {
+        Invalid {
+            on_key: true,
+            ..Invalid::at(path, message)
         }
     }
 
@@ -218,44 +228,19 @@ pub(super) fn warm_order(context: &str, min: (u32, KeyPath), max: (u32, KeyPath)
 }
 
 fn policy(raw: &RawPolicy) -> Check<PolicyConfig> {
-    let at = |key: &str| KeyPath::keys(&["policy", key]);
-    let mode = choice(
-        raw.mode.as_deref().unwrap_or("pool"),
-        "policy mode",
-        at("mode"),
-        &[("pool", PolicyMode::Pool), ("static", PolicyMode::Static)],
-        &[],
-    )?;
-    let release = choice(
-        raw.release.as_deref().unwrap_or("slow"),
-        "release mode",
-        at("release"),
-        &[("slow", ReleaseMode::Slow), ("quick", ReleaseMode::Quick)],
-        &[],
-    )?;
-    let release_check = choice(
-        raw.release_check.as_deref().unwrap_or("periodic"),
-        "release check",
-        at("release_check"),
-        &[
-            ("periodic", ReleaseCheck::Periodic),
-            ("sustained", ReleaseCheck::Sustained),
-        ],
-        &[],
-    )?;
-    let min_warm = raw.min_warm.unwrap_or(DEFAULT_WARM);
-    let max_warm = raw.max_warm.unwrap_or(DEFAULT_WARM);
-    warm_order("", (min_warm, at("min_warm")), (max_warm, at("max_warm")))?;
+    let base = KeyPath::keys(&["policy"]);
+    let at = |key: &str| base.key(key);
+    let family = families::family(raw, &base)?;
+    let pool = families::pool_keys(raw, &base)?;
+    let (mode, spec) = families::spec(family, raw, &base, &pool)?;
     Ok(PolicyConfig {
         mode,
-        min_warm,
-        max_warm,
-        release,
-        release_interval: positive(
-            or(raw.release_interval, DEFAULT_RELEASE_INTERVAL),
-            at("release_interval"),
-        )?,
-        release_check,
+        spec,
+        min_warm: pool.min_warm,
+        max_warm: pool.max_warm,
+        release: pool.release,
+        release_interval: pool.release_interval,
+        release_check: pool.release_check,
         eni_timeout: positive(or(raw.eni_timeout, DEFAULT_ENI_TIMEOUT), at("eni_timeout"))?,
         static_ip_retention: retention(raw.static_ip_retention.as_deref(), at)?,
         retry: retry(&raw.retry)?,
@@ -419,15 +404,25 @@ fn node_group(
         None => instance::resolve(&raw.instance_type)
             .map_err(|e| Invalid::at(at.key("instance_type"), e.0))?,
     };
-    // Each value with where it comes from: the group's own key, or the policy's.
-    let effective = |own: Option<u32>, key: &str, policy_value: u32| match own {
+    let own_policy = raw
+        .policy
+        .as_ref()
+        .map(|p| families::group_policy(p, &at.key("policy"), policy))
+        .transpose()?;
+    // Each value with where it comes from: the group's own key, its policy table's, or
+    // [policy]'s.
+    let table = match &own_policy {
+        Some(own) => (own.min_warm, own.max_warm, at.key("policy")),
+        None => (policy.min_warm, policy.max_warm, KeyPath::keys(&["policy"])),
+    };
+    let effective = |own: Option<u32>, key: &str, table_value: u32| match own {
         Some(v) => (v, at.key(key)),
-        None => (policy_value, KeyPath::keys(&["policy", key])),
+        None => (table_value, table.2.key(key)),
     };
     warm_order(
         &format!("node group \"{}\": ", raw.name),
-        effective(raw.min_warm, "min_warm", policy.min_warm),
-        effective(raw.max_warm, "max_warm", policy.max_warm),
+        effective(raw.min_warm, "min_warm", table.0),
+        effective(raw.max_warm, "max_warm", table.1),
     )
     .map_err(|mut e| {
         // Point at the group's own key rather than at [policy].
@@ -442,6 +437,7 @@ fn node_group(
         max_attach: raw.max_attach,
         min_warm: raw.min_warm,
         max_warm: raw.max_warm,
+        policy: own_policy,
     })
 }
 

@@ -27,15 +27,7 @@ pub(super) fn check(sc: &Scenario) -> Check<Vec<String>> {
     }
     // Each group's (min_warm, max_warm) through the set_warm events, in the order they run:
     // by time, same-time events in file order.
-    let mut warm: Vec<(u32, u32)> = groups
-        .iter()
-        .map(|g| {
-            (
-                g.min_warm.unwrap_or(sc.policy.min_warm),
-                g.max_warm.unwrap_or(sc.policy.max_warm),
-            )
-        })
-        .collect();
+    let mut warm: Vec<(u32, u32)> = groups.iter().map(|g| g.warm(&sc.policy)).collect();
     let mut order: Vec<usize> = (0..sc.events.len()).collect();
     order.sort_by_key(|&i| sc.events[i].at);
     for i in order {
