@@ -502,3 +502,32 @@ fn the_readme_names_every_column_of_the_sample_files() {
         }
     }
 }
+
+/// A canary group's figures stand beside the rest of the cluster's in report.html, as
+/// summary.json's `node_groups` has them.
+#[test]
+fn the_report_sets_each_node_group_s_figures_side_by_side() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("canary");
+    let sc = load(Path::new("scenarios/canary.toml"), &[]).unwrap();
+    let summary = run_to_dir(sc, &out, false, RunOptions::default()).unwrap();
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let table = &html[html
+        .find("<h2>Node groups</h2>")
+        .expect("a node groups table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    for (name, policy) in [("web", "pool"), ("canary", "adaptive")] {
+        let g = &summary.node_groups[name];
+        assert_eq!(g.policy, policy);
+        let row = format!(
+            "<tr><th>{name}</th><td>{policy}</td><td>{}</td>",
+            g.pods_started
+        );
+        assert!(table.contains(&row), "{row} not in {table}");
+        let created = format!("<td>{}</td>", g.churn.enis_created);
+        assert!(table[table.find(&row).unwrap()..].contains(&created));
+    }
+    // The groups' pods are the cluster's.
+    let started: u64 = summary.node_groups.values().map(|g| g.pods_started).sum();
+    assert_eq!(started, summary.pods.started);
+}

@@ -38,6 +38,7 @@ h1{font-size:1.5em}h2{font-size:1.1em;margin:1.2em 0 .4em}\
 .grid{display:flex;flex-wrap:wrap;gap:0 2em}.grid section{min-width:280px}\
 table{border-collapse:collapse}th{text-align:left;font-weight:normal;color:#555;padding:2px 1em 2px 0}\
 td{text-align:right;font-variant-numeric:tabular-nums;padding:2px 0}\
+table.groups{font-size:.9em}table.groups th,table.groups td{padding:2px .5em}\
 figure{margin:1em 0 2em}figcaption{color:#444;margin-bottom:.3em}svg{max-width:100%;height:auto;display:block}\
 section.charts{border-top:1px solid #ddd;margin-top:2em}section.charts h2{font-size:1.3em}\
 p.look{background:#f4f7fb;border-left:4px solid #1f77b4;padding:.5em .8em}\
@@ -234,10 +235,46 @@ pub fn render(s: &Summary, figures: &[Figure], series: &RunSeries, ctx: &RunCont
         ],
     );
     o.push_str("</div>\n");
+    node_groups_table(&mut o, s);
     charts(&mut o, s, figures, series, ctx);
     files(&mut o, &s.files);
     o.push_str("</body></html>\n");
     o
+}
+
+/// The pool figures of each node group side by side: how a canary group with a policy of its
+/// own fares against the rest of the cluster (summary.json's `node_groups`).
+fn node_groups_table(o: &mut String, s: &Summary) {
+    if s.node_groups.is_empty() {
+        return;
+    }
+    let secs = |x: f64| format!("{x:.1} s");
+    o.push_str(
+        "<section><h2>Node groups</h2><table class=\"groups\"><tr><th>group</th><th>policy</th>\
+         <th>pods started</th><th>hit rate</th><th>start-up p50</th><th>start-up p99</th>\
+         <th>idle ENI-hours</th><th>peak bound</th><th>peak idle</th><th>ENIs created</th>\
+         <th>ENIs deleted</th><th>released</th></tr>",
+    );
+    for (name, g) in &s.node_groups {
+        let cells = [
+            g.pods_started.to_string(),
+            or_none(g.pool.hit_rate, |x| format!("{:.1}%", x * 100.0)),
+            or_none(g.startup_latency_s.p50, secs),
+            or_none(g.startup_latency_s.p99, secs),
+            format!("{:.2}", g.pool.idle_eni_hours),
+            g.pool.peak_bound_enis.to_string(),
+            g.pool.peak_idle_enis.to_string(),
+            g.churn.enis_created.to_string(),
+            g.churn.enis_deleted.to_string(),
+            g.releases.to_string(),
+        ];
+        let _ = write!(o, "<tr><th>{}</th><td>{}</td>", esc(name), esc(&g.policy));
+        for cell in cells {
+            let _ = write!(o, "<td>{}</td>", esc(&cell));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table></section>\n");
 }
 
 /// The ENI controller's work queue, when the run had one.
