@@ -3,7 +3,8 @@
 
 mod loader;
 use enisim::engine::SimTime;
-use enisim::scenario::model::{EventAction, LatencyModel, PolicyMode, ReleaseMode, WorkloadKind};
+use enisim::policy::pool::ReleaseMode;
+use enisim::scenario::model::{EventAction, LatencyModel, PolicyMode, WorkloadKind};
 use enisim::scenario::{load, load_str};
 use loader::{assert_at, err, err_with, ok};
 

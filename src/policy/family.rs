@@ -3,10 +3,10 @@
 //! looks families up in [`super::FAMILIES`]; the simulator builds one policy per policy table
 //! (`[policy]`, and each node group's own `policy` table).
 
+use super::pool::{ReleaseCheck, ReleaseMode};
 use super::AllocationPolicy;
 use crate::engine::time::parse_duration;
 use crate::engine::SimTime;
-use crate::scenario::model::{ReleaseCheck, ReleaseMode};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::fmt;

@@ -11,10 +11,30 @@
 use super::family::{Context, Family, KeyError, Settings, Table};
 use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
 use crate::engine::SimTime;
-use crate::scenario::model::{ReleaseCheck, ReleaseMode};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
+
+/// How surplus ENIs above `P + max_warm` are released.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseMode {
+    /// One idle ENI per `release_interval`.
+    Slow,
+    /// All surplus at each `release_interval`.
+    Quick,
+}
+
+/// When a node with surplus ENIs releases them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseCheck {
+    /// At every tick of the controller's periodic check (multiples of `release_interval`
+    /// from the start), a node whose surplus appeared before the tick releases: TKE's
+    /// documented behaviour (the pool "is checked every two minutes").
+    Periodic,
+    /// Once the surplus has lasted `release_interval` without a break, and again every
+    /// interval while it remains; any moment without surplus restarts the wait.
+    Sustained,
+}
 
 /// `mode = "pool"`: TKE's keys are the loader's own, so it has none of its own.
 pub const FAMILY: Family = Family {

@@ -2,7 +2,8 @@
 //! consumes it: the settings its captions and notes name.
 
 use crate::engine::SimTime;
-use crate::scenario::model::{PolicyMode, ReleaseMode, Scenario};
+use crate::policy::pool::ReleaseMode;
+use crate::scenario::model::{PolicyMode, Scenario};
 
 /// The settings a run's report refers to.
 #[derive(Clone, Debug)]

@@ -11,8 +11,9 @@ use crate::cloud::api::ApiErrorCode;
 use crate::cluster::pod::SchedulingFailure;
 use crate::engine::time::format_duration;
 use crate::engine::SimTime;
+use crate::policy::pool::ReleaseMode;
 use crate::report::rows::SampleRow;
-use crate::scenario::model::{PolicyMode, ReleaseMode};
+use crate::scenario::model::PolicyMode;
 
 /// A section of report.html, in page order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

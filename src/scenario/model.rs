@@ -6,6 +6,7 @@ use crate::cloud::api::{ApiErrorCode, Endpoint};
 use crate::cloud::instance::InstanceType;
 use crate::engine::SimTime;
 use crate::policy::family::PolicySpec;
+use crate::policy::pool::{ReleaseCheck, ReleaseMode};
 use crate::workload::{BurstConfig, PoissonConfig, TraceConfig};
 use ipnet::Ipv4Net;
 use serde::Deserialize;
@@ -58,27 +59,6 @@ pub enum PolicyMode {
     /// Static IP mode: no pool; an ENI is created for each new pod and deleted (or, for a
     /// static-IP pod, kept for its name) when the pod ends.
     Static,
-}
-
-/// How surplus ENIs above `P + max_warm` are released.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReleaseMode {
-    /// One idle ENI per `release_interval`.
-    Slow,
-    /// All surplus at each `release_interval`.
-    Quick,
-}
-
-/// When a node with surplus ENIs releases them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReleaseCheck {
-    /// At every tick of the controller's periodic check (multiples of `release_interval`
-    /// from the start), a node whose surplus appeared before the tick releases: TKE's
-    /// documented behaviour (the pool "is checked every two minutes").
-    Periodic,
-    /// Once the surplus has lasted `release_interval` without a break, and again every
-    /// interval while it remains; any moment without surplus restarts the wait.
-    Sustained,
 }
 
 /// `[policy]`.

@@ -5,8 +5,9 @@ use super::{choice, or, positive, warm_order, Check, Invalid};
 use super::{KeyPath, DEFAULT_RELEASE_INTERVAL, DEFAULT_WARM};
 use crate::engine::SimTime;
 use crate::policy::family::{Family, PolicySpec, Table};
+use crate::policy::pool::{ReleaseCheck, ReleaseMode};
 use crate::policy::FAMILIES;
-use crate::scenario::model::{GroupPolicy, PolicyConfig, PolicyMode, ReleaseCheck, ReleaseMode};
+use crate::scenario::model::{GroupPolicy, PolicyConfig, PolicyMode};
 use crate::scenario::raw::RawPolicy;
 
 /// The keys of `[policy]` the loader reads itself, in the order a list of valid keys gives

@@ -4,6 +4,7 @@
 use super::{figure, Figure, Run};
 use crate::engine::time::format_duration;
 use crate::engine::SimTime;
+use crate::policy::pool::ReleaseMode;
 use crate::report::charts::axes::{fmt_count, fmt_duration, time_step};
 use crate::report::charts::distribution::{bins, draw_histogram, Mark};
 use crate::report::charts::frame::empty;
@@ -12,7 +13,7 @@ use crate::report::charts::{BLUE_, GREEN_, GREY, ORANGE, PURPLE, RED_};
 use crate::report::notes::Section;
 use crate::report::rows::SampleRow;
 use crate::report::series::RunSeries;
-use crate::scenario::model::{PolicyMode, ReleaseMode};
+use crate::scenario::model::PolicyMode;
 
 /// The band chart's series, one value per timeseries sample.
 #[derive(Clone, Debug, Default, PartialEq)]
