@@ -26,10 +26,7 @@
 //!   without new arrivals, would lower warm(t).
 
 use super::family::{Context, Family, KeyError, Settings, Table};
-use super::{
-    longest_idle, most_free_subnet, shortest_idle, AllocationPolicy, Band, NodeDecision, NodeView,
-    SubnetView,
-};
+use super::{longest_idle, AllocationPolicy, Band, NodeDecision, NodeView};
 use crate::engine::SimTime;
 use std::sync::Arc;
 
@@ -173,19 +170,7 @@ impl AllocationPolicy for AdaptivePolicy {
 
     /// From min(P + min_warm, M) up to min(P + max_warm, M): where the estimate moves B.
     fn band(&self, v: &NodeView) -> Band {
-        let low = (v.pods + v.min_warm).min(v.max);
-        Band {
-            low,
-            high: (v.pods + v.max_warm).min(v.max).max(low),
-        }
-    }
-
-    fn keeps_freed_enis(&self) -> bool {
-        true
-    }
-
-    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize {
-        shortest_idle(idle_since)
+        Band::over_pods(v, v.min_warm, v.max_warm)
     }
 
     fn pick_release(&mut self, idle_since: &[SimTime]) -> usize {
@@ -194,10 +179,6 @@ impl AllocationPolicy for AdaptivePolicy {
 
     fn history(&self) -> SimTime {
         self.horizon()
-    }
-
-    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
-        most_free_subnet(candidates)
     }
 }
 

@@ -65,6 +65,18 @@ pub struct Band {
     pub high: u32,
 }
 
+impl Band {
+    /// From min(P + `low`, M) up to min(P + `high`, M), never below the first: a band of
+    /// warm ENIs over the node's pods, within what it may bind.
+    pub fn over_pods(view: &NodeView, low: u32, high: u32) -> Band {
+        let low_bound = (view.pods + low).min(view.max);
+        Band {
+            low: low_bound,
+            high: (view.pods + high).min(view.max).max(low_bound),
+        }
+    }
+}
+
 /// A candidate subnet for a new ENI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubnetView {
@@ -84,13 +96,18 @@ pub trait AllocationPolicy {
     /// bound and releases while B is above the second. What the report's band chart draws.
     fn band(&self, view: &NodeView) -> Band;
 
-    /// True if a pod's ENI goes back to its node's pool when the pod ends (pool mode); false if
-    /// it is released at once (static mode).
-    fn keeps_freed_enis(&self) -> bool;
+    /// True (the default) if a pod's ENI goes back to its node's pool when the pod ends;
+    /// false if it is released at once (static mode).
+    fn keeps_freed_enis(&self) -> bool {
+        true
+    }
 
     /// Picks which idle ENI a new pod gets: an index into `idle_since` (when each of the
-    /// node's idle ENIs went idle; never empty).
-    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize;
+    /// node's idle ENIs went idle; never empty). By default the one idle the shortest, so the
+    /// longest idle are the first a release by idle time finds.
+    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize {
+        shortest_idle(idle_since)
+    }
 
     /// Picks which idle ENI a release takes: an index into `idle_since` (never empty). By
     /// default the last of the node's idle list, as TKE's pool model always did.
@@ -105,8 +122,11 @@ pub trait AllocationPolicy {
     }
 
     /// Picks the subnet (an index into `candidates`, the node zone's subnets in file order) for
-    /// a new ENI, or `None` if none can take one.
-    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize>;
+    /// a new ENI, or `None` if none can take one. By default TKE's choice,
+    /// [`most_free_subnet`].
+    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
+        most_free_subnet(candidates)
+    }
 }
 
 /// TKE's subnet choice for a new ENI: the subnet with the most free addresses, ties to the

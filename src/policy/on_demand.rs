@@ -13,10 +13,7 @@
 //! small on-demand cache worth comparing with a pool; `cooldown = "0s"` deletes at once.
 
 use super::family::{Context, Family, KeyError, Settings, Table};
-use super::{
-    longest_idle, most_free_subnet, shortest_idle, AllocationPolicy, Band, NodeDecision, NodeView,
-    SubnetView,
-};
+use super::{longest_idle, AllocationPolicy, Band, NodeDecision, NodeView};
 use crate::engine::SimTime;
 use std::sync::Arc;
 
@@ -73,27 +70,11 @@ impl AllocationPolicy for OnDemandPolicy {
 
     /// One ENI per pod, up to M: ENIs cooling down are not a target.
     fn band(&self, v: &NodeView) -> Band {
-        let wanted = v.pods.min(v.max);
-        Band {
-            low: wanted,
-            high: wanted,
-        }
-    }
-
-    fn keeps_freed_enis(&self) -> bool {
-        true
-    }
-
-    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize {
-        shortest_idle(idle_since)
+        Band::over_pods(v, 0, 0)
     }
 
     fn pick_release(&mut self, idle_since: &[SimTime]) -> usize {
         longest_idle(idle_since)
-    }
-
-    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
-        most_free_subnet(candidates)
     }
 }
 

@@ -9,7 +9,7 @@
 //!   every two minutes) or sustained (once the surplus has lasted `release_interval`).
 
 use super::family::{Context, Family, KeyError, Settings, Table};
-use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
+use super::{AllocationPolicy, Band, NodeDecision, NodeView};
 use crate::engine::SimTime;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -159,23 +159,11 @@ impl AllocationPolicy for PoolPolicy {
 
     /// From min(P + min_warm, M) up to min(P + max_warm, M) (never below the first).
     fn band(&self, v: &NodeView) -> Band {
-        let low = (v.pods + v.min_warm).min(v.max);
-        Band {
-            low,
-            high: (v.pods + v.max_warm).min(v.max).max(low),
-        }
-    }
-
-    fn keeps_freed_enis(&self) -> bool {
-        true
+        Band::over_pods(v, v.min_warm, v.max_warm)
     }
 
     fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize {
         self.rng.random_range(0..idle_since.len())
-    }
-
-    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
-        most_free_subnet(candidates)
     }
 }
 
@@ -183,6 +171,7 @@ impl AllocationPolicy for PoolPolicy {
 mod tests {
     use super::*;
     use crate::engine::{RngStreams, Stream};
+    use crate::policy::SubnetView;
 
     const MIN: SimTime = SimTime(60_000);
 

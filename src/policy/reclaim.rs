@@ -28,10 +28,7 @@
 //! - a new pod takes the most recently idle ENI, so that the longest idle ones age out.
 
 use super::family::{Context, Family, KeyError, Settings, Table};
-use super::{
-    longest_idle, most_free_subnet, shortest_idle, AllocationPolicy, Band, NodeDecision, NodeView,
-    SubnetView,
-};
+use super::{longest_idle, AllocationPolicy, Band, NodeDecision, NodeView};
 use crate::engine::SimTime;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -198,27 +195,11 @@ impl AllocationPolicy for ReclaimPolicy {
 
     /// From min(P + min_pool_size, M) up to min(P + max_pool_size, M).
     fn band(&self, v: &NodeView) -> Band {
-        let low = (v.pods + self.settings.min_pool).min(v.max);
-        Band {
-            low,
-            high: (v.pods + self.settings.max_pool).min(v.max).max(low),
-        }
-    }
-
-    fn keeps_freed_enis(&self) -> bool {
-        true
-    }
-
-    fn pick_idle(&mut self, idle_since: &[SimTime]) -> usize {
-        shortest_idle(idle_since)
+        Band::over_pods(v, self.settings.min_pool, self.settings.max_pool)
     }
 
     fn pick_release(&mut self, idle_since: &[SimTime]) -> usize {
         longest_idle(idle_since)
-    }
-
-    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
-        most_free_subnet(candidates)
     }
 }
 

@@ -3,7 +3,7 @@
 //! a static-IP pod's ENI for its name instead).
 
 use super::family::{Context, Family, KeyError, Settings, Table};
-use super::{most_free_subnet, AllocationPolicy, Band, NodeDecision, NodeView, SubnetView};
+use super::{AllocationPolicy, Band, NodeDecision, NodeView};
 use crate::engine::SimTime;
 use std::sync::Arc;
 
@@ -56,11 +56,7 @@ impl AllocationPolicy for StaticPolicy {
 
     /// One ENI per pod, up to M: no warm ENIs either way.
     fn band(&self, v: &NodeView) -> Band {
-        let wanted = Self::wanted(v);
-        Band {
-            low: wanted,
-            high: wanted,
-        }
+        Band::over_pods(v, 0, 0)
     }
 
     fn keeps_freed_enis(&self) -> bool {
@@ -69,10 +65,6 @@ impl AllocationPolicy for StaticPolicy {
 
     fn pick_idle(&mut self, _idle_since: &[SimTime]) -> usize {
         0
-    }
-
-    fn choose_subnet(&self, candidates: &[SubnetView]) -> Option<usize> {
-        most_free_subnet(candidates)
     }
 }
 
