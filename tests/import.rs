@@ -206,18 +206,27 @@ fn write_logs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     (current_path, old_path)
 }
 
+/// `enisim import audit FLAGS LOGS... --out OUT`, run and asserted on.
+fn import_audit<P: AsRef<Path>>(
+    flags: &[&str],
+    logs: &[P],
+    out: &Path,
+) -> assert_cmd::assert::Assert {
+    enisim()
+        .args(["import", "audit"])
+        .args(flags)
+        .args(logs.iter().map(AsRef::as_ref))
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
 #[test]
 fn an_audit_log_becomes_the_trace_computed_by_hand() {
     let tmp = tempfile::tempdir().unwrap();
     let (current, old) = write_logs(tmp.path());
     let out = tmp.path().join("trace.csv");
-    enisim()
-        .args(["import", "audit"])
-        .arg(&current)
-        .arg(&old)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    import_audit(&[], &[&current, &old], &out)
         .success()
         .stdout(predicate::str::contains(
             "4 pod(s) created, 2 deleted (1 by eviction) over 150.1 s; 2 alive when the logs end",
@@ -247,14 +256,12 @@ fn an_audit_log_becomes_the_trace_computed_by_hand() {
          150.125,create,batch-run.jobs,batch-run,\n"
     );
     // One namespace: plain pod names, the other namespace left out; every pod with --all-pods.
-    enisim()
-        .args(["import", "audit", "--namespace", "prod", "--all-pods"])
-        .arg(&old)
-        .arg(&current)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    import_audit(
+        &["--namespace", "prod", "--all-pods"],
+        &[&old, &current],
+        &out,
+    )
+    .success();
     let trace = fs::read_to_string(&out).unwrap();
     assert!(
         trace.contains("\n2,create,log-agent-zz5kq,log-agent,\n"),
@@ -285,24 +292,14 @@ fn bad_audit_lines_exit_2_with_their_location_unless_lenient() {
     );
     fs::write(&log, format!("{good}\nnot json at all\n")).unwrap();
     let out = tmp.path().join("t.csv");
-    enisim()
-        .args(["import", "audit"])
-        .arg(&log)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    import_audit(&[], &[&log], &out)
         .code(2)
         .stderr(predicate::str::contains(
             "a.log:2:2: not a JSON audit event: expected ident\n",
         ));
     assert!(!out.exists(), "no half-written trace");
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no leftover");
-    enisim()
-        .args(["import", "audit", "--lenient"])
-        .arg(&log)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    import_audit(&["--lenient"], &[&log], &out)
         .success()
         .stdout(predicate::str::contains(
             "left out: 1 line(s) that are not audit events",
@@ -312,12 +309,7 @@ fn bad_audit_lines_exit_2_with_their_location_unless_lenient() {
         "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[]}\n",
     )
     .unwrap();
-    enisim()
-        .args(["import", "audit"])
-        .arg(&log)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    import_audit(&[], &[&log], &out)
         .code(2)
         .stderr(predicate::str::contains(
             "a.log:1:1: not an audit.k8s.io Event",
@@ -378,12 +370,7 @@ fn an_import_on_one_thread_and_on_several_writes_the_same_trace() {
     let mut traces = Vec::new();
     for jobs in ["1", "3"] {
         let out = tmp.path().join(format!("trace-{jobs}.csv"));
-        enisim()
-            .args(["import", "audit", "--jobs", jobs])
-            .args(&files)
-            .arg("--out")
-            .arg(&out)
-            .assert()
+        import_audit(&["--jobs", jobs], &files, &out)
             .success()
             .stdout(predicate::str::contains(
                 "2400 pod(s) created, 2380 deleted (0 by eviction) over 1199.8 s; 20 alive when the logs end",
@@ -419,23 +406,13 @@ fn a_bad_line_deep_in_a_large_batch_is_reported_at_its_line() {
         .collect();
     fs::write(&log, text).unwrap();
     let out = tmp.path().join("t.csv");
-    enisim()
-        .args(["import", "audit", "--jobs", "2"])
-        .arg(&log)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    import_audit(&["--jobs", "2"], &[&log], &out)
         .code(2)
         .stderr(predicate::str::contains(
             "big.log:25001:29: not a JSON audit event: EOF while parsing a value\n",
         ));
     assert!(!out.exists(), "no half-written trace");
-    enisim()
-        .args(["import", "audit", "--jobs", "2", "--lenient"])
-        .arg(&log)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    import_audit(&["--jobs", "2", "--lenient"], &[&log], &out)
         .success()
         .stdout(predicate::str::contains("read 30000 line(s)"))
         .stdout(predicate::str::contains(

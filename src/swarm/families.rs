@@ -5,20 +5,31 @@
 
 use super::generate::{int, time};
 use crate::engine::SimTime;
+use crate::policy::FAMILIES;
 use rand::seq::IndexedRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use toml::{Table, Value};
 
-/// Families a pool-keeping policy table may name, weighted: TKE's pool half the time in
-/// `[policy]`, never in a node group's table (which exists to differ).
-const CLUSTER: [&str; 6] = ["pool", "pool", "pool", "reclaim", "on_demand", "adaptive"];
-const GROUP: [&str; 3] = ["reclaim", "on_demand", "adaptive"];
+/// The registry's families other than TKE's two modes, in its order: what a node group's own
+/// table names (it exists to differ, and static IP mode cannot run per group), and, with TKE's
+/// pool as often as all of them together, what `[policy]` names. A family added to the registry
+/// is drawn with no further change (its keys left to their defaults unless [`keys`] knows them).
+fn others() -> Vec<&'static str> {
+    FAMILIES
+        .iter()
+        .map(|f| f.mode)
+        .filter(|m| !matches!(*m, "pool" | "static"))
+        .collect()
+}
 
 /// Sets `[policy]`'s family (the table already holds TKE's keys), and gives some node groups
 /// a policy table of their own.
 pub(super) fn draw(rng: &mut ChaCha8Rng, policy: &mut Table, groups: &mut [Value]) {
-    let mode = *CLUSTER.choose(rng).unwrap_or(&"pool");
+    let group_modes = others();
+    let mut cluster_modes = vec!["pool"; group_modes.len()];
+    cluster_modes.extend(&group_modes);
+    let mode = *cluster_modes.choose(rng).unwrap_or(&"pool");
     policy.insert("mode".into(), mode.into());
     keys(rng, mode, policy);
     for group in groups.iter_mut() {
@@ -28,7 +39,7 @@ pub(super) fn draw(rng: &mut ChaCha8Rng, policy: &mut Table, groups: &mut [Value
         if !rng.random_bool(0.3) {
             continue;
         }
-        let mode = *GROUP.choose(rng).unwrap_or(&"reclaim");
+        let mode = *group_modes.choose(rng).unwrap_or(&"pool");
         let mut own = Table::new();
         own.insert("mode".into(), mode.into());
         keys(rng, mode, &mut own);
