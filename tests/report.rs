@@ -527,6 +527,12 @@ fn the_report_sets_each_node_group_s_figures_side_by_side() {
         let created = format!("<td>{}</td>", g.churn.enis_created);
         assert!(table[table.find(&row).unwrap()..].contains(&created));
     }
+    // The canary's policy table keeps min_warm 0 where the rest keep 1: the band's caption
+    // names no per-node span that only some nodes have.
+    assert!(
+        !html.contains("per node)"),
+        "a band span named for mixed warms"
+    );
     // The groups' pods are the cluster's.
     let started: u64 = summary.node_groups.values().map(|g| g.pods_started).sum();
     assert_eq!(started, summary.pods.started);

@@ -28,12 +28,7 @@ impl RunContext {
     /// The settings of `sc` that the report names.
     pub fn of(sc: &Scenario) -> Self {
         let p = &sc.policy;
-        let mut warm = sc.node_groups.iter().map(|g| {
-            (
-                g.min_warm.unwrap_or(p.min_warm),
-                g.max_warm.unwrap_or(p.max_warm),
-            )
-        });
+        let mut warm = sc.node_groups.iter().map(|g| g.warm(p));
         let first = warm.next().unwrap_or((p.min_warm, p.max_warm));
         RunContext {
             mode: p.mode,
