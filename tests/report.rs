@@ -537,3 +537,21 @@ fn the_report_sets_each_node_group_s_figures_side_by_side() {
     let started: u64 = summary.node_groups.values().map(|g| g.pods_started).sum();
     assert_eq!(started, summary.pods.started);
 }
+
+/// The band's caption names the per-node min_warm .. max_warm span only for a family whose
+/// band is built from them: TKE's pool does, Terway-style reclaim (its pool sizes) does not.
+#[test]
+fn the_band_caption_names_min_and_max_warm_only_for_a_family_that_reads_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (mode, named) in [("pool", true), ("reclaim", false)] {
+        let out = tmp.path().join(mode);
+        let sc = load(
+            Path::new("scenarios/diurnal-web-day.toml"),
+            &[format!("policy.mode={mode}")],
+        )
+        .unwrap();
+        run_to_dir(sc, &out, false, RunOptions::default()).unwrap();
+        let html = fs::read_to_string(out.join("report.html")).unwrap();
+        assert_eq!(html.contains("(P + 1 to P + 2 per node)"), named, "{mode}");
+    }
+}

@@ -31,6 +31,12 @@ impl Family {
         super::FAMILIES.iter().find(|f| f.mode == mode)
     }
 
+    /// True if the family reads TKE's min_warm and max_warm, its band P + min_warm ..
+    /// P + max_warm as the report names it.
+    pub fn reads_warm(&self) -> bool {
+        self.shared.contains(&"min_warm") && self.shared.contains(&"max_warm")
+    }
+
     /// Every key the family reads, for hints: shared ones first.
     pub fn valid_keys(&self) -> Vec<&'static str> {
         let mut keys = vec!["mode"];

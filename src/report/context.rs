@@ -2,6 +2,7 @@
 //! consumes it: the settings its captions and notes name.
 
 use crate::engine::SimTime;
+use crate::policy::family::{Family, PolicySpec};
 use crate::policy::pool::ReleaseMode;
 use crate::scenario::model::{PolicyMode, Scenario};
 
@@ -28,8 +29,19 @@ impl RunContext {
     /// The settings of `sc` that the report names.
     pub fn of(sc: &Scenario) -> Self {
         let p = &sc.policy;
-        let mut warm = sc.node_groups.iter().map(|g| g.warm(p));
-        let first = warm.next().unwrap_or((p.min_warm, p.max_warm));
+        // A span, if the family builds its band from min_warm and max_warm.
+        let span = |spec: &PolicySpec, warm: (u32, u32)| {
+            Family::named(spec.mode)
+                .is_some_and(Family::reads_warm)
+                .then_some(warm)
+        };
+        let mut warm = sc.node_groups.iter().map(|g| {
+            let spec = g.policy.as_ref().map_or(&p.spec, |own| &own.spec);
+            span(spec, g.warm(p))
+        });
+        let first = warm
+            .next()
+            .unwrap_or_else(|| span(&p.spec, (p.min_warm, p.max_warm)));
         RunContext {
             mode: p.mode,
             release: p.release,
@@ -37,7 +49,7 @@ impl RunContext {
             eni_timeout: p.eni_timeout,
             sample_interval: sc.sample_interval,
             duration: sc.duration,
-            warm: warm.all(|w| w == first).then_some(first),
+            warm: first.filter(|_| warm.all(|w| w == first)),
         }
     }
 }
