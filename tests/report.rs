@@ -553,5 +553,7 @@ fn the_band_caption_names_min_and_max_warm_only_for_a_family_that_reads_them() {
         run_to_dir(sc, &out, false, RunOptions::default()).unwrap();
         let html = fs::read_to_string(out.join("report.html")).unwrap();
         assert_eq!(html.contains("(P + 1 to P + 2 per node)"), named, "{mode}");
+        let band = fs::read_to_string(out.join("charts/band.svg")).unwrap();
+        assert_eq!(texts(&band).contains("P + min_warm"), named, "{mode}");
     }
 }

@@ -21,7 +21,11 @@ pub struct RunContext {
     pub sample_interval: SimTime,
     /// The run's length.
     pub duration: SimTime,
-    /// min_warm and max_warm when every node group starts with the same, else `None`.
+    /// True if every node's policy family builds its band from min_warm and max_warm, so the
+    /// report may name them.
+    pub warm_band: bool,
+    /// min_warm and max_warm when every node group starts with the same and builds its band
+    /// from them, else `None`.
     pub warm: Option<(u32, u32)>,
 }
 
@@ -29,19 +33,25 @@ impl RunContext {
     /// The settings of `sc` that the report names.
     pub fn of(sc: &Scenario) -> Self {
         let p = &sc.policy;
-        // A span, if the family builds its band from min_warm and max_warm.
+        // Each group's span, if its family builds its band from min_warm and max_warm.
         let span = |spec: &PolicySpec, warm: (u32, u32)| {
             Family::named(spec.mode)
                 .is_some_and(Family::reads_warm)
                 .then_some(warm)
         };
-        let mut warm = sc.node_groups.iter().map(|g| {
-            let spec = g.policy.as_ref().map_or(&p.spec, |own| &own.spec);
-            span(spec, g.warm(p))
-        });
-        let first = warm
-            .next()
-            .unwrap_or_else(|| span(&p.spec, (p.min_warm, p.max_warm)));
+        let mut spans: Vec<Option<(u32, u32)>> = sc
+            .node_groups
+            .iter()
+            .map(|g| {
+                span(
+                    g.policy.as_ref().map_or(&p.spec, |own| &own.spec),
+                    g.warm(p),
+                )
+            })
+            .collect();
+        if spans.is_empty() {
+            spans.push(span(&p.spec, (p.min_warm, p.max_warm)));
+        }
         RunContext {
             mode: p.mode,
             release: p.release,
@@ -49,7 +59,8 @@ impl RunContext {
             eni_timeout: p.eni_timeout,
             sample_interval: sc.sample_interval,
             duration: sc.duration,
-            warm: first.filter(|_| warm.all(|w| w == first)),
+            warm_band: spans.iter().all(Option::is_some),
+            warm: spans[0].filter(|_| spans.iter().all(|w| *w == spans[0])),
         }
     }
 }

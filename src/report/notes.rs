@@ -457,6 +457,7 @@ mod tests {
             eni_timeout: SimTime::from_secs(30),
             sample_interval: SimTime::from_secs(600),
             duration: SimTime::from_secs(3 * 3600),
+            warm_band: true,
             warm: Some((1, 3)),
         }
     }

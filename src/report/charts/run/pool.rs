@@ -54,6 +54,9 @@ pub fn band_series(s: &RunSeries) -> BandSeries {
 }
 
 const BAND_TITLE: &str = "The policy's band: bound ENIs (B) against P + min_warm .. P + max_warm";
+/// The band chart's title for a family whose band is not built from min_warm and max_warm.
+const FAMILY_BAND_TITLE: &str =
+    "The policy's band: bound ENIs (B) against where the policy keeps them";
 const STATIC_BAND_TITLE: &str = "Bound ENIs (B) against pods (P)";
 
 /// `band.svg`: B against the policy's band, P and idle ENIs, summed over nodes.
@@ -65,7 +68,11 @@ pub(super) fn band_chart(run: &Run) -> Result<Figure, String> {
     let (title, layers, caption) = if pool {
         let layers = vec![
             Layer::Band {
-                label: "the band: P + min_warm to P + max_warm (at most M)".into(),
+                label: match run.ctx.warm_band {
+                    true => "the band: P + min_warm to P + max_warm (at most M)",
+                    false => "the band: where the policy keeps B (at most M)",
+                }
+                .into(),
                 color: GREEN_,
                 low: b.low,
                 high: b.high,
@@ -84,7 +91,11 @@ pub(super) fn band_chart(run: &Run) -> Result<Figure, String> {
              orange area is idle ENIs, what the pool costs (pool.idle_eni_hours).",
             warm_settings(run, "P + ")
         );
-        (BAND_TITLE, layers, caption)
+        let title = match run.ctx.warm_band {
+            true => BAND_TITLE,
+            false => FAMILY_BAND_TITLE,
+        };
+        (title, layers, caption)
     } else {
         let caption =
             "Static IP mode keeps no pool: B (blue) follows the pods (grey), one ENI each.";
@@ -95,6 +106,8 @@ pub(super) fn band_chart(run: &Run) -> Result<Figure, String> {
 }
 
 const WARM_TITLE: &str = "Warm ENIs: B - P against min_warm .. max_warm";
+/// The warm chart's title for a family whose band is not built from min_warm and max_warm.
+const FAMILY_WARM_TITLE: &str = "Warm ENIs: B - P against the policy's band less P";
 
 /// The band chart with P taken off every series: at any scale the band stays as wide as the
 /// warm ENIs it allows, where on the band chart it is a hair on top of thousands of pods.
@@ -112,7 +125,11 @@ pub(super) fn warm_chart(run: &Run) -> Result<Figure, String> {
     let less_pods = |v: &[f64]| -> Vec<f64> { v.iter().zip(&b.pods).map(|(x, p)| x - p).collect() };
     let layers = vec![
         Layer::Band {
-            label: "the band: min_warm to max_warm (at most M - P)".into(),
+            label: match run.ctx.warm_band {
+                true => "the band: min_warm to max_warm (at most M - P)",
+                false => "the band less P (at most M - P)",
+            }
+            .into(),
             color: GREEN_,
             low: less_pods(&b.low),
             high: less_pods(&b.high),
@@ -124,18 +141,18 @@ pub(super) fn warm_chart(run: &Run) -> Result<Figure, String> {
         },
         Layer::line("warm ENIs: B - P", BLUE_, less_pods(&b.bound)),
     ];
-    let svg = draw(&run.counts(
-        WARM_TITLE,
-        "ENIs beyond the pods (summed over nodes)",
-        layers,
-    ))?;
+    let title = match run.ctx.warm_band {
+        true => WARM_TITLE,
+        false => FAMILY_WARM_TITLE,
+    };
+    let svg = draw(&run.counts(title, "ENIs beyond the pods (summed over nodes)", layers))?;
     let caption = format!(
         "The band chart less P, readable at any scale: B - P (blue) is the ENIs bound beyond the pods \
          against the band{}, below zero when pods wait with no ENI bound for them; idle ENIs are \
          those of them already attached.",
         warm_settings(run, "")
     );
-    Ok(figure(Section::Pool, file, WARM_TITLE, svg, caption))
+    Ok(figure(Section::Pool, file, title, svg, caption))
 }
 
 /// ` (P + 1 to P + 3 per node)` with `prefix` "P + " when every node group starts with the same
