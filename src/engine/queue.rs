@@ -1,54 +1,45 @@
-//! The future event list, ordered by (time, sequence), so events at the same instant run in
-//! the order they were scheduled (FIFO). There is no cancellation: a model that changes its
-//! mind lets the old event run and finds it stale (it keeps the due time it still wants),
-//! which keeps the dequeue path free of lookups.
+//! The future event list, ordered by time, and within an instant by the order the events were
+//! scheduled (FIFO). There is no cancellation: a model that changes its mind lets the old event
+//! run and finds it stale (it keeps the due time it still wants), which keeps the dequeue path
+//! free of lookups.
 //!
-//! It is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan): the clock never goes backwards, so
-//! every key scheduled is above the key popped last, and an entry can sit in the bucket named
-//! by the highest bit where its key differs from that last key. Popping takes the lowest
-//! non-empty bucket, finds its minimum and redistributes the bucket's entries into lower
-//! buckets relative to it; each entry moves a few times in its life, through contiguous
-//! vectors, instead of sifting through a cache-missing binary heap on every pop. Buckets keep
-//! their capacity, so a run in steady state allocates nothing per event.
+//! It is a hierarchical timing wheel (Varghese and Lauck) over integer milliseconds, each level
+//! one base-64 digit of the time: an entry sits at the level of the highest digit where its
+//! time differs from `elapsed` (the wheel's own clock, never ahead of the next event), in the
+//! slot named by that digit. The earliest entries are in the lowest occupied slot of the
+//! lowest occupied level. Popping past the entries due now moves the clock to that slot's
+//! start and spreads the slot over the levels below (its "cascade"); a level-0 slot holds a
+//! single instant. So an event an hour ahead moves four times in its life, through contiguous
+//! vectors, and finding the next event is a bit scan. Every entry of one instant always shares
+//! one slot, appended in the order scheduled, and a cascade only ever lands in empty slots, so
+//! slots keep the FIFO order without a sequence number. Slots keep their capacity, so a run in
+//! steady state allocates nothing per event.
 
 use super::time::SimTime;
+use std::collections::VecDeque;
 
-/// Keys are (time, seq) as one `u128`: time in the high word, so the integer order is the
-/// (time, seq) order.
-type Key = u128;
-
-fn key(time: SimTime, seq: u64) -> Key {
-    (u128::from(time.as_millis()) << 64) | u128::from(seq)
-}
+/// Bits of the time per level: 64 slots, so a level's occupancy is one `u64`.
+const DIGIT: u32 = 6;
+const SLOTS: usize = 1 << DIGIT;
+/// Enough levels for any `u64` time.
+const LEVELS: usize = 64_usize.div_ceil(DIGIT as usize);
 
 struct Entry<E> {
     time: u64,
-    seq: u64,
     event: E,
 }
 
-impl<E> Entry<E> {
-    fn key(&self) -> Key {
-        key(SimTime(self.time), self.seq)
-    }
-}
-
-/// Buckets 0..=128: bucket 0 holds the entry whose key equals `last` (at most one, keys being
-/// unique); bucket b > 0 entries whose key's highest bit differing from `last` is bit b - 1.
-const BUCKETS: usize = 129;
-
 /// A deterministic priority queue of events of type `E`.
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<Entry<E>>>,
-    /// Bit b set when bucket b is non-empty.
-    occupied: [u64; 3],
-    /// Lower bound of every key queued: the key of the entry settled last.
-    last: Key,
-    /// Where the minimum is, when [`EventQueue::peek_time`] found it without settling it:
-    /// (bucket, index). Cleared by anything that changes the buckets.
-    peeked: Option<(usize, usize)>,
+    /// `LEVELS * SLOTS` slots, level-major.
+    slots: Vec<Vec<Entry<E>>>,
+    /// Per level, bit s set when slot s is non-empty.
+    occupied: [u64; LEVELS],
+    /// The entries due at `elapsed`, in the order scheduled; the next to pop at the front.
+    due: VecDeque<Entry<E>>,
+    /// The wheel's clock: no entry is earlier, and it is never ahead of `now`.
+    elapsed: u64,
     len: usize,
-    next_seq: u64,
     now: SimTime,
 }
 
@@ -62,12 +53,11 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
         EventQueue {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: [0; 3],
-            last: 0,
-            peeked: None,
+            slots: (0..LEVELS * SLOTS).map(|_| Vec::new()).collect(),
+            occupied: [0; LEVELS],
+            due: VecDeque::new(),
+            elapsed: 0,
             len: 0,
-            next_seq: 0,
             now: SimTime::ZERO,
         }
     }
@@ -81,49 +71,35 @@ impl<E> EventQueue<E> {
     /// runs at the current time instead, so time never goes backwards.
     pub fn schedule(&mut self, time: SimTime, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past");
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let time = time.max(self.now);
-        self.peeked = None;
-        self.insert(Entry {
-            time: time.as_millis(),
-            seq,
-            event,
-        });
+        let time = time.max(self.now).as_millis();
+        self.insert(Entry { time, event });
         self.len += 1;
     }
 
     /// The time of the next event that will run, if any.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        let (b, i) = match self.peeked {
-            Some(found) => found,
-            None => {
-                let b = self.first_occupied()?;
-                let i = self.min_index(b);
-                self.peeked = Some((b, i));
-                (b, i)
-            }
-        };
-        Some(SimTime(self.buckets[b][i].time))
+    pub fn peek_time(&self) -> Option<SimTime> {
+        if let Some(entry) = self.due.front() {
+            return Some(SimTime(entry.time));
+        }
+        let (slot, index) = self.earliest()?;
+        Some(SimTime(self.slots[slot][index].time))
     }
 
     /// True if the next event that will run satisfies `pred`.
-    pub fn peek_is(&mut self, pred: impl Fn(&E) -> bool) -> bool {
-        if self.peek_time().is_none() {
-            return false;
+    pub fn peek_is(&self, pred: impl Fn(&E) -> bool) -> bool {
+        if let Some(entry) = self.due.front() {
+            return pred(&entry.event);
         }
-        let (b, i) = self.peeked.expect("peek_time found the minimum");
-        pred(&self.buckets[b][i].event)
+        self.earliest()
+            .is_some_and(|(slot, index)| pred(&self.slots[slot][index].event))
     }
 
     /// Removes and returns the next event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let hint = self.peeked.take();
-        if self.buckets[0].is_empty() {
-            self.settle(hint)?;
+        if self.due.is_empty() {
+            self.advance()?;
         }
-        let entry = self.buckets[0].pop().expect("bucket 0 was settled");
-        self.occupied[0] &= !1;
+        let entry = self.due.pop_front().expect("advance found entries due");
         self.len -= 1;
         self.now = SimTime(entry.time);
         Some((self.now, entry.event))
@@ -139,60 +115,65 @@ impl<E> EventQueue<E> {
         self.len == 0
     }
 
-    fn bucket_of(&self, key: Key) -> usize {
-        (128 - (key ^ self.last).leading_zeros()) as usize
-    }
-
     fn insert(&mut self, entry: Entry<E>) {
-        let b = self.bucket_of(entry.key());
-        self.buckets[b].push(entry);
-        self.occupied[b / 64] |= 1 << (b % 64);
+        let differ = entry.time ^ self.elapsed;
+        if differ == 0 {
+            self.due.push_back(entry);
+            return;
+        }
+        let level = ((63 - differ.leading_zeros()) / DIGIT) as usize;
+        let digit = (entry.time >> (DIGIT as usize * level)) as usize % SLOTS;
+        self.slots[level * SLOTS + digit].push(entry);
+        self.occupied[level] |= 1 << digit;
     }
 
-    fn first_occupied(&self) -> Option<usize> {
-        self.occupied
-            .iter()
-            .enumerate()
-            .find(|(_, w)| **w != 0)
-            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
+    /// The lowest occupied slot of the lowest occupied level, as (level, digit).
+    fn lowest_slot(&self) -> Option<(usize, usize)> {
+        let level = self.occupied.iter().position(|&bits| bits != 0)?;
+        Some((level, self.occupied[level].trailing_zeros() as usize))
     }
 
-    fn min_index(&self, b: usize) -> usize {
-        let bucket = &self.buckets[b];
+    /// Where the next event is while nothing is due: (slot index, index in the slot), the
+    /// first entry of the earliest time in the lowest slot.
+    fn earliest(&self) -> Option<(usize, usize)> {
+        let (level, digit) = self.lowest_slot()?;
+        let slot = &self.slots[level * SLOTS + digit];
         let mut best = 0;
-        let mut best_key = bucket[0].key();
-        for (i, e) in bucket.iter().enumerate().skip(1) {
-            let k = e.key();
-            if k < best_key {
-                best = i;
-                best_key = k;
+        if level > 0 {
+            for (i, entry) in slot.iter().enumerate().skip(1) {
+                if entry.time < slot[best].time {
+                    best = i;
+                }
             }
         }
-        best
+        Some((level * SLOTS + digit, best))
     }
 
-    /// Moves the minimum entry into bucket 0 (with bucket 0 empty): the lowest non-empty
-    /// bucket's entries are redistributed relative to its minimum, which becomes `last`.
-    /// `None` when the queue is empty.
-    /// `hint` is where [`EventQueue::peek_time`] found the minimum, if nothing changed since.
-    fn settle(&mut self, hint: Option<(usize, usize)>) -> Option<()> {
-        let b = self.first_occupied()?;
-        let i = match hint {
-            Some((pb, pi)) if pb == b => pi,
-            _ => self.min_index(b),
-        };
-        let mut bucket = std::mem::take(&mut self.buckets[b]);
-        self.occupied[b / 64] &= !(1 << (b % 64));
-        self.last = bucket[i].key();
-        for entry in bucket.drain(..) {
-            self.insert(entry);
+    /// With nothing due, moves the clock to the lowest slot's start and spreads that slot
+    /// over the levels below (all empty), until some entries are due. `None` when the queue
+    /// is empty.
+    fn advance(&mut self) -> Option<()> {
+        while self.due.is_empty() {
+            let (level, digit) = self.lowest_slot()?;
+            let shift = DIGIT as usize * level;
+            let above = shift + DIGIT as usize;
+            let high = if above >= 64 {
+                0
+            } else {
+                self.elapsed >> above << above
+            };
+            self.elapsed = high | ((digit as u64) << shift);
+            self.occupied[level] &= !(1 << digit);
+            let mut slot = std::mem::take(&mut self.slots[level * SLOTS + digit]);
+            for entry in slot.drain(..) {
+                self.insert(entry);
+            }
+            // Keep the capacity for the next entries that land in this slot.
+            self.slots[level * SLOTS + digit] = slot;
         }
-        // Keep the capacity for the next entries that land in this bucket.
-        self.buckets[b] = bucket;
         Some(())
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,8 +190,8 @@ mod tests {
         assert_eq!(q.now(), SimTime(20));
     }
 
-    /// The radix heap against a plain ordered map of (time, seq), through a long random mix
-    /// of schedules (same-instant ones included), peeks and pops.
+    /// The wheel against a plain ordered map of (time, seq), through a long random mix of
+    /// schedules (same-instant ones, far-future ones and cascades included), peeks and pops.
     #[test]
     fn matches_an_ordered_map_under_random_use() {
         use rand::{Rng, SeedableRng};
@@ -236,8 +217,12 @@ mod tests {
                     seq += 1;
                 }
                 4 | 5 => {
-                    let expected = model.keys().next().map(|&(t, _)| SimTime(t));
-                    assert_eq!(q.peek_time(), expected);
+                    let expected = model.first_key_value().map(|(&(t, _), &e)| (t, e));
+                    assert_eq!(q.peek_time(), expected.map(|(t, _)| SimTime(t)));
+                    assert_eq!(
+                        q.peek_is(|&e| Some(e) == expected.map(|(_, e)| e)),
+                        expected.is_some()
+                    );
                 }
                 _ => {
                     let expected = model.pop_first().map(|((t, _), e)| (SimTime(t), e));
