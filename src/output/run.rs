@@ -1,11 +1,13 @@
 //! A run's result folder: the effective scenario first (scenario.toml: overrides and seed
-//! applied, so the run can be repeated from it alone); the CSV streams during the run; the
+//! applied, so the run can be repeated from it alone); the CSV streams during the run (on a
+//! thread of their own, [`Relay`]); the
 //! charts (drawn from the samples and distributions kept as the rows pass), report.html and
 //! summary.json after; the manifest last.
 
 use super::{Manifest, OutputDir, OutputError, MANIFEST};
 use crate::report::context::RunContext;
 use crate::report::files::CsvFiles;
+use crate::report::relay::Relay;
 use crate::report::summary::Summary;
 use crate::report::{charts, html};
 use crate::scenario::model::Scenario;
@@ -40,8 +42,10 @@ fn write_run(
     let io = |source| OutputError::io(dir, source);
     fs::write(dir.join("scenario.toml"), &scenario.effective).map_err(io)?;
     let ctx = RunContext::of(&scenario);
-    let mut files = CsvFiles::create(dir).map_err(io)?;
-    let mut summary = sim::run_with(scenario, &mut files, options).map_err(OutputError::Input)?;
+    let mut files = Relay::spawn(CsvFiles::create(dir).map_err(io)?).map_err(io)?;
+    let ran = sim::run_with(scenario, &mut files, options);
+    let files = files.finish();
+    let mut summary = ran.map_err(OutputError::Input)?;
     let series = files.finish().map_err(io)?;
     let figures = charts::render(&series, &summary, &ctx).map_err(io)?;
     charts::write_all(dir, figures.iter().map(|f| &f.chart)).map_err(io)?;

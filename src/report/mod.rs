@@ -8,6 +8,7 @@ pub mod html;
 pub mod human;
 pub mod metrics;
 pub mod notes;
+pub mod relay;
 pub mod rows;
 pub mod series;
 pub mod stats;

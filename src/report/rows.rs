@@ -7,18 +7,22 @@ use crate::cluster::pod::SchedulingFailure;
 use crate::engine::SimTime;
 use std::net::Ipv4Addr;
 
-/// One pod incarnation (a row of pods.csv).
-pub struct PodRow<'a> {
+/// One pod incarnation (a row of pods.csv), as the simulator hands it over.
+pub type PodRow<'a> = PodRowOf<&'a str>;
+
+/// A pod row with its text as `S`: borrowed (`&str`, a [`PodRow`]) or spans of a
+/// [`crate::report::relay`] batch.
+pub struct PodRowOf<S> {
     /// The pod's name when its trace gives one; otherwise it is `<workload>-<serial>`.
-    pub name: Option<&'a str>,
+    pub name: Option<S>,
     /// Workload name.
-    pub workload: &'a str,
+    pub workload: S,
     /// Serial within the workload.
     pub serial: u32,
     /// Node name, if placed.
-    pub node: Option<(&'a str, u32)>,
+    pub node: Option<(S, u32)>,
     /// Zone, if placed.
-    pub zone: Option<&'a str>,
+    pub zone: Option<S>,
     /// ENI address, if it got one.
     pub ip: Option<Ipv4Addr>,
     /// Lifecycle times.
@@ -37,16 +41,19 @@ pub struct PodRow<'a> {
     pub end: Option<&'static str>,
 }
 
-/// One ENI lifecycle (a row of enis.csv).
-pub struct EniRow<'a> {
+/// One ENI lifecycle (a row of enis.csv), as the simulator hands it over.
+pub type EniRow<'a> = EniRowOf<&'a str>;
+
+/// An ENI row with its text as `S` (see [`PodRowOf`]).
+pub struct EniRowOf<S> {
     /// The ENI's number, in creation order.
     pub eni: u32,
     /// Subnet id.
-    pub subnet: &'a str,
+    pub subnet: S,
     /// Its address (none if its create failed).
     pub ip: Option<Ipv4Addr>,
     /// The node it was created for: group name and ordinal.
-    pub node: (&'a str, u32),
+    pub node: (S, u32),
     /// When creation was requested.
     pub created: SimTime,
     /// When first attached.
@@ -61,14 +68,17 @@ pub struct EniRow<'a> {
     pub state: &'static str,
 }
 
-/// One VPC API call (a row of api_calls.csv).
-pub struct ApiCallRow<'a> {
+/// One VPC API call (a row of api_calls.csv), as the simulator hands it over.
+pub type ApiCallRow<'a> = ApiCallRowOf<&'a str>;
+
+/// An API call row with its text as `S` (see [`PodRowOf`]).
+pub struct ApiCallRowOf<S> {
     /// When issued.
     pub issued: SimTime,
     /// API name.
     pub api: &'static str,
     /// Node the call was for.
-    pub node: (&'a str, u32),
+    pub node: (S, u32),
     /// ENI it was about.
     pub eni: u32,
     /// Time to completion (or to the end of the run while in flight).
@@ -141,13 +151,16 @@ pub struct QueueSample {
 
 /// One node group at a sample time (a row of node_groups.csv), written right after the
 /// timeseries sample of that time.
-pub struct GroupRow<'a> {
+pub type GroupRow<'a> = GroupRowOf<&'a str>;
+
+/// A node group row with its text as `S` (see [`PodRowOf`]).
+pub struct GroupRowOf<S> {
     /// Sample time.
     pub time: SimTime,
     /// The node group's name.
-    pub group: &'a str,
+    pub group: S,
     /// Its zone.
-    pub zone: &'a str,
+    pub zone: S,
     /// Its live nodes.
     pub nodes: u32,
     /// Pods on its nodes that hold or await an ENI (P, summed).
@@ -160,13 +173,16 @@ pub struct GroupRow<'a> {
 
 /// One subnet at a sample time (a row of subnets.csv), written right after the timeseries
 /// sample of that time.
-pub struct SubnetRow<'a> {
+pub type SubnetRow<'a> = SubnetRowOf<&'a str>;
+
+/// A subnet row with its text as `S` (see [`PodRowOf`]).
+pub struct SubnetRowOf<S> {
     /// Sample time.
     pub time: SimTime,
     /// The subnet's id.
-    pub subnet: &'a str,
+    pub subnet: S,
     /// Its zone.
-    pub zone: &'a str,
+    pub zone: S,
     /// Addresses held by ENIs.
     pub used_ips: u32,
     /// Addresses ENIs can hold at all (its size less the reserved ones).
