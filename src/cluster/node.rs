@@ -3,7 +3,14 @@
 use crate::cloud::eni::EniId;
 use crate::engine::SimTime;
 use crate::policy::NodeView;
+use smallvec::SmallVec;
 use std::collections::VecDeque;
+
+/// Pods a node record holds without a separate allocation: the exclusive-ENI pods of most
+/// instance types (`enisim instance-types`: 39 at most but for the smallest sizes' 4, 9, 19).
+pub const INLINE_PODS: usize = 39;
+/// Idle ENIs a node record holds without a separate allocation.
+pub const INLINE_IDLE: usize = 8;
 
 /// One node of a node group.
 #[derive(Clone, Debug)]
@@ -26,18 +33,20 @@ pub struct Node {
     pub alive: bool,
     /// When it joined.
     pub created_at: SimTime,
-    /// Pods placed on it that hold or await an ENI (P), in placement order.
-    pub pods: Vec<u32>,
+    /// Pods placed on it that hold or await an ENI (P), in placement order; inline in the
+    /// record up to an instance's usual limit, so placing and removing a pod touches no
+    /// other memory.
+    pub pods: SmallVec<[u32; INLINE_PODS]>,
     /// After a crash: its pods, stopped but not yet known to be gone.
     pub lost: Vec<u32>,
     /// ENIs bound for pods: being created for it, attaching or attached (B).
     pub bound: u32,
     /// Of those, ENIs whose create took no address (refused or failed, not yet learned).
     pub unaddressed: u32,
-    /// Attached ENIs no pod uses.
-    pub idle: Vec<EniId>,
+    /// Attached ENIs no pod uses (inline up to a usual warm pool).
+    pub idle: SmallVec<[EniId; INLINE_IDLE]>,
     /// When each of them went idle, in the same order (what the policy sees).
-    pub idle_since: Vec<SimTime>,
+    pub idle_since: SmallVec<[SimTime; INLINE_IDLE]>,
     /// When pods were placed here, oldest first, as far back as the node's policy looks
     /// ([`crate::policy::AllocationPolicy::history`]); empty for a policy that does not.
     pub arrivals: Vec<SimTime>,
@@ -94,7 +103,7 @@ impl Node {
     /// Takes every idle ENI (the node goes away).
     pub fn take_all_idle(&mut self) -> Vec<EniId> {
         self.idle_since.clear();
-        std::mem::take(&mut self.idle)
+        self.idle.drain(..).collect()
     }
 
     /// Records a pod placed at `now`, forgetting arrivals older than `history` (nothing is

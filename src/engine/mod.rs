@@ -2,6 +2,7 @@
 //! random streams. Nothing here knows about ENIs, nodes or pods.
 
 pub mod dist;
+pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod time;

@@ -105,6 +105,26 @@ impl<E> EventQueue<E> {
         Some((self.now, entry.event))
     }
 
+    /// The event `n` places after the next one, as far as the wheel can tell without moving
+    /// anything (among the events due now and those of the next 64 ms at most; `None`
+    /// beyond): a hint of what is coming, for fetching its records early.
+    pub fn ahead(&self, mut n: usize) -> Option<&E> {
+        if let Some(entry) = self.due.get(n) {
+            return Some(&entry.event);
+        }
+        n -= self.due.len();
+        let mut bits = self.occupied[0];
+        while bits != 0 {
+            let slot = &self.slots[bits.trailing_zeros() as usize];
+            match slot.get(n) {
+                Some(entry) => return Some(&entry.event),
+                None => n -= slot.len(),
+            }
+            bits &= bits - 1;
+        }
+        None
+    }
+
     /// Number of events waiting.
     pub fn len(&self) -> usize {
         self.len
@@ -201,6 +221,7 @@ mod tests {
         let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
         let mut next = 0u32;
         let mut seq = 0u64;
+        let mut seen_ahead = 0;
         for _ in 0..200_000 {
             match rng.random_range(0..10) {
                 0..=3 => {
@@ -223,6 +244,13 @@ mod tests {
                         q.peek_is(|&e| Some(e) == expected.map(|(_, e)| e)),
                         expected.is_some()
                     );
+                    // What the wheel can see ahead is exactly what comes next.
+                    for (n, &e) in model.values().take(5).enumerate() {
+                        if let Some(&seen) = q.ahead(n) {
+                            assert_eq!(seen, e);
+                            seen_ahead += 1;
+                        }
+                    }
                 }
                 _ => {
                     let expected = model.pop_first().map(|((t, _), e)| (SimTime(t), e));
@@ -235,5 +263,9 @@ mod tests {
         }
         assert_eq!(q.pop(), None);
         assert!(q.is_empty());
+        assert!(
+            seen_ahead > 10_000,
+            "the wheel saw ahead {seen_ahead} times"
+        );
     }
 }

@@ -6,6 +6,7 @@ use crate::cluster::node::Node;
 use crate::cluster::pod::{PodEnd, PodState};
 use crate::engine::SimTime;
 use crate::scenario::model::EventAction;
+use smallvec::SmallVec;
 use std::collections::{BTreeSet, VecDeque};
 
 /// How a node leaves the cluster.
@@ -122,12 +123,12 @@ impl Simulation<'_> {
             max_warm,
             alive: true,
             created_at: now,
-            pods: Vec::new(),
+            pods: SmallVec::new(),
             lost: Vec::new(),
             bound: 0,
             unaddressed: 0,
-            idle: Vec::new(),
-            idle_since: Vec::new(),
+            idle: SmallVec::new(),
+            idle_since: SmallVec::new(),
             arrivals: Vec::new(),
             waiting: VecDeque::new(),
             surplus_since: VecDeque::new(),
@@ -163,7 +164,7 @@ impl Simulation<'_> {
         self.nodes.touch(node as usize).alive = false;
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         self.set_node_timer(node, None);
-        let pods = self.nodes[node as usize].pods.clone();
+        let pods = self.nodes[node as usize].pods.to_vec();
         for &pod in &pods {
             match how {
                 Removal::Drain => self.delete_pod(pod, PodEnd::NodeDrained, EniFate::Normal),
