@@ -14,6 +14,7 @@
 
 use super::node::Node;
 use super::pod::SchedulingFailure;
+use crate::engine::prefetch::prefetch;
 use std::collections::VecDeque;
 
 /// Where a pod may run.
@@ -133,6 +134,13 @@ impl Scheduler {
             let load = node.pods.len() as u32;
             self.ready[node.zone].insert(load, id);
             self.keys[idx] = Some((node.zone, load));
+        }
+    }
+
+    /// Starts loading what [`Scheduler::refresh`] of node `id` reads first (a hint only).
+    pub fn prefetch(&self, id: u32) {
+        if let Some(key) = self.keys.get(id as usize) {
+            prefetch(key);
         }
     }
 
