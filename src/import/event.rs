@@ -146,57 +146,58 @@ impl<'de: 'a, 'a> Deserialize<'de> for Object<'a> {
 
 /// A pod object as the importer reads it: strings borrowed where they have no escapes, and
 /// of the maps it does not keep only the keys it asks about, each value still checked as
-/// the owned maps were.
-#[derive(Deserialize)]
-struct RawObject<'a> {
+/// the owned maps were. Read by [`super::scan`], else by serde_json.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawObject<'a> {
     #[serde(borrow)]
-    metadata: Option<RawMeta<'a>>,
-    spec: Option<RawSpec>,
+    pub metadata: Option<RawMeta<'a>>,
+    pub spec: Option<RawSpec>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawMeta<'a> {
+pub(super) struct RawMeta<'a> {
     #[serde(borrow)]
-    name: Option<Str<'a>>,
+    pub name: Option<Str<'a>>,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
     #[serde(default, borrow)]
-    annotations: Annotations<'a>,
+    pub annotations: Annotations<'a>,
     #[serde(default, borrow)]
-    owner_references: Vec<RawOwner<'a>>,
+    pub owner_references: Vec<RawOwner<'a>>,
 }
 
-#[derive(Deserialize)]
-struct RawOwner<'a> {
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawOwner<'a> {
     #[serde(borrow)]
-    kind: Str<'a>,
+    pub kind: Str<'a>,
     #[serde(borrow)]
-    name: Str<'a>,
-    controller: Option<bool>,
+    pub name: Str<'a>,
+    pub controller: Option<bool>,
 }
 
-#[derive(Deserialize)]
-struct RawSpec {
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawSpec {
     #[serde(default)]
-    containers: Vec<RawContainer>,
+    pub containers: Vec<RawContainer>,
 }
 
-#[derive(Deserialize)]
-struct RawContainer {
-    resources: Option<RawResources>,
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawContainer {
+    pub resources: Option<RawResources>,
 }
 
-#[derive(Deserialize)]
-struct RawResources {
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawResources {
     #[serde(default)]
-    requests: AsksEni,
+    pub requests: AsksEni,
     #[serde(default)]
-    limits: AsksEni,
+    pub limits: AsksEni,
 }
 
 /// A JSON string, borrowed from the line unless it has escapes.
-struct Str<'a>(Cow<'a, str>);
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Str<'a>(pub Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -219,10 +220,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 
 /// The annotations the importer reads (the last of a repeated key, as a map keeps it); every
 /// value must be a string.
-#[derive(Default)]
-struct Annotations<'a> {
-    networks: Option<Str<'a>>,
-    static_ip: Option<Str<'a>>,
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Annotations<'a> {
+    pub networks: Option<Str<'a>>,
+    pub static_ip: Option<Str<'a>>,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
@@ -255,8 +256,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
 
 /// Whether a map of resources (`requests` or `limits`) names the exclusive-ENI resource;
 /// its values may be anything.
-#[derive(Default)]
-struct AsksEni(bool);
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct AsksEni(pub bool);
 
 impl<'de> Deserialize<'de> for AsksEni {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -392,7 +393,8 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
 
 /// A logged object as a pod, if it parses as one.
 fn parse_object<'a>(raw: Option<&Object<'a>>) -> Option<RawObject<'a>> {
-    serde_json::from_str(raw?.0).ok()
+    let text = raw?.0;
+    scan::object(text).or_else(|| serde_json::from_str(text).ok())
 }
 
 fn facts(o: RawObject) -> Option<PodFacts> {
