@@ -91,13 +91,35 @@ impl Seen {
 }
 
 /// Where the first byte from `from` is that ends or escapes a string's plain run: `"`, `\\`
-/// or a control character. Eight bytes at a time: a word's bytes that are one of these get
-/// their high bit set, and the lowest such bit is exact (a borrow only runs upwards).
+/// or a control character. Sixteen bytes at a time with SSE2 (every x86-64 has it), else
+/// eight at a time in a word; then byte by byte.
 fn special(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = b.get(i..i + 16) {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of every x86-64 CPU, and `block` is 16 readable bytes, which
+        // an unaligned load reads exactly.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast());
+            let byte = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            // A control character is below 0x20: its top three bits are clear.
+            let control = _mm_cmpeq_epi8(
+                _mm_and_si128(v, _mm_set1_epi8(0xe0u8 as i8)),
+                _mm_setzero_si128(),
+            );
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(byte(b'"'), byte(b'\\')), control))
+        };
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    // Eight bytes of a word: those that are one of these get their high bit set, and the
+    // lowest such bit is exact (a borrow only runs upwards).
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut i = from;
     while let Some(word) = b.get(i..i + 8) {
         let v = u64::from_le_bytes(word.try_into().expect("eight bytes"));
         let hits = zero(v ^ (ONES * u64::from(b'"')))
@@ -527,12 +549,12 @@ mod tests {
         let naive = |b: &[u8], from: usize| {
             (from..b.len()).find(|&i| b[i] == b'"' || b[i] == b'\\' || b[i] < 0x20)
         };
-        // Each byte sought at every offset of a word, among bytes next to them in value
+        // Each byte sought at every offset of a block, among bytes next to them in value
         // (space, `!`, `[`, `]`, DEL, non-ASCII), from every start before it.
         for sought in [b'"', b'\\', 0x00, 0x01, 0x1f, 0xff] {
-            for at in 0..20 {
+            for at in 0..44 {
                 for from in 0..=at {
-                    let mut b: Vec<u8> = (0..24)
+                    let mut b: Vec<u8> = (0..48)
                         .map(|i| [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xe9][i % 8])
                         .collect();
                     b[at] = sought;
@@ -541,7 +563,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(special(&[0x80, 0x7f, 0x20, b'a'].repeat(5), 0), None);
+        assert_eq!(special(&[0x80, 0x7f, 0x20, b'a'].repeat(10), 0), None);
     }
 
     /// Every text one edit away from `valid`: each byte cut off, dropped or replaced by a
