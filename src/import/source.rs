@@ -229,14 +229,9 @@ impl Stream {
                 break;
             }
             let want = self.batch_bytes.saturating_sub(searched).max(64 << 10);
-            batch.text.resize(searched + want, 0);
-            let read = loop {
-                match reader.read(&mut batch.text[searched..]) {
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    read => break read,
-                }
-            };
-            batch.text.truncate(searched + *read.as_ref().unwrap_or(&0));
+            let read = (&mut *reader)
+                .take(want as u64)
+                .read_to_end(&mut batch.text);
             match read {
                 Ok(0) => {
                     // The end of the file: what follows the last newline is a last line.
