@@ -448,9 +448,12 @@ impl Merged {
 mod tests {
     use super::*;
 
+    /// A line's bytes and its number.
+    type Numbered = (Vec<u8>, u64);
+
     /// Every line a stream reads with batches of `batch_bytes`, with its number, and how the
     /// reading ended (the error's line).
-    fn read_all(path: &Path, batch_bytes: usize) -> (Vec<(Vec<u8>, u64)>, Result<(), usize>) {
+    fn read_all(path: &Path, batch_bytes: usize) -> (Vec<Numbered>, Result<(), usize>) {
         let mut stream = Stream::open(path, batch_bytes).unwrap();
         let mut lines = Vec::new();
         loop {
@@ -480,7 +483,7 @@ mod tests {
         }
         text.extend_from_slice(b"last");
         std::fs::write(&path, &text).unwrap();
-        let expected: Vec<(Vec<u8>, u64)> = text
+        let expected: Vec<Numbered> = text
             .split_inclusive(|&c| c == b'\n')
             .zip(1..)
             .map(|(l, n)| (l.to_vec(), n))
