@@ -10,7 +10,8 @@ use super::owner::workload;
 use super::source::{Merged, Next, REORDER_WINDOW_US};
 use crate::cluster::names::check_subdomain;
 use crate::error::InputError;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -143,10 +144,12 @@ pub fn import(
     let mut merged = Merged::open(logs, jobs)?;
     let mut r = ImportReport::default();
     let single_namespace = filter.namespaces.len() == 1;
-    let mut alive: HashMap<PodRef, Alive> = HashMap::new();
-    let mut ended: HashSet<PodRef> = HashSet::new();
+    // Fast unkeyed hashing (a log is the user's own, not an attack): the order of these sets
+    // never reaches the output.
+    let mut alive: FxHashMap<PodRef, Alive> = FxHashMap::default();
+    let mut ended: FxHashSet<PodRef> = FxHashSet::default();
     let mut ended_order: VecDeque<(i64, PodRef)> = VecDeque::new();
-    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut seen_ids: FxHashSet<String> = FxHashSet::default();
     let mut seen_order: VecDeque<(i64, String)> = VecDeque::new();
     let mut origin: Option<i64> = None;
     let mut last = i64::MIN;

@@ -144,48 +144,143 @@ impl<'de: 'a, 'a> Deserialize<'de> for Object<'a> {
     }
 }
 
-#[derive(Deserialize)]
-struct RawObject {
-    metadata: Option<RawMeta>,
-    spec: Option<RawSpec>,
+/// A pod object as the importer reads it: strings borrowed where they have no escapes, and
+/// of the maps it does not keep only the keys it asks about, each value still checked as
+/// the owned maps were. Read by [`super::scan`], else by serde_json.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawObject<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<RawMeta<'a>>,
+    pub spec: Option<RawSpec>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawMeta {
-    name: Option<String>,
+pub(super) struct RawMeta<'a> {
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
-    #[serde(default)]
-    annotations: BTreeMap<String, String>,
-    #[serde(default)]
-    owner_references: Vec<RawOwner>,
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, borrow)]
+    pub annotations: Annotations<'a>,
+    #[serde(default, borrow)]
+    pub owner_references: Vec<RawOwner<'a>>,
 }
 
-#[derive(Deserialize)]
-struct RawOwner {
-    kind: String,
-    name: String,
-    controller: Option<bool>,
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawOwner<'a> {
+    #[serde(borrow)]
+    pub kind: Str<'a>,
+    #[serde(borrow)]
+    pub name: Str<'a>,
+    pub controller: Option<bool>,
 }
 
-#[derive(Deserialize)]
-struct RawSpec {
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawSpec {
     #[serde(default)]
-    containers: Vec<RawContainer>,
+    pub containers: Vec<RawContainer>,
 }
 
-#[derive(Deserialize)]
-struct RawContainer {
-    resources: Option<RawResources>,
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawContainer {
+    pub resources: Option<RawResources>,
 }
 
-#[derive(Deserialize)]
-struct RawResources {
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub(super) struct RawResources {
     #[serde(default)]
-    requests: BTreeMap<String, serde_json::Value>,
+    pub requests: AsksEni,
     #[serde(default)]
-    limits: BTreeMap<String, serde_json::Value>,
+    pub limits: AsksEni,
+}
+
+/// A JSON string, borrowed from the line unless it has escapes.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Str<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
+/// The annotations the importer reads (the last of a repeated key, as a map keeps it); every
+/// value must be a string.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Annotations<'a> {
+    pub networks: Option<Str<'a>>,
+    pub static_ip: Option<Str<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Annotations<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Annotations<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Annotations<'de>, M::Error> {
+                let mut a = Annotations::default();
+                while let Some(Str(key)) = map.next_key()? {
+                    let value: Str = map.next_value()?;
+                    match key.as_ref() {
+                        NETWORKS_ANNOTATION => a.networks = Some(value),
+                        STATIC_IP_ANNOTATION => a.static_ip = Some(value),
+                        _ => {}
+                    }
+                }
+                Ok(a)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Whether a map of resources (`requests` or `limits`) names the exclusive-ENI resource;
+/// its values may be anything.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct AsksEni(pub bool);
+
+impl<'de> Deserialize<'de> for AsksEni {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = AsksEni;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<AsksEni, M::Error> {
+                let mut asks = false;
+                while let Some(Str(key)) = map.next_key()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    asks |= key == DIRECT_ENI_RESOURCE;
+                }
+                Ok(AsksEni(asks))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// Reads one line of an audit log. Lines of other stages than `ResponseComplete` and events
@@ -268,22 +363,26 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
     match (raw.verb.as_deref()?, r.subresource.as_deref()) {
         ("create", None | Some("")) => {
             // The response's object is the pod as created (after admission); the request's
-            // is what was sent. A pod created with generateName has its name only there.
-            let objects = [
-                parse_object(raw.response_object.as_ref()),
-                parse_object(raw.request_object.as_ref()),
-            ];
-            let name = named.or_else(|| {
-                objects.iter().flatten().find_map(|o| {
-                    o.metadata
-                        .as_ref()
-                        .and_then(|m| m.name.clone())
-                        .filter(|n| !n.is_empty())
-                })
-            })?;
+            // is what was sent, read only when the response's does not say. A pod created
+            // with generateName has its name only in an object.
+            let response = parse_object(raw.response_object.as_ref());
+            let name_of = |o: &Option<RawObject>| {
+                o.as_ref()
+                    .and_then(|o| o.metadata.as_ref())
+                    .and_then(|m| m.name.as_ref())
+                    .filter(|n| !n.0.is_empty())
+                    .map(|n| n.0.to_string())
+            };
+            let mut name = named.or_else(|| name_of(&response));
+            let mut object = response.and_then(facts);
+            if name.is_none() || object.is_none() {
+                let request = parse_object(raw.request_object.as_ref());
+                name = name.or_else(|| name_of(&request));
+                object = object.or_else(|| request.and_then(facts));
+            }
             Some(Change::Create(Box::new(Created {
-                pod: pod(name),
-                object: objects.iter().find_map(facts),
+                pod: pod(name?),
+                object,
             })))
         }
         ("create", Some("eviction")) => Some(Change::Evict(pod(named?))),
@@ -293,39 +392,40 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
 }
 
 /// A logged object as a pod, if it parses as one.
-fn parse_object(raw: Option<&Object>) -> Option<RawObject> {
-    serde_json::from_str(raw?.0).ok()
+fn parse_object<'a>(raw: Option<&Object<'a>>) -> Option<RawObject<'a>> {
+    let text = raw?.0;
+    scan::object(text).or_else(|| serde_json::from_str(text).ok())
 }
 
-fn facts(object: &Option<RawObject>) -> Option<PodFacts> {
-    let o = object.as_ref()?;
-    let meta = o.metadata.as_ref()?;
+fn facts(o: RawObject) -> Option<PodFacts> {
+    let meta = o.metadata?;
     let owner = meta
         .owner_references
         .iter()
         .find(|r| r.controller == Some(true))
         .or(meta.owner_references.first())
-        .map(|r| (r.kind.clone(), r.name.clone()));
+        .map(|r| (r.kind.0.to_string(), r.name.0.to_string()));
     let requests_eni = o.spec.as_ref().is_some_and(|s| {
         s.containers.iter().any(|c| {
-            c.resources.as_ref().is_some_and(|r| {
-                r.requests.contains_key(DIRECT_ENI_RESOURCE)
-                    || r.limits.contains_key(DIRECT_ENI_RESOURCE)
-            })
+            c.resources
+                .as_ref()
+                .is_some_and(|r| r.requests.0 || r.limits.0)
         })
     });
     let on_direct_network = meta
         .annotations
-        .get(NETWORKS_ANNOTATION)
-        .is_some_and(|v| v.split(',').any(|n| n.trim() == DIRECT_ENI_NETWORK));
+        .networks
+        .as_ref()
+        .is_some_and(|v| v.0.split(',').any(|n| n.trim() == DIRECT_ENI_NETWORK));
     Some(PodFacts {
-        labels: meta.labels.clone(),
+        labels: meta.labels,
         owner,
         direct_eni: requests_eni || on_direct_network,
         static_ip: meta
             .annotations
-            .get(STATIC_IP_ANNOTATION)
-            .is_some_and(|v| v == "Never"),
+            .static_ip
+            .as_ref()
+            .is_some_and(|v| v.0 == "Never"),
     })
 }
 

@@ -3,9 +3,14 @@
 //! deserializing into the struct. It reads only lines written the plain way the API server
 //! writes them; any line it is not sure of (an error, an escape in a field it takes, a
 //! `null`, a repeated field, deep nesting) is left to serde_json, whose result and error
-//! messages stay the reference: a line the scanner reads, serde_json reads the same.
+//! messages stay the reference: a line the scanner reads, serde_json reads the same. A pod
+//! object logged with a create is read the same way ([`object`]).
 
-use super::event::{Object, RawEvent, RawObjectRef, RawStatus};
+use super::event::{
+    AsksEni, Object, RawContainer, RawEvent, RawMeta, RawObject, RawObjectRef, RawOwner,
+    RawResources, RawSpec, RawStatus, Str, DIRECT_ENI_RESOURCE, NETWORKS_ANNOTATION,
+    STATIC_IP_ANNOTATION,
+};
 use std::borrow::Cow;
 
 /// Deepest nesting scanned (serde_json stops at 128).
@@ -48,6 +53,30 @@ pub(super) fn event(text: &str) -> Option<RawEvent<'_>> {
     (s.i == s.text.len()).then_some(e)
 }
 
+/// A logged pod object (`requestObject` or `responseObject` of a create), or `None` to leave
+/// it to serde_json: what a pod needs of it, as [`RawObject`]'s serde reads it.
+pub(super) fn object(text: &str) -> Option<RawObject<'_>> {
+    let mut s = Scanner { text, i: 0 };
+    let mut o = RawObject::default();
+    let mut seen = Seen::default();
+    s.members(|s, key| {
+        match key {
+            "metadata" => {
+                seen.first(0)?;
+                o.metadata = Some(s.meta()?);
+            }
+            "spec" => {
+                seen.first(1)?;
+                o.spec = Some(s.spec()?);
+            }
+            _ => s.skip(1)?,
+        }
+        Some(())
+    })?;
+    s.ws();
+    (s.i == s.text.len()).then_some(o)
+}
+
 /// The fields of one object met so far: serde_json refuses a repeated one.
 #[derive(Default)]
 struct Seen(u16);
@@ -62,13 +91,35 @@ impl Seen {
 }
 
 /// Where the first byte from `from` is that ends or escapes a string's plain run: `"`, `\\`
-/// or a control character. Eight bytes at a time: a word's bytes that are one of these get
-/// their high bit set, and the lowest such bit is exact (a borrow only runs upwards).
+/// or a control character. Sixteen bytes at a time with SSE2 (every x86-64 has it), else
+/// eight at a time in a word; then byte by byte.
 fn special(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = b.get(i..i + 16) {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of every x86-64 CPU, and `block` is 16 readable bytes, which
+        // an unaligned load reads exactly.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(block.as_ptr().cast());
+            let byte = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            // A control character is below 0x20: its top three bits are clear.
+            let control = _mm_cmpeq_epi8(
+                _mm_and_si128(v, _mm_set1_epi8(0xe0u8 as i8)),
+                _mm_setzero_si128(),
+            );
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(byte(b'"'), byte(b'\\')), control))
+        };
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    // Eight bytes of a word: those that are one of these get their high bit set, and the
+    // lowest such bit is exact (a borrow only runs upwards).
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut i = from;
     while let Some(word) = b.get(i..i + 8) {
         let v = u64::from_le_bytes(word.try_into().expect("eight bytes"));
         let hits = zero(v ^ (ONES * u64::from(b'"')))
@@ -205,6 +256,145 @@ impl<'a> Scanner<'a> {
             Some(())
         })?;
         Some(status)
+    }
+
+    /// A pod's `metadata`.
+    fn meta(&mut self) -> Option<RawMeta<'a>> {
+        let mut m = RawMeta::default();
+        let mut seen = Seen::default();
+        self.members(|s, key| {
+            match key {
+                "name" => m.name = Some(Str(s.field(&mut seen, 0)?)),
+                "labels" => {
+                    seen.first(1)?;
+                    s.members(|s, k| {
+                        m.labels
+                            .insert(k.to_string(), s.plain_string()?.to_string());
+                        Some(())
+                    })?;
+                }
+                "annotations" => {
+                    seen.first(2)?;
+                    let a = &mut m.annotations;
+                    s.members(|s, k| {
+                        let kept = match k {
+                            NETWORKS_ANNOTATION => &mut a.networks,
+                            STATIC_IP_ANNOTATION => &mut a.static_ip,
+                            _ => return s.string_value(),
+                        };
+                        *kept = Some(Str(s.plain_string()?.into()));
+                        Some(())
+                    })?;
+                }
+                "ownerReferences" => {
+                    seen.first(3)?;
+                    m.owner_references = s.array(Self::owner)?;
+                }
+                _ => s.skip(2)?,
+            }
+            Some(())
+        })?;
+        Some(m)
+    }
+
+    /// A string serde_json would read into a `&str` or `String`, not kept: one with a
+    /// `\u` escape (whose surrogates it checks) is left to it.
+    fn string_value(&mut self) -> Option<()> {
+        let start = self.i;
+        self.skip_string()?;
+        (!self.text[start..self.i].contains("\\u")).then_some(())
+    }
+
+    /// An array, each item read by `item`.
+    fn array<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        self.ws();
+        if self.peek()? != b'[' {
+            return None;
+        }
+        let mut items = Vec::new();
+        self.items(b']', |s| {
+            items.push(item(s)?);
+            Some(())
+        })?;
+        Some(items)
+    }
+
+    /// One of `ownerReferences`: its kind and name are required, as serde wants them.
+    fn owner(&mut self) -> Option<RawOwner<'a>> {
+        let (mut kind, mut name, mut controller) = (None, None, None);
+        let mut seen = Seen::default();
+        self.members(|s, key| {
+            match key {
+                "kind" => kind = Some(Str(s.field(&mut seen, 0)?)),
+                "name" => name = Some(Str(s.field(&mut seen, 1)?)),
+                "controller" => {
+                    seen.first(2)?;
+                    controller = Some(match s.peek()? {
+                        b't' => s.literal("true").map(|()| true)?,
+                        _ => s.literal("false").map(|()| false)?,
+                    });
+                }
+                _ => s.skip(4)?,
+            }
+            Some(())
+        })?;
+        Some(RawOwner {
+            kind: kind?,
+            name: name?,
+            controller,
+        })
+    }
+
+    /// A pod's `spec`: the resources of its containers.
+    fn spec(&mut self) -> Option<RawSpec> {
+        let mut spec = RawSpec::default();
+        let mut seen = Seen::default();
+        self.members(|s, key| {
+            if key == "containers" {
+                seen.first(0)?;
+                spec.containers = s.array(Self::container)?;
+            } else {
+                s.skip(2)?;
+            }
+            Some(())
+        })?;
+        Some(spec)
+    }
+
+    fn container(&mut self) -> Option<RawContainer> {
+        let mut c = RawContainer::default();
+        let mut seen = Seen::default();
+        self.members(|s, key| {
+            if key == "resources" {
+                seen.first(0)?;
+                let mut r = RawResources::default();
+                let mut seen = Seen::default();
+                s.members(|s, key| {
+                    match key {
+                        "requests" => r.requests = s.asks_eni(&mut seen, 0)?,
+                        "limits" => r.limits = s.asks_eni(&mut seen, 1)?,
+                        _ => s.skip(5)?,
+                    }
+                    Some(())
+                })?;
+                c.resources = Some(r);
+            } else {
+                s.skip(4)?;
+            }
+            Some(())
+        })?;
+        Some(c)
+    }
+
+    /// A map of resources, seen for the first time: whether it names the exclusive ENI.
+    fn asks_eni(&mut self, seen: &mut Seen, field: u32) -> Option<AsksEni> {
+        seen.first(field)?;
+        let mut asks = false;
+        self.members(|s, key| {
+            asks |= key == DIRECT_ENI_RESOURCE;
+            s.skip(6)
+        })?;
+        Some(AsksEni(asks))
     }
 
     /// A logged object's text: any value but `null` (which serde_json reads as none).
@@ -359,12 +549,12 @@ mod tests {
         let naive = |b: &[u8], from: usize| {
             (from..b.len()).find(|&i| b[i] == b'"' || b[i] == b'\\' || b[i] < 0x20)
         };
-        // Each byte sought at every offset of a word, among bytes next to them in value
+        // Each byte sought at every offset of a block, among bytes next to them in value
         // (space, `!`, `[`, `]`, DEL, non-ASCII), from every start before it.
         for sought in [b'"', b'\\', 0x00, 0x01, 0x1f, 0xff] {
-            for at in 0..20 {
+            for at in 0..44 {
                 for from in 0..=at {
-                    let mut b: Vec<u8> = (0..24)
+                    let mut b: Vec<u8> = (0..48)
                         .map(|i| [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xe9][i % 8])
                         .collect();
                     b[at] = sought;
@@ -373,31 +563,107 @@ mod tests {
                 }
             }
         }
-        assert_eq!(special(&[0x80, 0x7f, 0x20, b'a'].repeat(5), 0), None);
+        assert_eq!(special(&[0x80, 0x7f, 0x20, b'a'].repeat(10), 0), None);
     }
 
-    /// Every line one edit away from a valid one (each byte cut off, dropped or replaced by
-    /// a character that matters to JSON): what the scanner reads, serde_json reads the same;
-    /// what serde_json refuses, the scanner leaves to it.
+    /// Every text one edit away from `valid`: each byte cut off, dropped or replaced by a
+    /// character that matters to JSON.
+    fn edits(valid: &str) -> Vec<String> {
+        let b = valid.as_bytes();
+        let mut edits = Vec::new();
+        for i in 0..b.len() {
+            edits.push(b[..i].to_vec());
+            edits.push([&b[..i], &b[i + 1..]].concat());
+            for c in b"\"\\{}[],:0-.eEntu \x01x".iter() {
+                let mut e = b.to_vec();
+                e[i] = *c;
+                edits.push(e);
+            }
+        }
+        edits
+            .into_iter()
+            .map(|e| String::from_utf8(e).unwrap())
+            .collect()
+    }
+
+    /// Every line one edit away from a valid one: what the scanner reads, serde_json reads
+    /// the same; what serde_json refuses, the scanner leaves to it.
     #[test]
     fn never_reads_a_line_otherwise_than_serde_json() {
         let mut read = 0;
         for line in LINES {
-            let b = line.as_bytes();
-            for i in 0..b.len() {
-                let mut edits = vec![b[..i].to_vec(), [&b[..i], &b[i + 1..]].concat()];
-                for c in b"\"{}[],:0-.eEnt \x01x".iter() {
-                    let mut e = b.to_vec();
-                    e[i] = *c;
-                    edits.push(e);
+            for text in edits(line) {
+                let fast = event(&text);
+                if fast.is_some() {
+                    read += 1;
+                    assert_eq!(fast, serde(&text), "{text}");
                 }
-                for edit in edits {
-                    let text = std::str::from_utf8(&edit).unwrap();
-                    let fast = event(text);
-                    if fast.is_some() {
-                        read += 1;
-                        assert_eq!(fast, serde(text), "{text}");
-                    }
+            }
+        }
+        assert!(
+            read > 1000,
+            "the scanner reads most harmless edits ({read})"
+        );
+    }
+
+    /// Pod objects as creates log them, with what the object reader passes over or reads
+    /// twice: other annotations, owners without `controller`, resources with other keys.
+    const OBJECTS: [&str; 2] = [
+        r#"{"kind":"Pod","metadata":{"name":"web-x2kqp","generateName":"web-","labels":{"app":"web","pod-template-hash":"7c9d8f6b5"},"annotations":{"tke.cloud.tencent.com/networks":"tke-direct-eni","x":"{\"a\":[1,2.5e-3,null]}","tke.cloud.tencent.com/vpc-ip-claim-delete-policy":"Never"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7c9d8f6b5","uid":"u1","controller":true,"blockOwnerDeletion":true}]},"spec":{"containers":[{"name":"web","image":"nginx:1.27","resources":{"requests":{"cpu":"100m","tke.cloud.tencent.com/direct-eni":"1"},"limits":{"tke.cloud.tencent.com/direct-eni":1}}},{"name":"side","resources":{}}]},"status":{}}"#,
+        r#" { "metadata" : { "labels" : { } , "ownerReferences" : [ { "kind" : "Job" , "name" : "j" , "controller" : false } , { "name" : "n" , "kind" : "K" } ] } , "spec" : { "containers" : [ { "resources" : { "limits" : { "cpu" : [ ] } } } ] } } "#,
+    ];
+
+    /// Every object one edit away from a pod object: what the scanner reads, serde_json
+    /// reads the same.
+    #[test]
+    fn never_reads_a_pod_object_otherwise_than_serde_json() {
+        fn owner(
+            kind: &'static str,
+            name: &'static str,
+            controller: Option<bool>,
+        ) -> RawOwner<'static> {
+            RawOwner {
+                kind: Str(kind.into()),
+                name: Str(name.into()),
+                controller,
+            }
+        }
+        let first = object(OBJECTS[0]).unwrap();
+        let meta = first.metadata.as_ref().unwrap();
+        assert_eq!(meta.name, Some(Str("web-x2kqp".into())));
+        assert_eq!(meta.labels.len(), 2);
+        assert_eq!(
+            meta.annotations.networks,
+            Some(Str("tke-direct-eni".into()))
+        );
+        assert_eq!(meta.annotations.static_ip, Some(Str("Never".into())));
+        assert_eq!(
+            meta.owner_references,
+            [owner("ReplicaSet", "web-7c9d8f6b5", Some(true))]
+        );
+        let spec = first.spec.as_ref().unwrap();
+        let asks: Vec<_> = spec
+            .containers
+            .iter()
+            .map(|c| c.resources.as_ref().map(|r| (r.requests.0, r.limits.0)))
+            .collect();
+        assert_eq!(asks, [Some((true, true)), Some((false, false))]);
+        // A `\u` escape, in a value not kept, is left to serde_json (which checks surrogates).
+        let escaped = OBJECTS[0].replace(r#""x":"{"#, r#""x":"\ud800{"#);
+        assert_eq!(object(&escaped), None);
+        let second = object(OBJECTS[1]).unwrap();
+        assert_eq!(
+            second.metadata.unwrap().owner_references,
+            [owner("Job", "j", Some(false)), owner("K", "n", None)]
+        );
+        let mut read = 0;
+        for valid in OBJECTS {
+            for text in edits(valid) {
+                let fast = object(&text);
+                if fast.is_some() {
+                    read += 1;
+                    let serde: Option<RawObject> = serde_json::from_str(&text).ok();
+                    assert_eq!(fast, serde, "{text}");
                 }
             }
         }

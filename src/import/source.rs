@@ -139,6 +139,8 @@ struct Stream {
     /// What ends the lines parsed: the end of the file or an error, once read.
     parsed_end: Option<Result<(), InputError>>,
     ahead: Option<RawBatch>,
+    /// The start of a line cut at the end of the last batch read.
+    tail: Vec<u8>,
     /// The last batch parsed, its buffers kept for the next one read (large buffers freed
     /// and allocated again cost more than their lines' parsing).
     spare: RawBatch,
@@ -174,12 +176,14 @@ impl Stream {
             parsed: VecDeque::new(),
             parsed_end: None,
             ahead: None,
+            tail: Vec::new(),
             spare: RawBatch::default(),
         })
     }
 
     /// Reads the next batch of lines: about `batch_bytes`, up to the end of the file or an
-    /// error (the reader is then dropped).
+    /// error (the reader is then dropped). The file is read in large blocks straight into
+    /// the batch, split at its newlines; a line cut at the end of the batch begins the next.
     fn read_batch(&mut self) -> RawBatch {
         let mut batch = std::mem::take(&mut self.spare);
         batch.text.clear();
@@ -189,42 +193,78 @@ impl Stream {
             batch.end = Some(Ok(()));
             return batch;
         };
-        while batch.text.len() < self.batch_bytes {
-            let before = batch.text.len();
+        let path = &self.path;
+        let too_long = |number: u64| {
+            InputError::new(
+                path.display().to_string(),
+                format!("line longer than {} MiB", MAX_LINE_BYTES >> 20),
+            )
+            .at(number as usize, 1)
+            .with_hint("an audit log has one event per line")
+        };
+        batch.text.append(&mut self.tail);
+        // Start of the line being read, and how far the text was searched for newlines.
+        let (mut start, mut searched) = (0, 0);
+        loop {
+            for newline in memchr::memchr_iter(b'\n', &batch.text[searched..]) {
+                let end = searched + newline + 1;
+                self.number += 1;
+                if end - start > MAX_LINE_BYTES {
+                    batch.end = Some(Err(too_long(self.number)));
+                    break;
+                }
+                batch.lines.push((end, self.number));
+                start = end;
+            }
+            if batch.end.is_some() {
+                break;
+            }
+            searched = batch.text.len();
+            if searched - start > MAX_LINE_BYTES {
+                self.number += 1;
+                batch.end = Some(Err(too_long(self.number)));
+                break;
+            }
+            if searched >= self.batch_bytes && !batch.lines.is_empty() {
+                break;
+            }
+            let want = self.batch_bytes.saturating_sub(searched).max(64 << 10);
             let read = (&mut *reader)
-                .take(MAX_LINE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut batch.text);
-            let n = match read {
-                Ok(n) => n,
+                .take(want as u64)
+                .read_to_end(&mut batch.text);
+            match read {
+                Ok(0) => {
+                    // The end of the file: what follows the last newline is a last line.
+                    if start < searched {
+                        self.number += 1;
+                        batch.lines.push((searched, self.number));
+                    }
+                    batch.end = Some(Ok(()));
+                    break;
+                }
+                Ok(_) => {}
                 Err(e) => {
-                    batch.text.truncate(before);
                     batch.end = Some(Err(InputError::new(
-                        self.path.display().to_string(),
+                        path.display().to_string(),
                         e.to_string(),
                     )
                     .at(self.number as usize + 1, 1)));
                     break;
                 }
-            };
-            if n == 0 {
-                batch.end = Some(Ok(()));
-                break;
             }
-            self.number += 1;
-            if n > MAX_LINE_BYTES {
-                batch.text.truncate(before);
-                batch.end = Some(Err(InputError::new(
-                    self.path.display().to_string(),
-                    format!("line longer than {} MiB", MAX_LINE_BYTES >> 20),
-                )
-                .at(self.number as usize, 1)
-                .with_hint("an audit log has one event per line")));
-                break;
-            }
-            batch.lines.push((batch.text.len(), self.number));
         }
-        if batch.end.is_some() {
-            self.reader = None;
+        match batch.end {
+            Some(_) => {
+                // Lines up to the error or the end; nothing after them is read.
+                batch
+                    .text
+                    .truncate(start.max(batch.lines.last().map_or(0, |l| l.0)));
+                self.reader = None;
+            }
+            None => {
+                self.tail.extend_from_slice(&batch.text[start..]);
+                batch.text.truncate(start);
+            }
         }
         batch
     }
@@ -401,5 +441,80 @@ impl Merged {
             })
             .min()
             .unwrap_or(i64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line's bytes and its number.
+    type Numbered = (Vec<u8>, u64);
+
+    /// Every line a stream reads with batches of `batch_bytes`, with its number, and how the
+    /// reading ended (the error's line).
+    fn read_all(path: &Path, batch_bytes: usize) -> (Vec<Numbered>, Result<(), usize>) {
+        let mut stream = Stream::open(path, batch_bytes).unwrap();
+        let mut lines = Vec::new();
+        loop {
+            let mut batch = stream.read_batch();
+            let mut start = 0;
+            for &(end, number) in &batch.lines {
+                lines.push((batch.text[start..end].to_vec(), number));
+                start = end;
+            }
+            if let Some(end) = batch.end.take() {
+                return (lines, end.map_err(|e| e.line.unwrap()));
+            }
+            stream.spare = batch;
+        }
+    }
+
+    #[test]
+    fn lines_cut_between_batches_are_read_whole_and_numbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        // Lines of 0 to 3,000 bytes, a blank one, CRLF ends, and a last line without one.
+        let mut text = Vec::new();
+        for i in 0..400u64 {
+            let len = (i * 7919) % 3001;
+            text.extend((0..len).map(|j| b'a' + (j % 26) as u8));
+            text.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+        }
+        text.extend_from_slice(b"last");
+        std::fs::write(&path, &text).unwrap();
+        let expected: Vec<Numbered> = text
+            .split_inclusive(|&c| c == b'\n')
+            .zip(1..)
+            .map(|(l, n)| (l.to_vec(), n))
+            .collect();
+        for batch_bytes in [1, 1000, 100_000, 1 << 20] {
+            assert_eq!(read_all(&path, batch_bytes), (expected.clone(), Ok(())));
+        }
+    }
+
+    #[test]
+    fn a_line_too_long_ends_the_reading_at_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let line = |len: usize, end: &[u8]| [vec![b'x'; len], end.to_vec()].concat();
+        // The longest line read is MAX_LINE_BYTES bytes, its newline counted.
+        let longest = line(MAX_LINE_BYTES - 1, b"\n");
+        let text = [
+            b"a\n".to_vec(),
+            longest.clone(),
+            line(MAX_LINE_BYTES, b"\n"),
+            b"b\n".to_vec(),
+        ]
+        .concat();
+        std::fs::write(&path, text).unwrap();
+        let (lines, end) = read_all(&path, 1000);
+        assert_eq!(lines, [(b"a\n".to_vec(), 1), (longest, 2)]);
+        assert_eq!(end, Err(3));
+        // A last line without a newline may have all of them; one more byte is too many.
+        std::fs::write(&path, line(MAX_LINE_BYTES, b"")).unwrap();
+        assert_eq!(read_all(&path, 1000).1, Ok(()));
+        std::fs::write(&path, line(MAX_LINE_BYTES + 1, b"")).unwrap();
+        assert_eq!(read_all(&path, 1000), (vec![], Err(1)));
     }
 }
