@@ -9,7 +9,9 @@
 //!
 //! A file is read in batches of lines, each batch parsed on the import's threads while the
 //! next is read; the lines are then given out in file order, so the merge sees the same
-//! lines whatever the number of threads, and memory holds two batches per file.
+//! lines whatever the number of threads. With more than one thread, each file is read and
+//! parsed on a thread of its own, a batch ahead of the importer, so the importer's own work
+//! overlaps the parsing; memory holds three batches per file.
 
 use super::event::{read_line, Line, Unreadable};
 use crate::error::InputError;
@@ -19,6 +21,8 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 /// How far out of time order events of one file may be and still be put in order: 60 s.
 pub const REORDER_WINDOW_US: i64 = 60_000_000;
@@ -124,20 +128,13 @@ fn parse_line(bytes: &[u8]) -> Option<Result<Line, Unreadable>> {
     (!text.is_empty()).then(|| read_line(text))
 }
 
-/// One file being read: a batch of lines parsed and waiting, and the next batch read ahead
-/// while that one is parsed.
-struct Stream {
+/// Reads one file's batches and parses them: each batch is parsed while the next is read.
+struct Reader {
     path: PathBuf,
     reader: Option<Box<dyn BufRead + Send>>,
     /// Lines read from the file so far.
     number: u64,
-    /// Latest time of the lines given out.
-    reached: Option<i64>,
-    done: bool,
     batch_bytes: usize,
-    parsed: VecDeque<Parsed>,
-    /// What ends the lines parsed: the end of the file or an error, once read.
-    parsed_end: Option<Result<(), InputError>>,
     ahead: Option<RawBatch>,
     /// The start of a line cut at the end of the last batch read.
     tail: Vec<u8>,
@@ -146,7 +143,34 @@ struct Stream {
     spare: RawBatch,
 }
 
-impl Stream {
+/// A batch's lines parsed; what ended the file after them, if anything did (its end or an
+/// error); and the lines read from the file so far.
+type ParsedBatch = (VecDeque<Parsed>, Option<Result<(), InputError>>, u64);
+
+/// Where a file's parsed batches come from.
+enum Source {
+    /// Read and parsed on the importer's thread, when it runs on one.
+    Inline(Box<Reader>),
+    /// Read and parsed on a thread of their own (the parsing on the import's pool), which
+    /// keeps a batch ready while the importer works through the last.
+    Thread(Receiver<ParsedBatch>),
+}
+
+/// One file being read: the lines of its batch parsed and waiting.
+struct Stream {
+    path: PathBuf,
+    source: Source,
+    /// Latest time of the lines given out.
+    reached: Option<i64>,
+    /// Lines read from the file so far.
+    number: u64,
+    done: bool,
+    parsed: VecDeque<Parsed>,
+    /// What ends the lines parsed: the end of the file or an error, once read.
+    parsed_end: Option<Result<(), InputError>>,
+}
+
+impl Reader {
     fn open(path: &Path, batch_bytes: usize) -> Result<Self, InputError> {
         let label = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| InputError::new(&label, e.to_string()))?;
@@ -166,15 +190,11 @@ impl Stream {
         } else {
             Box::new(file)
         };
-        Ok(Stream {
+        Ok(Reader {
             path: path.to_path_buf(),
             reader: Some(reader),
             number: 0,
-            reached: None,
-            done: false,
             batch_bytes,
-            parsed: VecDeque::new(),
-            parsed_end: None,
             ahead: None,
             tail: Vec::new(),
             spare: RawBatch::default(),
@@ -269,34 +289,98 @@ impl Stream {
         batch
     }
 
-    /// Parses the batch read ahead (reading it now if there is none) while the next one is
-    /// read.
-    fn refill(&mut self, pool: Option<&rayon::ThreadPool>) {
+    /// The next batch parsed (the one read ahead, or read now if there is none), the one
+    /// after it read meanwhile; `into` is an emptied queue to fill.
+    fn next_batch(
+        &mut self,
+        pool: Option<&rayon::ThreadPool>,
+        mut into: VecDeque<Parsed>,
+    ) -> ParsedBatch {
         let mut batch = match self.ahead.take() {
             Some(b) => b,
             None => self.read_batch(),
         };
-        let mut parsed = std::mem::take(&mut self.parsed);
         self.ahead = match pool {
             Some(pool) if batch.end.is_none() => {
-                let ((), ahead) = pool.join(
-                    || batch.parse(Some(pool), &mut parsed),
-                    || self.read_batch(),
-                );
+                let ((), ahead) =
+                    pool.join(|| batch.parse(Some(pool), &mut into), || self.read_batch());
                 Some(ahead)
             }
             _ => {
-                batch.parse(pool, &mut parsed);
+                batch.parse(pool, &mut into);
                 None
             }
         };
-        self.parsed = parsed;
-        self.parsed_end = batch.end.take();
+        let end = batch.end.take();
         self.spare = batch;
+        (into, end, self.number)
+    }
+
+    /// Sends the file's batches, parsed on `pool`, until its end or an error, or until the
+    /// importer stops taking them.
+    fn produce(mut self, pool: &rayon::ThreadPool, to: SyncSender<ParsedBatch>) {
+        loop {
+            let batch = self.next_batch(Some(pool), VecDeque::new());
+            let last = batch.1.is_some();
+            if to.send(batch).is_err() || last {
+                return;
+            }
+        }
+    }
+}
+
+impl Stream {
+    /// Opens `path`, to be read on a thread of its own when a pool is given.
+    fn open(
+        path: &Path,
+        batch_bytes: usize,
+        pool: Option<&Arc<rayon::ThreadPool>>,
+    ) -> Result<Self, InputError> {
+        let reader = Reader::open(path, batch_bytes)?;
+        let source = match pool {
+            None => Source::Inline(Box::new(reader)),
+            Some(pool) => {
+                let pool = Arc::clone(pool);
+                // One batch ready and one being made: memory stays bounded per file.
+                let (to, from) = sync_channel(1);
+                std::thread::Builder::new()
+                    .name("enisim-import".into())
+                    .spawn(move || reader.produce(&pool, to))
+                    .map_err(|e| InputError::new(path.display().to_string(), e.to_string()))?;
+                Source::Thread(from)
+            }
+        };
+        Ok(Stream {
+            path: path.to_path_buf(),
+            source,
+            reached: None,
+            number: 0,
+            done: false,
+            parsed: VecDeque::new(),
+            parsed_end: None,
+        })
+    }
+
+    /// Takes the file's next parsed batch.
+    fn refill(&mut self) {
+        let (lines, end, number) = match &mut self.source {
+            Source::Inline(reader) => reader.next_batch(None, std::mem::take(&mut self.parsed)),
+            Source::Thread(from) => from.recv().unwrap_or_else(|_| {
+                // The reading thread ends only after sending the end; it panicked.
+                let stopped = InputError::new(
+                    self.path.display().to_string(),
+                    "the thread reading this file stopped",
+                );
+                (VecDeque::new(), Some(Err(stopped)), self.number)
+            }),
+        };
+        self.parsed = lines;
+        self.parsed_end = end;
+        self.number = number;
     }
 
     /// The next non-empty line's event and number, or `None` at the end.
-    fn next(&mut self, pool: Option<&rayon::ThreadPool>) -> Result<Option<ReadLine>, InputError> {
+    fn next(&mut self) -> Result<Option<ReadLine>, InputError> {
         loop {
             if let Some((line, number)) = self.parsed.pop_front() {
                 return Ok(Some(match line {
@@ -318,7 +402,7 @@ impl Stream {
                     return Ok(None);
                 }
                 Some(Err(e)) => return Err(e),
-                None => self.refill(pool),
+                None => self.refill(),
             }
         }
     }
@@ -353,8 +437,6 @@ impl Ord for Waiting {
 /// Every line of several audit logs, in time order (ties: file order, then line order).
 pub struct Merged {
     streams: Vec<Stream>,
-    /// The threads lines are parsed on, when more than one.
-    pool: Option<rayon::ThreadPool>,
     heap: BinaryHeap<Reverse<Waiting>>,
     /// Earliest time read so far, over every line of every file.
     pub earliest: Option<i64>,
@@ -373,18 +455,17 @@ impl Merged {
     /// read. The lines come out the same whatever `jobs` is.
     pub fn open(paths: &[PathBuf], jobs: usize) -> Result<Self, InputError> {
         let batch = batch_bytes(paths.len());
-        let streams = paths
-            .iter()
-            .map(|p| Stream::open(p, batch))
-            .collect::<Result<_, _>>()?;
         let pool = if jobs > 1 {
-            Some(thread_pool(jobs)?)
+            Some(Arc::new(thread_pool(jobs)?))
         } else {
             None
         };
+        let streams = paths
+            .iter()
+            .map(|p| Stream::open(p, batch, pool.as_ref()))
+            .collect::<Result<_, _>>()?;
         Ok(Merged {
             streams,
-            pool,
             heap: BinaryHeap::new(),
             earliest: None,
         })
@@ -407,7 +488,7 @@ impl Merged {
             else {
                 return Ok(self.heap.pop().map(|Reverse(Waiting(l))| Next::Line(l)));
             };
-            match self.streams[file].next(self.pool.as_ref())? {
+            match self.streams[file].next()? {
                 None => continue,
                 Some(Err(bad)) => return Ok(Some(Next::Bad(bad))),
                 Some(Ok((line, number))) => {
@@ -451,13 +532,13 @@ mod tests {
     /// A line's bytes and its number.
     type Numbered = (Vec<u8>, u64);
 
-    /// Every line a stream reads with batches of `batch_bytes`, with its number, and how the
+    /// Every line a reader reads with batches of `batch_bytes`, with its number, and how the
     /// reading ended (the error's line).
     fn read_all(path: &Path, batch_bytes: usize) -> (Vec<Numbered>, Result<(), usize>) {
-        let mut stream = Stream::open(path, batch_bytes).unwrap();
+        let mut reader = Reader::open(path, batch_bytes).unwrap();
         let mut lines = Vec::new();
         loop {
-            let mut batch = stream.read_batch();
+            let mut batch = reader.read_batch();
             let mut start = 0;
             for &(end, number) in &batch.lines {
                 lines.push((batch.text[start..end].to_vec(), number));
@@ -466,7 +547,7 @@ mod tests {
             if let Some(end) = batch.end.take() {
                 return (lines, end.map_err(|e| e.line.unwrap()));
             }
-            stream.spare = batch;
+            reader.spare = batch;
         }
     }
 
