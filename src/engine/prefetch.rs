@@ -16,7 +16,8 @@ pub fn prefetch<T>(record: &T) {
 
 /// Bytes per cache line.
 const LINE: usize = 64;
-/// Lines fetched at most per record: a node record's first ones, where its hot fields are.
+/// Lines fetched at most per record: all of a pod or ENI record, the first 256 bytes of a
+/// node record.
 pub const MAX_LINES: usize = 4;
 
 #[cfg(target_arch = "x86_64")]

@@ -152,8 +152,9 @@ enum Source {
     /// Read and parsed on the importer's thread, when it runs on one.
     Inline(Box<Reader>),
     /// Read and parsed on a thread of their own (the parsing on the import's pool), which
-    /// keeps a batch ready while the importer works through the last.
-    Thread(Receiver<ParsedBatch>),
+    /// keeps a batch ready while the importer works through the last; the importer hands
+    /// each emptied queue back for the next batch.
+    Thread(Receiver<ParsedBatch>, SyncSender<VecDeque<Parsed>>),
 }
 
 /// One file being read: the lines of its batch parsed and waiting.
@@ -318,9 +319,15 @@ impl Reader {
 
     /// Sends the file's batches, parsed on `pool`, until its end or an error, or until the
     /// importer stops taking them.
-    fn produce(mut self, pool: &rayon::ThreadPool, to: SyncSender<ParsedBatch>) {
+    fn produce(
+        mut self,
+        pool: &rayon::ThreadPool,
+        to: SyncSender<ParsedBatch>,
+        emptied: Receiver<VecDeque<Parsed>>,
+    ) {
         loop {
-            let batch = self.next_batch(Some(pool), VecDeque::new());
+            let into = emptied.try_recv().unwrap_or_default();
+            let batch = self.next_batch(Some(pool), into);
             let last = batch.1.is_some();
             if to.send(batch).is_err() || last {
                 return;
@@ -343,11 +350,12 @@ impl Stream {
                 let pool = Arc::clone(pool);
                 // One batch ready and one being made: memory stays bounded per file.
                 let (to, from) = sync_channel(1);
+                let (back, emptied) = sync_channel(2);
                 std::thread::Builder::new()
                     .name("enisim-import".into())
-                    .spawn(move || reader.produce(&pool, to))
+                    .spawn(move || reader.produce(&pool, to, emptied))
                     .map_err(|e| InputError::new(path.display().to_string(), e.to_string()))?;
-                Source::Thread(from)
+                Source::Thread(from, back)
             }
         };
         Ok(Stream {
@@ -365,14 +373,18 @@ impl Stream {
     fn refill(&mut self) {
         let (lines, end, number) = match &mut self.source {
             Source::Inline(reader) => reader.next_batch(None, std::mem::take(&mut self.parsed)),
-            Source::Thread(from) => from.recv().unwrap_or_else(|_| {
-                // The reading thread ends only after sending the end; it panicked.
-                let stopped = InputError::new(
-                    self.path.display().to_string(),
-                    "the thread reading this file stopped",
-                );
-                (VecDeque::new(), Some(Err(stopped)), self.number)
-            }),
+            Source::Thread(from, back) => {
+                // A full return channel or a finished thread only costs an allocation.
+                let _ = back.try_send(std::mem::take(&mut self.parsed));
+                from.recv().unwrap_or_else(|_| {
+                    // The reading thread ends only after sending the end; it panicked.
+                    let stopped = InputError::new(
+                        self.path.display().to_string(),
+                        "the thread reading this file stopped",
+                    );
+                    (VecDeque::new(), Some(Err(stopped)), self.number)
+                })
+            }
         };
         self.parsed = lines;
         self.parsed_end = end;
