@@ -216,7 +216,9 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.i = end + 1;
-        Some(&self.text[start..end])
+        // SAFETY: `start` follows a `"` and `end` is one, both ASCII, so both are character
+        // boundaries of `text`, and `start <= end <= text.len()`.
+        Some(unsafe { self.text.get_unchecked(start..end) })
     }
 
     fn object_ref(&mut self) -> Option<RawObjectRef<'a>> {
