@@ -375,3 +375,39 @@ fn a_run_that_panics_is_a_failing_seed_shrunk_to_what_makes_it_panic() {
     assert_eq!(events.len(), 1, "{case:?}");
     assert!(case.doc.get("workloads").is_none(), "{case:?}");
 }
+
+#[test]
+fn a_node_group_sum_that_misses_a_change_is_found_at_the_next_sample() {
+    let scratch = tempfile::tempdir().unwrap();
+    let with_bug = Checks {
+        overrides: Vec::new(),
+        planted_bug: Some(PlantedBug::LeavingPodStaysInGroupSums),
+    };
+    let failing: Vec<SeedRun> = runs(1..=40, scratch.path(), &with_bug)
+        .into_iter()
+        .filter(|r| !r.passed())
+        .collect();
+    assert!(
+        failing.len() >= 10,
+        "{} of 40 seeds found it",
+        failing.len()
+    );
+    for r in &failing {
+        let first = &r.summary.invariants.details[0];
+        assert!(
+            first.contains("at the sample at") && first.contains("the node groups' kept sums"),
+            "seed {}: {first}",
+            r.seed
+        );
+    }
+    let clean = Checks {
+        overrides: Vec::new(),
+        planted_bug: None,
+    };
+    let seeds: Vec<u64> = failing.iter().map(|r| r.seed).collect();
+    let reruns = swarm::run_generated(&seeds, 2, scratch.path(), &clean, &|_| {}).unwrap();
+    assert!(
+        reruns.iter().all(SeedRun::passed),
+        "the same seeds pass without the bug"
+    );
+}

@@ -13,14 +13,16 @@ pub const INLINE_PODS: usize = 39;
 pub const INLINE_IDLE: usize = 8;
 
 /// One node of a node group.
+///
+/// Laid out in this order on purpose: what the policy's view, placing a pod and the samples
+/// read (its life, limits, warm values and counts, then its pods, idle ENIs and waiting pods)
+/// comes first, mostly within the first 256 bytes that the event loop fetches ahead; the
+/// histories come last.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct Node {
-    /// Index of its node group.
-    pub group: usize,
-    /// Position within the group, for its name `<group>-<ordinal>`.
-    pub ordinal: u32,
-    /// Dense index of its zone.
-    pub zone: usize,
+    /// False once deleted.
+    pub alive: bool,
     /// Pods with exclusive ENI its instance type allows.
     pub eni_pods: u32,
     /// The `direct-eni-max-attach` annotation, if set.
@@ -29,37 +31,41 @@ pub struct Node {
     pub min_warm: u32,
     /// Idle ENIs allowed before releasing.
     pub max_warm: u32,
-    /// False once deleted.
-    pub alive: bool,
-    /// When it joined.
-    pub created_at: SimTime,
-    /// Pods placed on it that hold or await an ENI (P), in placement order; inline in the
-    /// record up to an instance's usual limit, so placing and removing a pod touches no
-    /// other memory.
-    pub pods: SmallVec<[u32; INLINE_PODS]>,
-    /// After a crash: its pods, stopped but not yet known to be gone.
-    pub lost: Vec<u32>,
     /// ENIs bound for pods: being created for it, attaching or attached (B).
     pub bound: u32,
     /// Of those, ENIs whose create took no address (refused or failed, not yet learned).
     pub unaddressed: u32,
-    /// Attached ENIs no pod uses (inline up to a usual warm pool).
-    pub idle: SmallVec<[EniId; INLINE_IDLE]>,
-    /// When each of them went idle, in the same order (what the policy sees).
-    pub idle_since: SmallVec<[SimTime; INLINE_IDLE]>,
-    /// When pods were placed here, oldest first, as far back as the node's policy looks
-    /// ([`crate::policy::AllocationPolicy::history`]); empty for a policy that does not.
-    pub arrivals: Vec<SimTime>,
-    /// Pods placed here still waiting for an ENI, first come first served.
-    pub waiting: VecDeque<u32>,
-    /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
-    pub surplus_since: VecDeque<SimTime>,
     /// ENIs attached or attaching to it, checked against its limit by the VPC on attach.
     pub attached: u32,
     /// Creates for this node that failed in a row, for the backoff of the next.
     pub create_failures: u32,
+    /// Position within the group, for its name `<group>-<ordinal>`.
+    pub ordinal: u32,
+    /// Index of its node group.
+    pub group: usize,
+    /// Dense index of its zone.
+    pub zone: usize,
+    /// Pods placed on it that hold or await an ENI (P), in placement order; inline in the
+    /// record up to an instance's usual limit, so placing and removing a pod touches no
+    /// other memory.
+    pub pods: SmallVec<[u32; INLINE_PODS]>,
+    /// Attached ENIs no pod uses (inline up to a usual warm pool).
+    pub idle: SmallVec<[EniId; INLINE_IDLE]>,
+    /// Pods placed here still waiting for an ENI, first come first served.
+    pub waiting: VecDeque<u32>,
+    /// When each of them went idle, in the same order (what the policy sees).
+    pub idle_since: SmallVec<[SimTime; INLINE_IDLE]>,
+    /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
+    pub surplus_since: VecDeque<SimTime>,
     /// No new ENI is created for this node before then (backoff after a failed create).
     pub bind_after: SimTime,
+    /// When it joined.
+    pub created_at: SimTime,
+    /// When pods were placed here, oldest first, as far back as the node's policy looks
+    /// ([`crate::policy::AllocationPolicy::history`]); empty for a policy that does not.
+    pub arrivals: Vec<SimTime>,
+    /// After a crash: its pods, stopped but not yet known to be gone.
+    pub lost: Vec<u32>,
 }
 
 impl Node {
@@ -85,6 +91,16 @@ impl Node {
             max_warm: self.max_warm,
             idle_since: &self.idle_since,
             arrivals: &self.arrivals,
+        }
+    }
+
+    /// What a policy's band reads of this node: [`Node::view`] without its histories, which
+    /// lie on cache lines that nothing else read where a pod is placed or removed.
+    pub fn band_view(&self) -> NodeView<'_> {
+        NodeView {
+            idle_since: &[],
+            arrivals: &[],
+            ..self.view()
         }
     }
 

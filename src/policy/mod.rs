@@ -94,6 +94,10 @@ pub trait AllocationPolicy {
 
     /// The range of B the policy steers a node into: it binds while B is below the first
     /// bound and releases while B is above the second. What the report's band chart draws.
+    /// It reads the view's counts, limit and warm values, never its histories (`idle_since`,
+    /// `arrivals`): the node groups' sums recompute it where those change, from a view
+    /// without histories (`sim/group_sums.rs`; a checked run compares them with the full
+    /// views' sums at every sample).
     fn band(&self, view: &NodeView) -> Band;
 
     /// True (the default) if a pod's ENI goes back to its node's pool when the pod ends;

@@ -9,6 +9,7 @@ mod calls;
 mod checks;
 mod enis;
 mod finish;
+mod group_sums;
 mod groups;
 mod invariants;
 mod ipamd;
@@ -35,7 +36,7 @@ use crate::engine::prefetch::prefetch;
 use crate::engine::{EventQueue, RngStreams, SimTime, Stream};
 use crate::error::InputError;
 use crate::policy::family::Context;
-use crate::policy::{AllocationPolicy, Band};
+use crate::policy::AllocationPolicy;
 use crate::report::metrics::{GroupMetrics, Metrics};
 use crate::report::rows::{GroupRow, SampleRow, Sink, SubnetRow};
 use crate::report::summary::Summary;
@@ -208,6 +209,9 @@ pub struct Simulation<'a> {
     checks: Option<Checks>,
     /// False when the sink discards rows: they are not built at all.
     rows: bool,
+    /// Per node group: its live nodes' pods and band summed, kept as they change once a
+    /// sample needs them (see `sim/group_sums.rs`).
+    group_sums: Option<Vec<group_sums::Share>>,
     starved: Vec<BTreeSet<u32>>,
     /// The ENI controller's queue, workers and limits; `None` under the per-node model.
     ipamd: Option<Box<ipamd::Ipamd>>,
@@ -274,6 +278,9 @@ pub enum PlantedBug {
     KeptEniStaysBound,
     /// A cluster event (`[[events]]`) panics.
     PanicAtClusterEvent,
+    /// A pod leaving its node is not taken off its node group's kept sums (the node-group
+    /// rows' pods and band).
+    LeavingPodStaysInGroupSums,
 }
 
 /// The longest a checked run drains past its duration.
@@ -418,6 +425,7 @@ impl<'a> Simulation<'a> {
             planted: None,
             warnings: sc.warnings.clone(),
             rows: sink.wants_rows(),
+            group_sums: None,
             ipamd: ipamd::Ipamd::for_scenario(&sc, &streams),
             provisioning: provisioning::Provisioning::default(),
             metrics: Metrics {
@@ -629,6 +637,9 @@ impl<'a> Simulation<'a> {
         let errors_by_code = std::mem::take(&mut g.errors_since_sample);
         let pods_started = std::mem::take(&mut g.started_since_sample);
         let pool_hits = std::mem::take(&mut g.hits_since_sample);
+        if self.checks.is_some() {
+            self.check_group_sums(time);
+        }
         if !self.rows {
             return;
         }
@@ -683,36 +694,4 @@ impl<'a> Simulation<'a> {
             });
         }
     }
-
-    /// Each node group's live nodes summed: nodes, P, B, idle ENIs and the policy's band.
-    fn group_samples(&self) -> Vec<GroupSample> {
-        self.group_nodes
-            .iter()
-            .zip(&self.group_policy)
-            .map(|(nodes, &policy)| {
-                let mut sum = GroupSample::default();
-                for &node in nodes {
-                    let view = self.nodes[node as usize].view();
-                    let band = self.policies[policy].band(&view);
-                    sum.nodes += 1;
-                    sum.pods += view.pods;
-                    sum.bound += view.bound;
-                    sum.idle += view.idle;
-                    sum.band.low += band.low;
-                    sum.band.high += band.high;
-                }
-                sum
-            })
-            .collect()
-    }
-}
-
-/// A node group's live nodes summed, at a sample.
-#[derive(Clone, Copy, Debug, Default)]
-struct GroupSample {
-    nodes: u32,
-    pods: u32,
-    bound: u32,
-    idle: u32,
-    band: Band,
 }

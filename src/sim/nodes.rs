@@ -43,7 +43,9 @@ impl Simulation<'_> {
             EventAction::SetMaxAttach { group, max_attach } => {
                 self.warn_max_attach_below_use(group, max_attach);
                 for node in self.group_nodes[group].clone() {
+                    let share = self.share_before(node);
                     self.nodes.touch(node as usize).max_attach = Some(max_attach);
+                    self.reshare(node, share);
                     self.scheduler.refresh(node, &self.nodes[node as usize]);
                     self.reconcile_node(node);
                 }
@@ -65,8 +67,10 @@ impl Simulation<'_> {
                     warm.1 = max_warm.unwrap_or(warm.1);
                     let (min, max) = *warm;
                     for node in self.group_nodes[g].clone() {
+                        let share = self.share_before(node);
                         let n = self.nodes.touch(node as usize);
                         (n.min_warm, n.max_warm) = (min, max);
+                        self.reshare(node, share);
                         self.reconcile_node(node);
                     }
                 }
@@ -137,6 +141,9 @@ impl Simulation<'_> {
             bind_after: SimTime::ZERO,
         });
         self.group_nodes[group].push(id);
+        // A new node's share before it was is nothing.
+        let share = self.group_sums.as_ref().map(|_| Default::default());
+        self.reshare(id, share);
         self.scheduler.refresh(id, &self.nodes[id as usize]);
         self.reconcile_node(id);
         self.schedule_pending();
@@ -161,7 +168,9 @@ impl Simulation<'_> {
     /// controllers must replace pods now.
     fn remove_node(&mut self, node: u32, how: Removal) -> Vec<u32> {
         let now = self.now();
+        let share = self.share_before(node);
         self.nodes.touch(node as usize).alive = false;
+        self.reshare(node, share);
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         self.set_node_timer(node, None);
         let pods = self.nodes[node as usize].pods.to_vec();

@@ -155,9 +155,11 @@ impl Simulation<'_> {
         self.gauges.pods_waiting_eni += 1;
         let zone = self.nodes[node as usize].zone;
         let history = self.policy_of(node).history();
+        let share = self.share_before(node);
         let n = self.nodes.touch(node as usize);
         n.pods.push(pod);
         n.record_arrival(now, history);
+        self.reshare(node, share);
         self.scheduler.count(workload, zone, true);
         self.scheduler.refresh(node, &self.nodes[node as usize]);
         if let Some(&eni) = self.claims.get(&(workload, serial)) {
@@ -293,7 +295,11 @@ impl Simulation<'_> {
             self.gauges.pods_running -= 1;
         }
         let zone = self.nodes[node as usize].zone;
+        let share = self.share_before(node);
         self.nodes.touch(node as usize).remove_pod(pod);
+        if self.planted != Some(super::PlantedBug::LeavingPodStaysInGroupSums) {
+            self.reshare(node, share);
+        }
         self.scheduler.count(workload, zone, false);
         if let Some(eni) = eni {
             self.free_eni(eni, node, state == PodState::Running, fate);
