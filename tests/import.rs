@@ -540,3 +540,26 @@ fn init_writes_a_scenario_that_replays_exactly_the_pods_of_the_log() {
         ]
     );
 }
+
+#[test]
+fn a_selector_keeps_exactly_the_pods_whose_labels_match() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (current, old) = write_logs(tmp.path());
+    let (all, out) = (tmp.path().join("all.csv"), tmp.path().join("selected.csv"));
+    import_audit(&[], &[&current, &old], &all).success();
+    let all = fs::read_to_string(&all).unwrap();
+    assert_eq!(all.lines().count(), 7, "{all}");
+    // Every pod of the log is labelled app=x.
+    for selector in ["app=x", "app==x", "app", "app!=y,app"] {
+        import_audit(&["--selector", selector], &[&current, &old], &out).success();
+        assert_eq!(fs::read_to_string(&out).unwrap(), all, "{selector}");
+    }
+    for selector in ["app=y", "app!=x", "tier", "app=x,tier=db"] {
+        import_audit(&["--selector", selector], &[&current, &old], &out).success();
+        assert_eq!(
+            fs::read_to_string(&out).unwrap(),
+            "time,action,pod,workload,static_ip\n",
+            "{selector}"
+        );
+    }
+}

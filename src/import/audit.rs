@@ -5,7 +5,7 @@
 //! the logs. Only the pods alive, and those ended within the last hour (to recognise the
 //! second delete of a graceful deletion), are kept in memory.
 
-use super::event::{Change, Created, PodRef};
+use super::event::{Change, Created, PodRef, Reading};
 use super::owner::workload;
 use super::source::{Merged, Next, REORDER_WINDOW_US};
 use crate::cluster::names::check_subdomain;
@@ -141,7 +141,11 @@ pub fn import(
     jobs: usize,
     out: &mut impl Write,
 ) -> Result<Result<ImportReport, std::io::Error>, InputError> {
-    let mut merged = Merged::open(logs, jobs)?;
+    // The labels are read only for a selector: without one they are checked, not copied.
+    let reading = Reading {
+        labels: !filter.selector.is_empty(),
+    };
+    let mut merged = Merged::open(logs, jobs, reading)?;
     let mut r = ImportReport::default();
     let single_namespace = filter.namespaces.len() == 1;
     // Fast unkeyed hashing (a log is the user's own, not an attack): the order of these sets

@@ -283,9 +283,21 @@ impl<'de> Deserialize<'de> for AsksEni {
     }
 }
 
+/// What a pod object is read for beyond what every import needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// Keep its labels (for a `--selector`); without one they are checked, not copied.
+    pub labels: bool,
+}
+
 /// Reads one line of an audit log. Lines of other stages than `ResponseComplete` and events
 /// about other resources come back with no change.
 pub fn read_line(text: &str) -> Result<Line, Unreadable> {
+    read_line_for(text, Reading { labels: true })
+}
+
+/// As [`read_line`], keeping of a created pod's object what `reading` asks for.
+pub fn read_line_for(text: &str, reading: Reading) -> Result<Line, Unreadable> {
     let raw = match scan::event(text) {
         Some(raw) => raw,
         None => serde_json::from_str::<RawEvent>(text).map_err(|e| {
@@ -320,7 +332,7 @@ pub fn read_line(text: &str) -> Result<Line, Unreadable> {
         .is_some_and(|c| c >= 400);
     let complete = raw.stage.as_deref() == Some("ResponseComplete");
     let change = if complete && !failed {
-        change_of(&raw)
+        change_of(&raw, reading)
     } else {
         None
     };
@@ -345,7 +357,7 @@ fn is_pod(raw: &RawEvent) -> bool {
         .is_some_and(|r| r.resource.as_deref() == Some("pods"))
 }
 
-fn change_of(raw: &RawEvent) -> Option<Change> {
+fn change_of(raw: &RawEvent, reading: Reading) -> Option<Change> {
     let r = raw.object_ref.as_ref()?;
     if r.resource.as_deref() != Some("pods") {
         return None;
@@ -365,7 +377,7 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
             // The response's object is the pod as created (after admission); the request's
             // is what was sent, read only when the response's does not say. A pod created
             // with generateName has its name only in an object.
-            let response = parse_object(raw.response_object.as_ref());
+            let response = parse_object(raw.response_object.as_ref(), reading);
             let name_of = |o: &Option<RawObject>| {
                 o.as_ref()
                     .and_then(|o| o.metadata.as_ref())
@@ -376,7 +388,7 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
             let mut name = named.or_else(|| name_of(&response));
             let mut object = response.and_then(facts);
             if name.is_none() || object.is_none() {
-                let request = parse_object(raw.request_object.as_ref());
+                let request = parse_object(raw.request_object.as_ref(), reading);
                 name = name.or_else(|| name_of(&request));
                 object = object.or_else(|| request.and_then(facts));
             }
@@ -392,9 +404,9 @@ fn change_of(raw: &RawEvent) -> Option<Change> {
 }
 
 /// A logged object as a pod, if it parses as one.
-fn parse_object<'a>(raw: Option<&Object<'a>>) -> Option<RawObject<'a>> {
+fn parse_object<'a>(raw: Option<&Object<'a>>, reading: Reading) -> Option<RawObject<'a>> {
     let text = raw?.0;
-    scan::object(text).or_else(|| serde_json::from_str(text).ok())
+    scan::object(text, reading).or_else(|| serde_json::from_str(text).ok())
 }
 
 fn facts(o: RawObject) -> Option<PodFacts> {

@@ -8,7 +8,7 @@
 
 use super::event::{
     AsksEni, Object, RawContainer, RawEvent, RawMeta, RawObject, RawObjectRef, RawOwner,
-    RawResources, RawSpec, RawStatus, Str, DIRECT_ENI_RESOURCE, NETWORKS_ANNOTATION,
+    RawResources, RawSpec, RawStatus, Reading, Str, DIRECT_ENI_RESOURCE, NETWORKS_ANNOTATION,
     STATIC_IP_ANNOTATION,
 };
 use std::borrow::Cow;
@@ -18,7 +18,11 @@ const MAX_DEPTH: u32 = 100;
 
 /// The event of a line, or `None` to leave the line to serde_json.
 pub(super) fn event(text: &str) -> Option<RawEvent<'_>> {
-    let mut s = Scanner { text, i: 0 };
+    let mut s = Scanner {
+        text,
+        i: 0,
+        labels: false,
+    };
     let mut e = RawEvent::default();
     let mut seen = Seen::default();
     s.members(|s, key| {
@@ -55,8 +59,12 @@ pub(super) fn event(text: &str) -> Option<RawEvent<'_>> {
 
 /// A logged pod object (`requestObject` or `responseObject` of a create), or `None` to leave
 /// it to serde_json: what a pod needs of it, as [`RawObject`]'s serde reads it.
-pub(super) fn object(text: &str) -> Option<RawObject<'_>> {
-    let mut s = Scanner { text, i: 0 };
+pub(super) fn object(text: &str, reading: Reading) -> Option<RawObject<'_>> {
+    let mut s = Scanner {
+        text,
+        i: 0,
+        labels: reading.labels,
+    };
     let mut o = RawObject::default();
     let mut seen = Seen::default();
     s.members(|s, key| {
@@ -140,6 +148,8 @@ fn special(b: &[u8], from: usize) -> Option<usize> {
 struct Scanner<'a> {
     text: &'a str,
     i: usize,
+    /// Keep a pod's labels (else they are only checked).
+    labels: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -270,8 +280,10 @@ impl<'a> Scanner<'a> {
                 "labels" => {
                     seen.first(1)?;
                     s.members(|s, k| {
-                        m.labels
-                            .insert(k.to_string(), s.plain_string()?.to_string());
+                        let value = s.plain_string()?;
+                        if s.labels {
+                            m.labels.insert(k.to_string(), value.to_string());
+                        }
                         Some(())
                     })?;
                 }
@@ -502,6 +514,9 @@ impl<'a> Scanner<'a> {
 mod tests {
     use super::*;
 
+    /// Objects read whole, labels kept, as serde_json reads them.
+    const LABELS: Reading = Reading { labels: true };
+
     /// Lines as the API server writes them, with what the scanner passes over: escapes,
     /// numbers, literals, nested arrays, white space.
     const LINES: [&str; 3] = [
@@ -630,7 +645,7 @@ mod tests {
                 controller,
             }
         }
-        let first = object(OBJECTS[0]).unwrap();
+        let first = object(OBJECTS[0], LABELS).unwrap();
         let meta = first.metadata.as_ref().unwrap();
         assert_eq!(meta.name, Some(Str("web-x2kqp".into())));
         assert_eq!(meta.labels.len(), 2);
@@ -652,8 +667,8 @@ mod tests {
         assert_eq!(asks, [Some((true, true)), Some((false, false))]);
         // A `\u` escape, in a value not kept, is left to serde_json (which checks surrogates).
         let escaped = OBJECTS[0].replace(r#""x":"{"#, r#""x":"\ud800{"#);
-        assert_eq!(object(&escaped), None);
-        let second = object(OBJECTS[1]).unwrap();
+        assert_eq!(object(&escaped, LABELS), None);
+        let second = object(OBJECTS[1], LABELS).unwrap();
         assert_eq!(
             second.metadata.unwrap().owner_references,
             [owner("Job", "j", Some(false)), owner("K", "n", None)]
@@ -661,7 +676,7 @@ mod tests {
         let mut read = 0;
         for valid in OBJECTS {
             for text in edits(valid) {
-                let fast = object(&text);
+                let fast = object(&text, LABELS);
                 if fast.is_some() {
                     read += 1;
                     let serde: Option<RawObject> = serde_json::from_str(&text).ok();

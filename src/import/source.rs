@@ -13,7 +13,7 @@
 //! parsed on a thread of its own, a batch ahead of the importer, so the importer's own work
 //! overlaps the parsing; memory holds three batches per file.
 
-use super::event::{read_line, Line, Unreadable};
+use super::event::{read_line_for, Line, Reading, Unreadable};
 use crate::error::InputError;
 use crate::parallel::thread_pool;
 use std::cmp::Reverse;
@@ -96,11 +96,16 @@ struct RawBatch {
 impl RawBatch {
     /// The lines of the batch parsed into `into`, in order, blank lines left out. On several
     /// threads when a pool is given: each line is parsed alone, so the result is the same.
-    fn parse(&self, pool: Option<&rayon::ThreadPool>, into: &mut VecDeque<Parsed>) {
+    fn parse(
+        &self,
+        pool: Option<&rayon::ThreadPool>,
+        reading: Reading,
+        into: &mut VecDeque<Parsed>,
+    ) {
         let one = |i: usize| {
             let start = if i == 0 { 0 } else { self.lines[i - 1].0 };
             let (end, number) = self.lines[i];
-            parse_line(&self.text[start..end]).map(|line| (line, number))
+            parse_line(&self.text[start..end], reading).map(|line| (line, number))
         };
         match pool {
             Some(pool) => pool.install(|| {
@@ -118,14 +123,14 @@ impl RawBatch {
 }
 
 /// A line's event, or why it is not one; `None` for a blank line.
-fn parse_line(bytes: &[u8]) -> Option<Result<Line, Unreadable>> {
+fn parse_line(bytes: &[u8], reading: Reading) -> Option<Result<Line, Unreadable>> {
     // Valid UTF-8 is borrowed as is; a line that is not is read as far as it is.
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),
     };
     let text = text.trim();
-    (!text.is_empty()).then(|| read_line(text))
+    (!text.is_empty()).then(|| read_line_for(text, reading))
 }
 
 /// Reads one file's batches and parses them: each batch is parsed while the next is read.
@@ -141,6 +146,8 @@ struct Reader {
     /// The last batch parsed, its buffers kept for the next one read (large buffers freed
     /// and allocated again cost more than their lines' parsing).
     spare: RawBatch,
+    /// What the import keeps of a created pod's object.
+    reading: Reading,
 }
 
 /// A batch's lines parsed; what ended the file after them, if anything did (its end or an
@@ -172,7 +179,7 @@ struct Stream {
 }
 
 impl Reader {
-    fn open(path: &Path, batch_bytes: usize) -> Result<Self, InputError> {
+    fn open(path: &Path, batch_bytes: usize, reading: Reading) -> Result<Self, InputError> {
         let label = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| InputError::new(&label, e.to_string()))?;
         if !meta.is_file() {
@@ -199,6 +206,7 @@ impl Reader {
             ahead: None,
             tail: Vec::new(),
             spare: RawBatch::default(),
+            reading,
         })
     }
 
@@ -303,12 +311,15 @@ impl Reader {
         };
         self.ahead = match pool {
             Some(pool) if batch.end.is_none() => {
-                let ((), ahead) =
-                    pool.join(|| batch.parse(Some(pool), &mut into), || self.read_batch());
+                let reading = self.reading;
+                let ((), ahead) = pool.join(
+                    || batch.parse(Some(pool), reading, &mut into),
+                    || self.read_batch(),
+                );
                 Some(ahead)
             }
             _ => {
-                batch.parse(pool, &mut into);
+                batch.parse(pool, self.reading, &mut into);
                 None
             }
         };
@@ -342,8 +353,9 @@ impl Stream {
         path: &Path,
         batch_bytes: usize,
         pool: Option<&Arc<rayon::ThreadPool>>,
+        reading: Reading,
     ) -> Result<Self, InputError> {
-        let reader = Reader::open(path, batch_bytes)?;
+        let reader = Reader::open(path, batch_bytes, reading)?;
         let source = match pool {
             None => Source::Inline(Box::new(reader)),
             Some(pool) => {
@@ -463,9 +475,10 @@ pub enum Next {
 }
 
 impl Merged {
-    /// Opens every file, to parse its lines on `jobs` threads; fails on one that cannot be
-    /// read. The lines come out the same whatever `jobs` is.
-    pub fn open(paths: &[PathBuf], jobs: usize) -> Result<Self, InputError> {
+    /// Opens every file, to parse its lines on `jobs` threads, keeping of created pods' objects
+    /// what `reading` asks for; fails on one that cannot be read. The lines come out the same
+    /// whatever `jobs` is.
+    pub fn open(paths: &[PathBuf], jobs: usize, reading: Reading) -> Result<Self, InputError> {
         let batch = batch_bytes(paths.len());
         let pool = if jobs > 1 {
             Some(Arc::new(thread_pool(jobs)?))
@@ -474,7 +487,7 @@ impl Merged {
         };
         let streams = paths
             .iter()
-            .map(|p| Stream::open(p, batch, pool.as_ref()))
+            .map(|p| Stream::open(p, batch, pool.as_ref(), reading))
             .collect::<Result<_, _>>()?;
         Ok(Merged {
             streams,
@@ -547,7 +560,7 @@ mod tests {
     /// Every line a reader reads with batches of `batch_bytes`, with its number, and how the
     /// reading ended (the error's line).
     fn read_all(path: &Path, batch_bytes: usize) -> (Vec<Numbered>, Result<(), usize>) {
-        let mut reader = Reader::open(path, batch_bytes).unwrap();
+        let mut reader = Reader::open(path, batch_bytes, Reading { labels: true }).unwrap();
         let mut lines = Vec::new();
         loop {
             let mut batch = reader.read_batch();
