@@ -246,7 +246,7 @@ pub fn import(
                         (
                             wanted && (filter.all_pods || facts.direct_eni),
                             facts.static_ip,
-                            facts.owner.clone(),
+                            facts.owner.as_ref(),
                         )
                     }
                 };
@@ -259,10 +259,7 @@ pub fn import(
                     r.bad_names += 1;
                     continue;
                 }
-                let workload = workload(
-                    owner.as_ref().map(|(k, n)| (k.as_str(), n.as_str())),
-                    &pod.name,
-                );
+                let workload = workload(owner.map(|(k, n)| (k.as_str(), n.as_str())), &pod.name);
                 if taken {
                     r.creates += 1;
                     r.static_ip += u64::from(static_ip);
