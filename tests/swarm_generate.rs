@@ -19,11 +19,16 @@ const CHECKED: RunOptions = RunOptions {
     progress: None,
 };
 
-fn planted() -> Checks {
+/// Every invariant checked, with `bug` planted if given.
+fn checks(bug: Option<PlantedBug>) -> Checks {
     Checks {
         overrides: Vec::new(),
-        planted_bug: Some(PlantedBug::KeptEniStaysBound),
+        planted_bug: bug,
     }
+}
+
+fn planted() -> Checks {
+    checks(Some(PlantedBug::KeptEniStaysBound))
 }
 
 fn runs(seeds: std::ops::RangeInclusive<u64>, scratch: &Path, checks: &Checks) -> Vec<SeedRun> {
@@ -347,10 +352,7 @@ fn the_two_forms_of_swarm_do_not_mix() {
 #[test]
 fn a_run_that_panics_is_a_failing_seed_shrunk_to_what_makes_it_panic() {
     let scratch = tempfile::tempdir().unwrap();
-    let checks = Checks {
-        overrides: Vec::new(),
-        planted_bug: Some(PlantedBug::PanicAtClusterEvent),
-    };
+    let checks = checks(Some(PlantedBug::PanicAtClusterEvent));
     let runs = runs(1..=8, scratch.path(), &checks);
     let failing: Vec<&SeedRun> = runs.iter().filter(|r| !r.passed()).collect();
     // Exactly the seeds whose case has an event within its run panic, and the swarm goes on.
@@ -379,10 +381,7 @@ fn a_run_that_panics_is_a_failing_seed_shrunk_to_what_makes_it_panic() {
 #[test]
 fn a_node_group_sum_that_misses_a_change_is_found_at_the_next_sample() {
     let scratch = tempfile::tempdir().unwrap();
-    let with_bug = Checks {
-        overrides: Vec::new(),
-        planted_bug: Some(PlantedBug::LeavingPodStaysInGroupSums),
-    };
+    let with_bug = checks(Some(PlantedBug::LeavingPodStaysInGroupSums));
     let failing: Vec<SeedRun> = runs(1..=40, scratch.path(), &with_bug)
         .into_iter()
         .filter(|r| !r.passed())
@@ -400,10 +399,7 @@ fn a_node_group_sum_that_misses_a_change_is_found_at_the_next_sample() {
             r.seed
         );
     }
-    let clean = Checks {
-        overrides: Vec::new(),
-        planted_bug: None,
-    };
+    let clean = checks(None);
     let seeds: Vec<u64> = failing.iter().map(|r| r.seed).collect();
     let reruns = swarm::run_generated(&seeds, 2, scratch.path(), &clean, &|_| {}).unwrap();
     assert!(
