@@ -290,14 +290,10 @@ pub struct Reading {
     pub labels: bool,
 }
 
-/// Reads one line of an audit log. Lines of other stages than `ResponseComplete` and events
-/// about other resources come back with no change.
-pub fn read_line(text: &str) -> Result<Line, Unreadable> {
-    read_line_for(text, Reading { labels: true })
-}
-
-/// As [`read_line`], keeping of a created pod's object what `reading` asks for.
-pub fn read_line_for(text: &str, reading: Reading) -> Result<Line, Unreadable> {
+/// Reads one line of an audit log, keeping of a created pod's object what `reading` asks
+/// for. Lines of other stages than `ResponseComplete` and events about other resources come
+/// back with no change.
+pub fn read_line(text: &str, reading: Reading) -> Result<Line, Unreadable> {
     let raw = match scan::event(text) {
         Some(raw) => raw,
         None => serde_json::from_str::<RawEvent>(text).map_err(|e| {
@@ -445,11 +441,14 @@ fn facts(o: RawObject) -> Option<PodFacts> {
 mod tests {
     use super::*;
 
+    /// Objects read whole, labels kept.
+    const ALL: Reading = Reading { labels: true };
+
     const CREATE: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a1","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods","namespace":"prod","apiVersion":"v1"},"responseStatus":{"code":201},"stageTimestamp":"2024-05-01T10:00:00.250000Z","requestObject":{"kind":"Pod","metadata":{"generateName":"web-7c9d8f6b5-","labels":{"app":"web"},"annotations":{"tke.cloud.tencent.com/networks":"tke-direct-eni"},"ownerReferences":[{"kind":"ReplicaSet","name":"web-7c9d8f6b5","controller":true}]},"spec":{"containers":[{"name":"c"}]}},"responseObject":{"kind":"Pod","metadata":{"name":"web-7c9d8f6b5-x2kqp","labels":{"app":"web"},"annotations":{"tke.cloud.tencent.com/networks":"tke-direct-eni"},"ownerReferences":[{"kind":"ReplicaSet","name":"web-7c9d8f6b5","controller":true}]},"spec":{"containers":[{"name":"c","resources":{"requests":{"tke.cloud.tencent.com/direct-eni":"1"}}}]}}}"#;
 
     #[test]
     fn a_create_with_generate_name_takes_the_name_from_the_response() {
-        let line = read_line(CREATE).unwrap();
+        let line = read_line(CREATE, ALL).unwrap();
         let Some(Change::Create(c)) = line.change else {
             panic!("a create: {line:?}")
         };
@@ -468,22 +467,22 @@ mod tests {
     #[test]
     fn other_stages_failures_and_resources_change_nothing() {
         let received = CREATE.replace("ResponseComplete", "RequestReceived");
-        assert_eq!(read_line(&received).unwrap().change, None);
+        assert_eq!(read_line(&received, ALL).unwrap().change, None);
         let failed = CREATE.replace("\"code\":201", "\"code\":409");
-        let line = read_line(&failed).unwrap();
+        let line = read_line(&failed, ALL).unwrap();
         assert_eq!((line.change, line.failed), (None, true));
         let cm = CREATE.replace("\"resource\":\"pods\"", "\"resource\":\"configmaps\"");
-        assert_eq!(read_line(&cm).unwrap().change, None);
+        assert_eq!(read_line(&cm, ALL).unwrap().change, None);
     }
 
     #[test]
     fn unreadable_lines_say_why() {
         assert!(matches!(
-            read_line("{\"kind\":"),
+            read_line("{\"kind\":", ALL),
             Err(Unreadable::NotJson(_, _))
         ));
         assert!(matches!(
-            read_line(r#"{"kind":"PodList","apiVersion":"v1","items":[]}"#),
+            read_line(r#"{"kind":"PodList","apiVersion":"v1","items":[]}"#, ALL),
             Err(Unreadable::NotAuditEvent(_))
         ));
     }

@@ -18,71 +18,64 @@ const MAX_DEPTH: u32 = 100;
 
 /// The event of a line, or `None` to leave the line to serde_json.
 pub(super) fn event(text: &str) -> Option<RawEvent<'_>> {
-    let mut s = Scanner {
-        text,
-        i: 0,
-        labels: false,
-    };
     let mut e = RawEvent::default();
     let mut seen = Seen::default();
-    s.members(|s, key| {
-        match key {
-            "kind" => e.kind = Some(s.field(&mut seen, 0)?),
-            "apiVersion" => e.api_version = Some(s.field(&mut seen, 1)?),
-            "auditID" => e.audit_id = s.field(&mut seen, 2)?,
-            "stage" => e.stage = Some(s.field(&mut seen, 3)?),
-            "verb" => e.verb = Some(s.field(&mut seen, 4)?),
-            "stageTimestamp" => e.stage_timestamp = Some(s.field(&mut seen, 5)?),
-            "objectRef" => {
-                seen.first(6)?;
-                e.object_ref = Some(s.object_ref()?);
+    whole(text, false, |s| {
+        s.members(|s, key| {
+            match key {
+                "kind" => e.kind = Some(s.field(&mut seen, 0)?),
+                "apiVersion" => e.api_version = Some(s.field(&mut seen, 1)?),
+                "auditID" => e.audit_id = s.field(&mut seen, 2)?,
+                "stage" => e.stage = Some(s.field(&mut seen, 3)?),
+                "verb" => e.verb = Some(s.field(&mut seen, 4)?),
+                "stageTimestamp" => e.stage_timestamp = Some(s.field(&mut seen, 5)?),
+                "objectRef" => e.object_ref = Some(s.once(&mut seen, 6, Scanner::object_ref)?),
+                "responseStatus" => {
+                    e.response_status = Some(s.once(&mut seen, 7, Scanner::status)?)
+                }
+                "requestObject" => {
+                    e.request_object = Some(s.once(&mut seen, 8, Scanner::object)?)
+                }
+                "responseObject" => {
+                    e.response_object = Some(s.once(&mut seen, 9, Scanner::object)?)
+                }
+                _ => s.skip(1)?,
             }
-            "responseStatus" => {
-                seen.first(7)?;
-                e.response_status = Some(s.status()?);
-            }
-            "requestObject" => {
-                seen.first(8)?;
-                e.request_object = Some(s.object()?);
-            }
-            "responseObject" => {
-                seen.first(9)?;
-                e.response_object = Some(s.object()?);
-            }
-            _ => s.skip(1)?,
-        }
-        Some(())
+            Some(())
+        })
     })?;
-    s.ws();
-    (s.i == s.text.len()).then_some(e)
+    Some(e)
 }
 
 /// A logged pod object (`requestObject` or `responseObject` of a create), or `None` to leave
 /// it to serde_json: what a pod needs of it, as [`RawObject`]'s serde reads it.
 pub(super) fn object(text: &str, reading: Reading) -> Option<RawObject<'_>> {
-    let mut s = Scanner {
-        text,
-        i: 0,
-        labels: reading.labels,
-    };
     let mut o = RawObject::default();
     let mut seen = Seen::default();
-    s.members(|s, key| {
-        match key {
-            "metadata" => {
-                seen.first(0)?;
-                o.metadata = Some(s.meta()?);
+    whole(text, reading.labels, |s| {
+        s.members(|s, key| {
+            match key {
+                "metadata" => o.metadata = Some(s.once(&mut seen, 0, Scanner::meta)?),
+                "spec" => o.spec = Some(s.once(&mut seen, 1, Scanner::spec)?),
+                _ => s.skip(1)?,
             }
-            "spec" => {
-                seen.first(1)?;
-                o.spec = Some(s.spec()?);
-            }
-            _ => s.skip(1)?,
-        }
-        Some(())
+            Some(())
+        })
     })?;
+    Some(o)
+}
+
+/// Reads all of `text` with `read` (keeping labels if `labels`): `None` if `read` is not
+/// sure of it or anything but white space follows what it read.
+fn whole<'a>(
+    text: &'a str,
+    labels: bool,
+    read: impl FnOnce(&mut Scanner<'a>) -> Option<()>,
+) -> Option<()> {
+    let mut s = Scanner { text, i: 0, labels };
+    read(&mut s)?;
     s.ws();
-    (s.i == s.text.len()).then_some(o)
+    (s.i == s.text.len()).then_some(())
 }
 
 /// The fields of one object met so far: serde_json refuses a repeated one.
@@ -209,9 +202,21 @@ impl<'a> Scanner<'a> {
 
     /// A string field, seen for the first time.
     fn field(&mut self, seen: &mut Seen, field: u32) -> Option<Cow<'a, str>> {
+        self.once(seen, field, |s| {
+            s.ws();
+            s.plain_string().map(Cow::Borrowed)
+        })
+    }
+
+    /// The value of a member seen for the first time, read by `read`.
+    fn once<T>(
+        &mut self,
+        seen: &mut Seen,
+        field: u32,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<T> {
         seen.first(field)?;
-        self.ws();
-        self.plain_string().map(Cow::Borrowed)
+        read(self)
     }
 
     /// A string without escapes or control characters, borrowed.
@@ -301,8 +306,7 @@ impl<'a> Scanner<'a> {
                     })?;
                 }
                 "ownerReferences" => {
-                    seen.first(3)?;
-                    m.owner_references = s.array(Self::owner)?;
+                    m.owner_references = s.once(&mut seen, 3, |s| s.array(Self::owner))?;
                 }
                 _ => s.skip(2)?,
             }
@@ -514,8 +518,8 @@ impl<'a> Scanner<'a> {
 mod tests {
     use super::*;
 
-    /// Objects read whole, labels kept, as serde_json reads them.
-    const LABELS: Reading = Reading { labels: true };
+    /// Objects read whole, labels kept (as serde_json reads them).
+    const ALL: Reading = Reading { labels: true };
 
     /// Lines as the API server writes them, with what the scanner passes over: escapes,
     /// numbers, literals, nested arrays, white space.
@@ -645,7 +649,7 @@ mod tests {
                 controller,
             }
         }
-        let first = object(OBJECTS[0], LABELS).unwrap();
+        let first = object(OBJECTS[0], ALL).unwrap();
         let meta = first.metadata.as_ref().unwrap();
         assert_eq!(meta.name, Some(Str("web-x2kqp".into())));
         assert_eq!(meta.labels.len(), 2);
@@ -667,8 +671,8 @@ mod tests {
         assert_eq!(asks, [Some((true, true)), Some((false, false))]);
         // A `\u` escape, in a value not kept, is left to serde_json (which checks surrogates).
         let escaped = OBJECTS[0].replace(r#""x":"{"#, r#""x":"\ud800{"#);
-        assert_eq!(object(&escaped, LABELS), None);
-        let second = object(OBJECTS[1], LABELS).unwrap();
+        assert_eq!(object(&escaped, ALL), None);
+        let second = object(OBJECTS[1], ALL).unwrap();
         assert_eq!(
             second.metadata.unwrap().owner_references,
             [owner("Job", "j", Some(false)), owner("K", "n", None)]
@@ -676,7 +680,7 @@ mod tests {
         let mut read = 0;
         for valid in OBJECTS {
             for text in edits(valid) {
-                let fast = object(&text, LABELS);
+                let fast = object(&text, ALL);
                 if fast.is_some() {
                     read += 1;
                     let serde: Option<RawObject> = serde_json::from_str(&text).ok();

@@ -13,7 +13,7 @@
 //! parsed on a thread of its own, a batch ahead of the importer, so the importer's own work
 //! overlaps the parsing; memory holds three batches per file.
 
-use super::event::{read_line_for, Line, Reading, Unreadable};
+use super::event::{read_line, Line, Reading, Unreadable};
 use crate::error::InputError;
 use crate::parallel::thread_pool;
 use std::cmp::Reverse;
@@ -130,7 +130,7 @@ fn parse_line(bytes: &[u8], reading: Reading) -> Option<Result<Line, Unreadable>
         Err(_) => String::from_utf8_lossy(bytes),
     };
     let text = text.trim();
-    (!text.is_empty()).then(|| read_line_for(text, reading))
+    (!text.is_empty()).then(|| read_line(text, reading))
 }
 
 /// Reads one file's batches and parses them: each batch is parsed while the next is read.

@@ -43,12 +43,11 @@ impl Share {
 }
 
 impl Simulation<'_> {
-    /// What `node` adds to its group's sums now.
+    /// What `node` adds to its group's sums now: nothing before it joins or once it is gone.
     fn share(&self, node: u32) -> Share {
-        let n = &self.nodes[node as usize];
-        if !n.alive {
+        let Some(n) = self.nodes.get(node as usize).filter(|n| n.alive) else {
             return Share::default();
-        }
+        };
         let view = n.band_view();
         let policy = &self.policies[self.group_policy[n.group]];
         Share {
@@ -57,7 +56,8 @@ impl Simulation<'_> {
         }
     }
 
-    /// Before a change to `node`'s pods, limit, warm values or life: its share, for
+    /// Before a change to `node`'s pods, limit, warm values or life (its joining included):
+    /// its share, for
     /// [`Simulation::reshare`] after the change. `None` while no sums are kept (a run
     /// without rows, unchecked), which then costs nothing.
     pub(super) fn share_before(&self, node: u32) -> Option<Share> {
@@ -105,7 +105,8 @@ impl Simulation<'_> {
             .collect()
     }
 
-    /// Each node group's live nodes summed over every node: what the kept sums must equal.
+    /// Each node group's live nodes summed over every node, from their full views: what the
+    /// kept sums must equal (which also checks that a band reads no histories).
     fn group_samples_whole(&self) -> Vec<GroupSample> {
         let mut groups = vec![GroupSample::default(); self.sc.node_groups.len()];
         for node in self.nodes.iter().filter(|n| n.alive) {

@@ -114,6 +114,7 @@ impl Simulation<'_> {
             .expect("every node group zone is known");
         let (min_warm, max_warm) = self.group_warm[group];
         let id = self.nodes.len() as u32;
+        let share = self.share_before(id);
         // Ordinals never repeat, so a node's name is unique for the whole run.
         let ordinal = self.group_added[group];
         self.group_added[group] += 1;
@@ -141,8 +142,6 @@ impl Simulation<'_> {
             bind_after: SimTime::ZERO,
         });
         self.group_nodes[group].push(id);
-        // A new node's share before it was is nothing.
-        let share = self.group_sums.as_ref().map(|_| Default::default());
         self.reshare(id, share);
         self.scheduler.refresh(id, &self.nodes[id as usize]);
         self.reconcile_node(id);
