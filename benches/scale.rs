@@ -5,7 +5,9 @@
 //! overrides giving the same churn per node, and above 2,000 nodes subnets of /11 instead of
 //! /16 so that addresses do not run out) and each mode (`null`: `sim::run` into a `NullSink`;
 //! `outputs`: `output::run_to_dir` into a temporary directory; `checked`: `sim::run_with` with
-//! `RunOptions { check: true, progress: None }`, as `enisim run --check`, into a `NullSink`),
+//! `RunOptions { check: true, progress: None }`, as `enisim run --check`, into a `NullSink`;
+//! and, to tell where the outputs' cost lies, `rows`: every row built and dropped at once,
+//! and `relay`: every row handed to the writer thread, which drops it),
 //! the bench re-executes itself as a child
 //! process (`scale --child SIZE MODE`), so that each run's peak memory (`VmHWM` from
 //! `/proc/self/status`, the child's peak resident set) is its own. The child prints one
@@ -37,7 +39,8 @@
 mod common;
 use common::{child_result, vm_hwm_kib};
 use enisim::engine::{EventQueue, SimTime};
-use enisim::report::rows::NullSink;
+use enisim::report::relay::Relay;
+use enisim::report::rows::{ApiCallRow, EniRow, NullSink, PodRow, SampleRow, Sink};
 use enisim::sim::RunOptions;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -148,6 +151,13 @@ fn child(size: &str, mode: &str) {
         let s = match mode {
             "null" => enisim::sim::run(sc, &mut NullSink).expect("run"),
             "checked" => enisim::sim::run_with(sc, &mut NullSink, CHECKED).expect("run"),
+            "rows" => enisim::sim::run(sc, &mut Dropping).expect("run"),
+            "relay" => {
+                let mut relay = Relay::spawn(Dropping).expect("thread");
+                let s = enisim::sim::run(sc, &mut relay).expect("run");
+                relay.finish();
+                s
+            }
             "outputs" => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let s = enisim::output::run_to_dir(
@@ -214,6 +224,17 @@ fn child(size: &str, mode: &str) {
         );
     }
     println!();
+}
+
+/// Takes every row and drops it: what building the rows costs the simulation (`rows`
+/// mode), or handing them to another thread (`relay` mode), without formatting or writing.
+struct Dropping;
+
+impl Sink for Dropping {
+    fn pod(&mut self, _: &PodRow) {}
+    fn eni(&mut self, _: &EniRow) {}
+    fn api_call(&mut self, _: &ApiCallRow) {}
+    fn sample(&mut self, _: &SampleRow) {}
 }
 
 /// A small `Copy` payload like the sim's `Event` (a tag and an id).
