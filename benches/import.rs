@@ -34,8 +34,21 @@ fn generate(path: &Path, lines: u64) {
             us / 1_000_000 % 60,
             us % 1_000_000
         );
+        // The API server's audit IDs are lowercase UUIDs.
+        let id = format!(
+            "{:032x}",
+            u128::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+        );
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            &id[..8],
+            &id[8..12],
+            &id[12..16],
+            &id[16..20],
+            &id[20..]
+        );
         let head = format!(
-            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{i:032x}","stage":"ResponseComplete","#
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{id}","stage":"ResponseComplete","#
         );
         let line = if i % 5 != 0 {
             format!(

@@ -76,6 +76,9 @@ const WEB: &str = "web-7c9d8f6b5-x2kqp";
 
 /// The older rotated part (gzip) and the current file (plain), written so that the current
 /// one is given first.
+/// An audit ID as the API server writes them.
+const E9: &str = "0f8e2c1a-5b3d-4e6f-9a7b-c8d9e0f1a2b3";
+
 fn write_logs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let old = [
         event(
@@ -178,11 +181,12 @@ fn write_logs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
         ),
     ];
     let current = [
+        // Logged twice, with the API server's own kind of ID (a UUID).
         event(
-            "e9", DONE, "create", "pods", "prod", WEB, "eviction", 201, 100.0, "",
+            E9, DONE, "create", "pods", "prod", WEB, "eviction", 201, 100.0, "",
         ),
         event(
-            "e9", DONE, "create", "pods", "prod", WEB, "eviction", 201, 100.0, "",
+            E9, DONE, "create", "pods", "prod", WEB, "eviction", 201, 100.0, "",
         ),
         event(
             "e10",

@@ -5,7 +5,7 @@
 //! the logs. Only the pods alive, and those ended within the last hour (to recognise the
 //! second delete of a graceful deletion), are kept in memory.
 
-use super::event::{Change, Created, PodRef, Reading};
+use super::event::{AuditId, Change, Created, PodRef, Reading};
 use super::owner::workload;
 use super::source::{Merged, Next, REORDER_WINDOW_US};
 use crate::cluster::names::check_subdomain;
@@ -153,8 +153,8 @@ pub fn import(
     let mut alive: FxHashMap<PodRef, Alive> = FxHashMap::default();
     let mut ended: FxHashSet<PodRef> = FxHashSet::default();
     let mut ended_order: VecDeque<(i64, PodRef)> = VecDeque::new();
-    let mut seen_ids: FxHashSet<String> = FxHashSet::default();
-    let mut seen_order: VecDeque<(i64, String)> = VecDeque::new();
+    let mut seen_ids: FxHashSet<AuditId> = FxHashSet::default();
+    let mut seen_order: VecDeque<(i64, AuditId)> = VecDeque::new();
     let mut origin: Option<i64> = None;
     let mut last = i64::MIN;
     let mut write_error = None;
@@ -200,7 +200,7 @@ pub fn import(
             let (_, pod) = ended_order.pop_front().expect("checked");
             ended.remove(&pod);
         }
-        if !line.audit_id.is_empty() {
+        if !line.audit_id.is_none() {
             if !seen_ids.insert(line.audit_id.clone()) {
                 r.duplicates += 1;
                 continue;
@@ -251,7 +251,7 @@ pub fn import(
                     }
                 };
                 let trace_name = if single_namespace {
-                    pod.name.clone()
+                    pod.name.to_string()
                 } else {
                     format!("{}.{}", pod.name, pod.namespace)
                 };
@@ -323,7 +323,7 @@ pub fn import(
 }
 
 fn in_namespace(filter: &Filter, pod: &PodRef) -> bool {
-    filter.namespaces.is_empty() || filter.namespaces.contains(&pod.namespace)
+    filter.namespaces.is_empty() || filter.namespaces.iter().any(|n| *n == pod.namespace)
 }
 
 /// Microseconds as seconds with millisecond decimals, trailing zeros dropped (`12.5`, `300`).

@@ -3,6 +3,7 @@
 
 use super::scan;
 use super::time::parse_rfc3339;
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -33,13 +34,17 @@ pub enum Change {
     Evict(PodRef),
 }
 
+/// A name from a line: kept in place up to 24 bytes (most pod, namespace and owner names), so
+/// that a line parsed on one thread and dropped on another hands no allocation across.
+pub type Name = CompactString;
+
 /// A pod named by its namespace and name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PodRef {
     /// Its namespace.
-    pub namespace: String,
+    pub namespace: Name,
     /// Its name.
-    pub name: String,
+    pub name: Name,
 }
 
 /// A created pod and what its object says, when the log has the object.
@@ -58,7 +63,7 @@ pub struct PodFacts {
     /// Its labels.
     pub labels: BTreeMap<String, String>,
     /// Its controlling owner's kind and name.
-    pub owner: Option<(String, String)>,
+    pub owner: Option<(Name, Name)>,
     /// True if it asks for an exclusive ENI (annotation or resource).
     pub direct_eni: bool,
     /// True if it keeps its IP (`vpc-ip-claim-delete-policy: Never`).
@@ -72,11 +77,65 @@ pub struct Line {
     pub time_us: i64,
     /// Its `auditID`, to drop the same event logged twice; empty on a line that changes
     /// nothing and did not fail (the merge passes those over).
-    pub audit_id: String,
+    pub audit_id: AuditId,
     /// What it does to pods, if it is a completed pod create, delete or eviction.
     pub change: Option<Change>,
     /// True if the request failed (`responseStatus.code >= 400`): it changed nothing.
     pub failed: bool,
+}
+
+/// An event's `auditID`, compared as written. The API server writes a lowercase UUID, kept
+/// as its 128 bits (so no allocation); any other text is kept as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AuditId {
+    /// None kept (a line that changes nothing).
+    #[default]
+    None,
+    /// A lowercase UUID (`8-4-4-4-12` hex digits).
+    Uuid(u128),
+    /// Any other ID.
+    Text(Name),
+}
+
+impl AuditId {
+    /// The ID `text`, in its compact form when it has one; an empty one is none (two events
+    /// without an ID are not the same event).
+    pub fn new(text: &str) -> AuditId {
+        match uuid_bits(text) {
+            Some(bits) => AuditId::Uuid(bits),
+            None if text.is_empty() => AuditId::None,
+            None => AuditId::Text(text.into()),
+        }
+    }
+
+    /// True if no ID is kept.
+    pub fn is_none(&self) -> bool {
+        *self == AuditId::None
+    }
+}
+
+/// The 128 bits of a lowercase UUID, or `None` if `text` is not exactly one.
+fn uuid_bits(text: &str) -> Option<u128> {
+    let b = text.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut bits = 0u128;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let digit = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        bits = bits << 4 | u128::from(digit);
+    }
+    Some(bits)
 }
 
 /// Why a line is not an audit event the importer can read.
@@ -335,9 +394,9 @@ pub fn read_line(text: &str, reading: Reading) -> Result<Line, Unreadable> {
     let failed = failed && complete && is_pod(&raw);
     // Only the lines about pods are deduplicated; the others keep no copy.
     let audit_id = if change.is_some() || failed {
-        raw.audit_id.into_owned()
+        AuditId::new(&raw.audit_id)
     } else {
-        String::new()
+        AuditId::None
     };
     Ok(Line {
         time_us,
@@ -358,12 +417,8 @@ fn change_of(raw: &RawEvent, reading: Reading) -> Option<Change> {
     if r.resource.as_deref() != Some("pods") {
         return None;
     }
-    let named = r
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .map(str::to_string);
-    let namespace = r.namespace.as_deref().unwrap_or_default().to_string();
+    let named = r.name.as_deref().filter(|n| !n.is_empty()).map(Name::from);
+    let namespace = Name::from(r.namespace.as_deref().unwrap_or_default());
     let pod = |name| PodRef {
         namespace: namespace.clone(),
         name,
@@ -379,7 +434,7 @@ fn change_of(raw: &RawEvent, reading: Reading) -> Option<Change> {
                     .and_then(|o| o.metadata.as_ref())
                     .and_then(|m| m.name.as_ref())
                     .filter(|n| !n.0.is_empty())
-                    .map(|n| n.0.to_string())
+                    .map(|n| Name::from(&*n.0))
             };
             let mut name = named.or_else(|| name_of(&response));
             let mut object = response.and_then(facts);
@@ -412,7 +467,7 @@ fn facts(o: RawObject) -> Option<PodFacts> {
         .iter()
         .find(|r| r.controller == Some(true))
         .or(meta.owner_references.first())
-        .map(|r| (r.kind.0.to_string(), r.name.0.to_string()));
+        .map(|r| (Name::from(&*r.kind.0), Name::from(&*r.name.0)));
     let requests_eni = o.spec.as_ref().is_some_and(|s| {
         s.containers.iter().any(|c| {
             c.resources
@@ -461,7 +516,7 @@ mod tests {
             facts.owner,
             Some(("ReplicaSet".into(), "web-7c9d8f6b5".into()))
         );
-        assert_eq!(line.audit_id, "a1");
+        assert_eq!(line.audit_id, AuditId::Text("a1".into()));
     }
 
     #[test]
@@ -473,6 +528,24 @@ mod tests {
         assert_eq!((line.change, line.failed), (None, true));
         let cm = CREATE.replace("\"resource\":\"pods\"", "\"resource\":\"configmaps\"");
         assert_eq!(read_line(&cm, ALL).unwrap().change, None);
+    }
+
+    #[test]
+    fn audit_ids_compare_as_written() {
+        let uuid = "9b9c5b4c-2f1e-4d3a-8c7b-0123456789ab";
+        assert_eq!(
+            AuditId::new(uuid),
+            AuditId::Uuid(0x9b9c5b4c_2f1e_4d3a_8c7b_0123456789ab)
+        );
+        // The same digits written otherwise are other IDs, kept as text.
+        let upper = uuid.to_uppercase();
+        let bare = uuid.replace('-', "");
+        let moved = "9b9c5b4c2-f1e-4d3a-8c7b-0123456789ab";
+        for other in [upper.as_str(), bare.as_str(), moved, "a1"] {
+            assert_eq!(AuditId::new(other), AuditId::Text(other.into()));
+            assert_ne!(AuditId::new(other), AuditId::new(uuid));
+        }
+        assert!(AuditId::new("").is_none(), "an empty ID is none");
     }
 
     #[test]
