@@ -85,14 +85,14 @@ pub struct Line {
 }
 
 /// An event's `auditID`, compared as written. The API server writes a lowercase UUID, kept
-/// as its 128 bits (so no allocation); any other text is kept as it is.
+/// as its 16 bytes (so no allocation); any other text is kept as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum AuditId {
     /// None kept (a line that changes nothing).
     #[default]
     None,
     /// A lowercase UUID (`8-4-4-4-12` hex digits).
-    Uuid(u128),
+    Uuid([u8; 16]),
     /// Any other ID.
     Text(Name),
 }
@@ -101,8 +101,8 @@ impl AuditId {
     /// The ID `text`, in its compact form when it has one; an empty one is none (two events
     /// without an ID are not the same event).
     pub fn new(text: &str) -> AuditId {
-        match uuid_bits(text) {
-            Some(bits) => AuditId::Uuid(bits),
+        match uuid_bytes(text) {
+            Some(bytes) => AuditId::Uuid(bytes),
             None if text.is_empty() => AuditId::None,
             None => AuditId::Text(text.into()),
         }
@@ -114,28 +114,40 @@ impl AuditId {
     }
 }
 
-/// The 128 bits of a lowercase UUID, or `None` if `text` is not exactly one.
-fn uuid_bits(text: &str) -> Option<u128> {
-    let b = text.as_bytes();
-    if b.len() != 36 {
+/// Where each byte of a UUID starts in its text: two hex digits, the dashes passed over.
+const UUID_PAIRS: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/// A lowercase hex digit's value; 0xf0 for any other byte.
+const HEX: [u8; 256] = {
+    let mut t = [0xf0; 256];
+    let mut c = 0;
+    while c < 10 {
+        t[b'0' as usize + c] = c as u8;
+        c += 1;
+    }
+    let mut c = 0;
+    while c < 6 {
+        t[b'a' as usize + c] = 10 + c as u8;
+        c += 1;
+    }
+    t
+};
+
+/// The 16 bytes of a lowercase UUID, or `None` if `text` is not exactly one.
+fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
+    let b: &[u8; 36] = text.as_bytes().try_into().ok()?;
+    if [b[8], b[13], b[18], b[23]] != [b'-'; 4] {
         return None;
     }
-    let mut bits = 0u128;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let digit = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => return None,
-        };
-        bits = bits << 4 | u128::from(digit);
+    let mut bytes = [0u8; 16];
+    // Any byte that is not a digit sets a high bit here.
+    let mut bad = 0;
+    for (byte, &at) in bytes.iter_mut().zip(&UUID_PAIRS) {
+        let (high, low) = (HEX[b[at] as usize], HEX[b[at + 1] as usize]);
+        bad |= high | low;
+        *byte = high << 4 | low;
     }
-    Some(bits)
+    (bad & 0xf0 == 0).then_some(bytes)
 }
 
 /// Why a line is not an audit event the importer can read.
@@ -535,13 +547,14 @@ mod tests {
         let uuid = "9b9c5b4c-2f1e-4d3a-8c7b-0123456789ab";
         assert_eq!(
             AuditId::new(uuid),
-            AuditId::Uuid(0x9b9c5b4c_2f1e_4d3a_8c7b_0123456789ab)
+            AuditId::Uuid(0x9b9c5b4c_2f1e_4d3a_8c7b_0123456789ab_u128.to_be_bytes())
         );
         // The same digits written otherwise are other IDs, kept as text.
         let upper = uuid.to_uppercase();
         let bare = uuid.replace('-', "");
         let moved = "9b9c5b4c2-f1e-4d3a-8c7b-0123456789ab";
-        for other in [upper.as_str(), bare.as_str(), moved, "a1"] {
+        let not_hex = "9b9c5b4c-2f1e-4d3a-8c7b-0123456789ag";
+        for other in [upper.as_str(), bare.as_str(), moved, not_hex, "a1"] {
             assert_eq!(AuditId::new(other), AuditId::Text(other.into()));
             assert_ne!(AuditId::new(other), AuditId::new(uuid));
         }
