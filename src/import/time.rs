@@ -11,12 +11,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let num = |from: usize, to: usize| -> Option<i64> {
-        let s = text.get(from..to)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
+    let num = |from: usize, to: usize| digits(b.get(from..to)?);
     let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
@@ -25,35 +20,42 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     if second > 60 {
         return None;
     }
-    let mut rest = &text[19..];
+    let mut rest = &b[19..];
     let mut micros = 0i64;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let count = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if count == 0 {
             return None;
         }
-        for (i, c) in frac[..digits].bytes().enumerate().take(6) {
-            micros += i64::from(c - b'0') * 10i64.pow(5 - i as u32);
-        }
-        rest = &frac[digits..];
+        // Microseconds: the first six digits, as many as there are, scaled up.
+        let kept = count.min(6);
+        micros = digits(&frac[..kept])? * 10i64.pow(6 - kept as u32);
+        rest = &frac[count..];
     }
     let offset_s = match rest {
-        "Z" | "z" => 0,
+        b"Z" | b"z" => 0,
         _ => {
-            let sign = match rest.as_bytes().first()? {
+            let sign = match rest.first()? {
                 b'+' => 1,
                 b'-' => -1,
                 _ => return None,
             };
-            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+            if rest.len() != 6 || rest[3] != b':' {
                 return None;
             }
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+            sign * (digits(&rest[1..3])? * 3600 + digits(&rest[4..6])? * 60)
         }
     };
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
     Some(secs * 1_000_000 + micros)
+}
+
+/// The value of a few decimal digits (at most 18), or `None` if any byte is not one.
+fn digits(b: &[u8]) -> Option<i64> {
+    b.iter().try_fold(0i64, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+    })
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -92,7 +94,14 @@ mod tests {
             parse_rfc3339("2024-02-29T10:20:30.123456Z"),
             "nanoseconds are cut to microseconds"
         );
+        assert_eq!(
+            parse_rfc3339("2024-02-29T04:50:30.1-05:30"),
+            Some((19_782 * 86_400 + 37_230) * 1_000_000 + 100_000)
+        );
         for bad in [
+            "2024-02-29T10:20:30.123456+0800",
+            "2024-02-29T1a:20:30Z",
+            "2024-02-29T10:20:30Zz",
             "",
             "2024-02-29",
             "2024-13-01T00:00:00Z",
