@@ -75,7 +75,7 @@ pub struct PodFacts {
 pub struct Line {
     /// Its `stageTimestamp`, microseconds since the epoch.
     pub time_us: i64,
-    /// Its `auditID`, to drop the same event logged twice; empty on a line that changes
+    /// Its `auditID`, to drop the same event logged twice; none on a line that changes
     /// nothing and did not fail (the merge passes those over).
     pub audit_id: AuditId,
     /// What it does to pods, if it is a completed pod create, delete or eviction.
