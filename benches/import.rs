@@ -163,10 +163,7 @@ fn main() {
         child(&args[i + 1], Path::new(&args[i + 2]));
         return;
     }
-    let lines: u64 = std::env::var("IMPORT_LINES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5_000_000);
+    let lines: u64 = setting("IMPORT_LINES").unwrap_or(5_000_000);
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("audit.log");
     let t = Instant::now();
@@ -177,15 +174,9 @@ fn main() {
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let jobs: usize = std::env::var("IMPORT_JOBS")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    let jobs: usize = setting("IMPORT_JOBS")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let rounds: usize = std::env::var("IMPORT_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let rounds: usize = setting("IMPORT_ROUNDS").unwrap_or(3).max(1);
     let modes = [
         "disk".to_string(),
         format!("import-{jobs}"),
@@ -232,6 +223,11 @@ fn main() {
             per_round.join(", ")
         );
     }
+}
+
+/// The environment variable `name` read as a `T`, if it is set and reads.
+fn setting<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok()?.parse().ok()
 }
 
 /// The median of `v` (the mean of the middle two for an even count).
