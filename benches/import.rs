@@ -119,18 +119,16 @@ fn read_direct(path: &Path) -> u64 {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     const BLOCK: usize = 4 << 20;
+    const ALIGN: usize = 4096;
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECT)
         .open(path)
         .expect("the file system takes O_DIRECT (tmpfs does not)");
-    let layout = std::alloc::Layout::from_size_align(BLOCK, 4096).unwrap();
-    // SAFETY: the layout has a non-zero size; the buffer is zeroed before it is read, and
-    // freed with the same layout.
-    let buf = unsafe { std::alloc::alloc_zeroed(layout) };
-    assert!(!buf.is_null(), "4 MiB allocated");
-    // SAFETY: `buf` holds BLOCK initialised bytes and nothing else refers to it.
-    let block = unsafe { std::slice::from_raw_parts_mut(buf, BLOCK) };
+    // An aligned block within a buffer one alignment longer.
+    let mut buf = vec![0u8; BLOCK + ALIGN];
+    let at = buf.as_ptr().align_offset(ALIGN);
+    let block = &mut buf[at..at + BLOCK];
     let mut lines = 0;
     loop {
         let n = file.read(block).expect("direct read");
@@ -139,8 +137,6 @@ fn read_direct(path: &Path) -> u64 {
         }
         lines += memchr::memchr_iter(b'\n', &block[..n]).count() as u64;
     }
-    // SAFETY: allocated above with this layout.
-    unsafe { std::alloc::dealloc(buf, layout) };
     lines
 }
 

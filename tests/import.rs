@@ -74,11 +74,11 @@ fn pod(name: &str, owner: Option<(&str, &str)>, direct_eni: bool, static_ip: boo
 const DONE: &str = "ResponseComplete";
 const WEB: &str = "web-7c9d8f6b5-x2kqp";
 
-/// The older rotated part (gzip) and the current file (plain), written so that the current
-/// one is given first.
 /// An audit ID as the API server writes them.
 const E9: &str = "0f8e2c1a-5b3d-4e6f-9a7b-c8d9e0f1a2b3";
 
+/// The older rotated part (gzip) and the current file (plain), written so that the current
+/// one is given first.
 fn write_logs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let old = [
         event(

@@ -200,12 +200,12 @@ pub fn import(
             let (_, pod) = ended_order.pop_front().expect("checked");
             ended.remove(&pod);
         }
-        if !line.audit_id.is_none() {
-            if !seen_ids.insert(line.audit_id.clone()) {
+        if let Some(id) = line.audit_id {
+            if !seen_ids.insert(id.clone()) {
                 r.duplicates += 1;
                 continue;
             }
-            seen_order.push_back((t, line.audit_id));
+            seen_order.push_back((t, id));
         }
         if line.failed {
             r.failed += 1;

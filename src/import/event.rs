@@ -77,7 +77,7 @@ pub struct Line {
     pub time_us: i64,
     /// Its `auditID`, to drop the same event logged twice; none on a line that changes
     /// nothing and did not fail (the merge passes those over).
-    pub audit_id: AuditId,
+    pub audit_id: Option<AuditId>,
     /// What it does to pods, if it is a completed pod create, delete or eviction.
     pub change: Option<Change>,
     /// True if the request failed (`responseStatus.code >= 400`): it changed nothing.
@@ -86,11 +86,8 @@ pub struct Line {
 
 /// An event's `auditID`, compared as written. The API server writes a lowercase UUID, kept
 /// as its 16 bytes (so no allocation); any other text is kept as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AuditId {
-    /// None kept (a line that changes nothing).
-    #[default]
-    None,
     /// A lowercase UUID (`8-4-4-4-12` hex digits).
     Uuid([u8; 16]),
     /// Any other ID.
@@ -98,19 +95,14 @@ pub enum AuditId {
 }
 
 impl AuditId {
-    /// The ID `text`, in its compact form when it has one; an empty one is none (two events
+    /// The ID `text`, in its compact form when it has one; none for an empty one (two events
     /// without an ID are not the same event).
-    pub fn new(text: &str) -> AuditId {
+    pub fn new(text: &str) -> Option<AuditId> {
         match uuid_bytes(text) {
-            Some(bytes) => AuditId::Uuid(bytes),
-            None if text.is_empty() => AuditId::None,
-            None => AuditId::Text(text.into()),
+            Some(bytes) => Some(AuditId::Uuid(bytes)),
+            None if text.is_empty() => None,
+            None => Some(AuditId::Text(text.into())),
         }
-    }
-
-    /// True if no ID is kept.
-    pub fn is_none(&self) -> bool {
-        *self == AuditId::None
     }
 }
 
@@ -408,7 +400,7 @@ pub fn read_line(text: &str, reading: Reading) -> Result<Line, Unreadable> {
     let audit_id = if change.is_some() || failed {
         AuditId::new(&raw.audit_id)
     } else {
-        AuditId::None
+        None
     };
     Ok(Line {
         time_us,
@@ -528,7 +520,7 @@ mod tests {
             facts.owner,
             Some(("ReplicaSet".into(), "web-7c9d8f6b5".into()))
         );
-        assert_eq!(line.audit_id, AuditId::Text("a1".into()));
+        assert_eq!(line.audit_id, Some(AuditId::Text("a1".into())));
     }
 
     #[test]
@@ -547,7 +539,9 @@ mod tests {
         let uuid = "9b9c5b4c-2f1e-4d3a-8c7b-0123456789ab";
         assert_eq!(
             AuditId::new(uuid),
-            AuditId::Uuid(0x9b9c5b4c_2f1e_4d3a_8c7b_0123456789ab_u128.to_be_bytes())
+            Some(AuditId::Uuid(
+                0x9b9c5b4c_2f1e_4d3a_8c7b_0123456789ab_u128.to_be_bytes()
+            ))
         );
         // The same digits written otherwise are other IDs, kept as text.
         let upper = uuid.to_uppercase();
@@ -555,10 +549,10 @@ mod tests {
         let moved = "9b9c5b4c2-f1e-4d3a-8c7b-0123456789ab";
         let not_hex = "9b9c5b4c-2f1e-4d3a-8c7b-0123456789ag";
         for other in [upper.as_str(), bare.as_str(), moved, not_hex, "a1"] {
-            assert_eq!(AuditId::new(other), AuditId::Text(other.into()));
+            assert_eq!(AuditId::new(other), Some(AuditId::Text(other.into())));
             assert_ne!(AuditId::new(other), AuditId::new(uuid));
         }
-        assert!(AuditId::new("").is_none(), "an empty ID is none");
+        assert_eq!(AuditId::new(""), None, "an empty ID is none");
     }
 
     #[test]
