@@ -9,7 +9,8 @@
 //! The queue owns no clock and no timers: the caller schedules the end of a delay (the time
 //! `add_after` returns) and calls [`WorkQueue::ready`] then.
 
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Stamp};
+use crate::engine::prefetch::prefetch;
 use std::collections::VecDeque;
 
 /// What an add did.
@@ -32,7 +33,7 @@ struct Entry {
     /// When it last became dirty: the start of its wait, as client-go's queue metrics time it.
     added_at: SimTime,
     /// While waiting out a delay: when it is to be added.
-    ready_at: Option<SimTime>,
+    ready_at: Stamp,
 }
 
 /// The queue: items waiting for a worker in first-come order, items being processed, and
@@ -106,14 +107,14 @@ impl WorkQueue {
     /// out a delay that ends no later.
     pub fn add_after(&mut self, key: u32, at: SimTime) -> bool {
         let e = self.entry(key);
-        match e.ready_at {
+        match e.ready_at.get() {
             Some(t) if t <= at => false,
             Some(_) => {
-                e.ready_at = Some(at);
+                e.ready_at.set(at);
                 true
             }
             None => {
-                e.ready_at = Some(at);
+                e.ready_at.set(at);
                 self.delayed += 1;
                 true
             }
@@ -124,10 +125,10 @@ impl WorkQueue {
     /// one (which already added it). `None` when the call is stale.
     pub fn ready(&mut self, key: u32, now: SimTime) -> Option<Added> {
         let e = self.entry(key);
-        if e.ready_at != Some(now) {
+        if e.ready_at.get() != Some(now) {
             return None;
         }
-        e.ready_at = None;
+        e.ready_at.clear();
         self.delayed -= 1;
         Some(self.add(key, now))
     }
@@ -139,6 +140,14 @@ impl WorkQueue {
             .get(key as usize)
             .filter(|e| e.dirty)
             .map(|e| e.added_at)
+    }
+
+    /// Starts loading `key`'s state (a hint only): the event loop knows which node an
+    /// event will enqueue before it runs it.
+    pub fn prefetch(&self, key: u32) {
+        if let Some(e) = self.entries.get(key as usize) {
+            prefetch(e);
+        }
     }
 
     /// Items waiting for a worker (client-go's `workqueue_depth`).

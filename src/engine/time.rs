@@ -67,6 +67,17 @@ impl Stamp {
     pub fn is_some(self) -> bool {
         self != Stamp::NONE
     }
+
+    /// Forgets the moment: not yet again.
+    pub fn clear(&mut self) {
+        *self = Stamp::NONE;
+    }
+}
+
+impl Default for Stamp {
+    fn default() -> Self {
+        Stamp::NONE
+    }
 }
 
 /// Prints seconds with exactly three decimals (`12.345`), the form every CSV column uses, so

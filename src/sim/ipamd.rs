@@ -15,6 +15,7 @@ use crate::controller::phases::Phase;
 use crate::controller::workqueue::{Added, WorkQueue};
 use crate::controller::{ControllerConfig, ControllerModel};
 use crate::engine::{RngStreams, SimTime, Stream};
+use crate::engine::prefetch::prefetch;
 use crate::report::rows::QueueSample;
 use crate::scenario::model::{PolicyMode, Scenario};
 use rand_chacha::ChaCha8Rng;
@@ -144,6 +145,15 @@ impl Ipamd {
             self.outbox.resize_with(i + 1, Vec::new);
         }
         &mut self.outbox[i]
+    }
+
+    /// Starts loading what enqueuing node `node`'s item reads (a hint only).
+    pub(super) fn prefetch_node(&self, node: u32) {
+        let key = Item::Node(node).key();
+        self.queue.prefetch(key);
+        if let Some(outbox) = self.outbox.get(key as usize) {
+            prefetch(outbox);
+        }
     }
 
     /// True while the controller has work queued, in hand or waiting out a delay.

@@ -48,15 +48,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracked::Tracked;
 
-/// What can happen. Small and `Copy`: ids index the world's vectors.
+/// What can happen. Small and `Copy`: ids index the world's vectors. Every variant carries
+/// one `u32` at most, so an event is 8 bytes and a queue entry 16.
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// The `i`-th `[[events]]` entry.
     Cluster(u32),
     /// A workload is created.
     WorkloadStart(u32),
-    /// A workload's `step`-th scale entry.
-    Scale { workload: u32, step: u32 },
+    /// A workload's scale entry, by its index in [`Simulation::scale_steps`].
+    Scale(u32),
     /// A workload's rolling restart begins.
     Restart(u32),
     /// A rolling restart replaces its next pod.
@@ -87,6 +88,8 @@ enum Event {
     ItemReady(u32),
 }
 
+const _: () = assert!(std::mem::size_of::<Event>() == 8);
+
 impl Event {
     /// Events that bring new work (pods, cluster changes); a draining run skips them.
     fn is_new_work(&self) -> bool {
@@ -94,7 +97,7 @@ impl Event {
             self,
             Event::Cluster(_)
                 | Event::WorkloadStart(_)
-                | Event::Scale { .. }
+                | Event::Scale(_)
                 | Event::Restart(_)
                 | Event::RollingStep(_)
                 | Event::CrashDetected(_)
@@ -103,12 +106,16 @@ impl Event {
         )
     }
 
-    /// A number per variant and its ids, for the fingerprint.
-    fn words(self) -> [u64; 2] {
+    /// A number per variant and its ids, for the fingerprint; `scale_steps` names a scale
+    /// entry's workload and step.
+    fn words(self, scale_steps: &[(u32, u32)]) -> [u64; 2] {
         match self {
             Event::Cluster(i) => [1, u64::from(i)],
             Event::WorkloadStart(w) => [2, u64::from(w)],
-            Event::Scale { workload, step } => [3, u64::from(workload) << 32 | u64::from(step)],
+            Event::Scale(i) => {
+                let (workload, step) = scale_steps[i as usize];
+                [3, u64::from(workload) << 32 | u64::from(step)]
+            }
             Event::ApiDone(c) => [4, u64::from(c)],
             Event::NodeWake(n) => [5, u64::from(n)],
             Event::Restart(w) => [6, u64::from(w)],
@@ -188,6 +195,8 @@ pub struct Simulation<'a> {
     controllers: Vec<Option<ReplicaController>>,
     /// Per workload: its pod source (poisson, burst, trace).
     sources: Vec<Option<SourceState>>,
+    /// The scheduled scale entries as (workload, step), which [`Event::Scale`] indexes.
+    scale_steps: Vec<(u32, u32)>,
     /// Static-IP pod names (workload, serial) and the ENI kept for each.
     claims: BTreeMap<(u32, u32), EniId>,
     scheduler: Scheduler,
@@ -413,6 +422,7 @@ impl<'a> Simulation<'a> {
                 })
                 .collect(),
             sources,
+            scale_steps: Vec::new(),
             claims: BTreeMap::new(),
             scheduler: Scheduler::new(zone_has_subnet, sc.workloads.len()),
             policies,
@@ -497,7 +507,7 @@ impl<'a> Simulation<'a> {
     /// record [`PREFETCH_POD`] events ahead, then its node and ENI records [`PREFETCH_PLACE`]
     /// ahead (reading the pod record an earlier step fetched); for a VPC call's answer (the
     /// call table is small and cached), its ENI and node records; and the node's entry in the
-    /// scheduler's index. Most of a big run's time would be spent waiting on these.
+    /// scheduler's index and in the ENI controller's work queue. Most of a big run's time would be spent waiting on these.
     fn prefetch_ahead(&self) {
         if let Some(&Event::PodExpire(pod)) = self.queue.ahead(PREFETCH_POD) {
             if let Some(p) = self.pods.get(pod as usize) {
@@ -520,6 +530,9 @@ impl<'a> Simulation<'a> {
                 prefetch(node);
             }
             self.scheduler.prefetch(id);
+            if let Some(c) = &self.ipamd {
+                c.prefetch_node(id);
+            }
         }
         if let Some(eni) = eni.and_then(|e| self.enis.get(e.0 as usize)) {
             prefetch(eni);
@@ -576,8 +589,9 @@ impl<'a> Simulation<'a> {
             self.queue
                 .schedule(spec.start, Event::WorkloadStart(workload));
             for (step, entry) in (0u32..).zip(&spec.scale) {
-                self.queue
-                    .schedule(entry.at, Event::Scale { workload, step });
+                let index = self.scale_steps.len() as u32;
+                self.scale_steps.push((workload, step));
+                self.queue.schedule(entry.at, Event::Scale(index));
             }
             for &at in &spec.restart {
                 self.queue.schedule(at, Event::Restart(workload));
@@ -599,7 +613,8 @@ impl<'a> Simulation<'a> {
                 let replicas = self.sc.workloads[w as usize].kind.replicas();
                 self.set_desired(w, replicas.map(|s| s.replicas));
             }
-            Event::Scale { workload, step } => {
+            Event::Scale(i) => {
+                let (workload, step) = self.scale_steps[i as usize];
                 let kind = &self.sc.workloads[workload as usize].kind;
                 let replicas = kind.replicas().map(|s| s.scale[step as usize].replicas);
                 self.set_desired(workload, replicas);
@@ -623,7 +638,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn fold_fingerprint(&mut self, t: SimTime, event: Event) {
-        let [tag, id] = event.words();
+        let [tag, id] = event.words(&self.scale_steps);
         for word in [t.as_millis(), tag, id] {
             self.fingerprint = (self.fingerprint ^ word).wrapping_mul(FNV_PRIME);
         }
