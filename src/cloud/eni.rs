@@ -1,7 +1,7 @@
 //! Elastic network interfaces as the VPC sees them.
 
 use super::subnet::SubnetId;
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Stamp};
 
 /// Dense index of an ENI, in creation order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,11 +70,11 @@ pub struct Eni {
     /// When creation was requested.
     pub created_at: SimTime,
     /// When it was first attached.
-    pub attached_at: Option<SimTime>,
+    pub attached_at: Stamp,
     /// When the policy released it (or its node went away).
-    pub released_at: Option<SimTime>,
+    pub released_at: Stamp,
     /// When it was deleted.
-    pub deleted_at: Option<SimTime>,
+    pub deleted_at: Stamp,
     /// Pods that used it.
     pub pods_served: u32,
     /// The pod using it now, or the pod it is being attached for (dense pod index).
@@ -82,9 +82,9 @@ pub struct Eni {
     /// The static-IP pod name (workload, serial) it is kept for, if any.
     pub claim: Option<(u32, u32)>,
     /// When the last pod of its claim ended: its retention runs from then.
-    pub retained_since: Option<SimTime>,
+    pub retained_since: Stamp,
     /// Since when it has existed unknown to the controller (its create's answer was lost).
-    pub orphan_since: Option<SimTime>,
+    pub orphan_since: Stamp,
 }
 
 impl Eni {
@@ -97,14 +97,14 @@ impl Eni {
             node,
             state: EniState::Creating,
             created_at: now,
-            attached_at: None,
-            released_at: None,
-            deleted_at: None,
+            attached_at: Stamp::NONE,
+            released_at: Stamp::NONE,
+            deleted_at: Stamp::NONE,
             pods_served: 0,
             pod: None,
             claim: None,
-            retained_since: None,
-            orphan_since: None,
+            retained_since: Stamp::NONE,
+            orphan_since: Stamp::NONE,
         }
     }
 }

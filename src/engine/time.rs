@@ -44,7 +44,8 @@ impl SimTime {
 }
 
 /// A moment that may not have come yet, in 8 bytes rather than `Option<SimTime>`'s 16: pod
-/// records are the simulator's largest table, and smaller records mean fewer cache misses.
+/// and ENI records are the simulator's largest tables, and smaller records mean fewer cache
+/// misses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp(u64);
 
@@ -66,6 +67,20 @@ impl Stamp {
     /// True once the moment came.
     pub fn is_some(self) -> bool {
         self != Stamp::NONE
+    }
+
+    /// Records the moment `t` unless one is recorded already.
+    pub fn set_once(&mut self, t: SimTime) {
+        if !self.is_some() {
+            self.set(t);
+        }
+    }
+
+    /// The moment, if it came, forgetting it.
+    pub fn take(&mut self) -> Option<SimTime> {
+        let t = self.get();
+        self.clear();
+        t
     }
 
     /// Forgets the moment: not yet again.

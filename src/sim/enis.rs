@@ -186,7 +186,7 @@ impl Simulation<'_> {
         self.metrics.groups[group].releases += 1;
         self.count_idle(node, -1);
         self.unbind(eni, node);
-        self.enis.touch(eni.0 as usize).released_at = Some(now);
+        self.enis.touch(eni.0 as usize).released_at.set(now);
     }
 
     /// Takes an attached ENI off its node's bound count and detaches it; what follows the
@@ -232,7 +232,7 @@ impl Simulation<'_> {
             }
             self.count_bound(node, -1);
             if fate == EniFate::WithNode {
-                self.enis.touch(eni.0 as usize).released_at = Some(now);
+                self.enis.touch(eni.0 as usize).released_at.set(now);
             }
         } else if kept {
             self.metrics.static_retained += 1;
@@ -241,7 +241,7 @@ impl Simulation<'_> {
             // With the node, it goes with the node's other idle ENIs.
             self.pool_idle(eni, node);
         } else {
-            self.enis.touch(eni.0 as usize).released_at = Some(now);
+            self.enis.touch(eni.0 as usize).released_at.set(now);
             self.unbind(eni, node);
         }
     }
@@ -267,7 +267,7 @@ impl Simulation<'_> {
     /// not from when the detach completes.
     fn start_retention(&mut self, eni: EniId) {
         let now = self.now();
-        self.enis.touch(eni.0 as usize).retained_since = Some(now);
+        self.enis.touch(eni.0 as usize).retained_since.set(now);
         if let Some(retention) = self.sc.policy.static_ip_retention {
             self.queue
                 .schedule(now.plus(retention), Event::RetentionExpiry(eni.0));
@@ -293,7 +293,7 @@ impl Simulation<'_> {
             return;
         };
         let e = self.enis.touch(eni.0 as usize);
-        let due = e.retained_since.map(|t| t.plus(retention));
+        let due = e.retained_since.get().map(|t| t.plus(retention));
         if due != Some(now) || e.pod.is_some() {
             return;
         }
@@ -301,7 +301,7 @@ impl Simulation<'_> {
             return;
         };
         self.claims.remove(&name);
-        e.retained_since = None;
+        e.retained_since.clear();
         self.metrics.static_expired += 1;
         match e.state {
             EniState::Detached => {
@@ -309,7 +309,7 @@ impl Simulation<'_> {
                 self.gauges.enis_in_flight += 1;
                 self.start_delete(eni);
             }
-            EniState::Attaching => e.released_at = Some(now),
+            EniState::Attaching => e.released_at.set(now),
             _ => {}
         }
         self.release_name(name);
@@ -338,7 +338,7 @@ impl Simulation<'_> {
                 self.enis
                     .touch(eni.0 as usize)
                     .attached_at
-                    .get_or_insert(now);
+                    .set_once(now);
                 if alive {
                     self.attached(eni, node);
                 } else {
@@ -380,7 +380,7 @@ impl Simulation<'_> {
         let e = self.enis.touch(eni.0 as usize);
         if answer_lost {
             e.state = EniState::Detached;
-            e.orphan_since = Some(now);
+            e.orphan_since.set(now);
             self.gauges.enis_in_flight -= 1;
             self.orphans.push(eni);
             self.metrics.orphans += 1;
@@ -485,7 +485,7 @@ impl Simulation<'_> {
     pub(super) fn start_delete(&mut self, eni: EniId) {
         self.end_provisioning(eni);
         let e = self.enis.touch(eni.0 as usize);
-        e.released_at.get_or_insert(self.queue.now());
+        e.released_at.set_once(self.queue.now());
         e.state = EniState::Deleting;
         self.submit(Api::Delete, eni);
     }
@@ -506,7 +506,7 @@ impl Simulation<'_> {
             "claims are dropped before an ENI is deleted"
         );
         e.state = EniState::Deleted;
-        e.deleted_at = Some(now);
+        e.deleted_at.set(now);
         let subnet = e.subnet;
         if let Some(offset) = e.ip_offset {
             self.subnets.touch(subnet.0 as usize).release(offset, now);
@@ -554,9 +554,9 @@ impl Simulation<'_> {
             ip: self.eni_address(eni),
             node: node_name(&self.nodes, &self.sc, e.node),
             created: e.created_at,
-            attached: e.attached_at,
-            released: e.released_at,
-            deleted: e.deleted_at,
+            attached: e.attached_at.get(),
+            released: e.released_at.get(),
+            deleted: e.deleted_at.get(),
             pods_served: e.pods_served,
             state: e.state.name(),
         };

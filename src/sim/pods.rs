@@ -188,7 +188,7 @@ impl Simulation<'_> {
         self.count_bound(node, 1);
         let e = self.enis.touch(eni.0 as usize);
         e.pod = Some(pod);
-        e.retained_since = None;
+        e.retained_since.clear();
         let detached = e.state == EniState::Detached;
         self.restart_provisioning(eni, node);
         self.owned_by_pod(eni, pod);

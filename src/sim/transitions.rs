@@ -239,7 +239,7 @@ fn retention_runs_out(sim: &mut Simulation, eni: EniId) {
     let retention = sim.sc.policy.static_ip_retention;
     sim.sc.policy.static_ip_retention = Some(SimTime::ZERO);
     let now = sim.now();
-    sim.enis.touch(eni.0 as usize).retained_since = Some(now);
+    sim.enis.touch(eni.0 as usize).retained_since.set(now);
     sim.queue
         .schedule(now, super::Event::RetentionExpiry(eni.0));
     until(sim, "the name lets it go", |s| {
@@ -463,11 +463,11 @@ fn attaching_for_its_pod_then_failure_is_retried() {
 fn attaching_for_its_pod_then_retention_expiry_is_stale() {
     let (mut sim, eni) = static_kept(EniState::Attaching);
     let now = sim.now();
-    sim.enis.touch(eni.0 as usize).retained_since = Some(now);
+    sim.enis.touch(eni.0 as usize).retained_since.set(now);
     sim.queue
         .schedule(now, super::Event::RetentionExpiry(eni.0));
     sim.step(CHECK).unwrap();
-    sim.enis.touch(eni.0 as usize).retained_since = None;
+    sim.enis.touch(eni.0 as usize).retained_since.clear();
     assert_eq!(state(&sim, eni), EniState::Attaching);
     assert!(sim.enis[eni.0 as usize].claim.is_some());
     settle(sim);
