@@ -11,13 +11,15 @@ use std::collections::VecDeque;
 pub const INLINE_PODS: usize = 39;
 /// Idle ENIs a node record holds without a separate allocation.
 pub const INLINE_IDLE: usize = 8;
+/// Surplus ENIs whose start a node record holds without a separate allocation.
+pub const INLINE_SURPLUS: usize = 4;
 
 /// One node of a node group.
 ///
-/// Laid out in this order on purpose: what the policy's view, placing a pod and the samples
-/// read (its life, limits, warm values and counts, then its pods, idle ENIs and waiting pods)
-/// comes first, mostly within the first 256 bytes that the event loop fetches ahead; the
-/// histories come last.
+/// Laid out in this order on purpose: what the policy's view, placing or removing a pod and
+/// the samples read (its life, limits, warm values and counts, then its idle ENIs, waiting
+/// pods, surplus and pods) comes first, within the first 384 bytes that the event loop
+/// fetches ahead (all of it for up to 32 pods); the histories come last.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Node {
@@ -45,18 +47,18 @@ pub struct Node {
     pub group: usize,
     /// Dense index of its zone.
     pub zone: usize,
+    /// Attached ENIs no pod uses (inline up to a usual warm pool).
+    pub idle: SmallVec<[EniId; INLINE_IDLE]>,
+    /// When each of them went idle, in the same order (what the policy sees).
+    pub idle_since: SmallVec<[SimTime; INLINE_IDLE]>,
+    /// Pods placed here still waiting for an ENI, first come first served.
+    pub waiting: VecDeque<u32>,
+    /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
+    pub surplus_since: SmallVec<[SimTime; INLINE_SURPLUS]>,
     /// Pods placed on it that hold or await an ENI (P), in placement order; inline in the
     /// record up to an instance's usual limit, so placing and removing a pod touches no
     /// other memory.
     pub pods: SmallVec<[u32; INLINE_PODS]>,
-    /// Attached ENIs no pod uses (inline up to a usual warm pool).
-    pub idle: SmallVec<[EniId; INLINE_IDLE]>,
-    /// Pods placed here still waiting for an ENI, first come first served.
-    pub waiting: VecDeque<u32>,
-    /// When each of them went idle, in the same order (what the policy sees).
-    pub idle_since: SmallVec<[SimTime; INLINE_IDLE]>,
-    /// When each ENI above `P + max_warm` became surplus, oldest first (for release delays).
-    pub surplus_since: VecDeque<SimTime>,
     /// No new ENI is created for this node before then (backoff after a failed create).
     pub bind_after: SimTime,
     /// When it joined.

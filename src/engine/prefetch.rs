@@ -16,9 +16,9 @@ pub fn prefetch<T>(record: &T) {
 
 /// Bytes per cache line.
 const LINE: usize = 64;
-/// Lines fetched at most per record: all of a pod or ENI record, the first 256 bytes of a
-/// node record.
-pub const MAX_LINES: usize = 4;
+/// Lines fetched at most per record: all of a pod or ENI record, the first 384 bytes of a
+/// node record (all that placing or removing a pod reads).
+pub const MAX_LINES: usize = 6;
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]

@@ -78,7 +78,7 @@ impl Simulation<'_> {
         let surplus = n.surplus() as usize;
         n.surplus_since.truncate(surplus);
         while n.surplus_since.len() < surplus {
-            n.surplus_since.push_back(now);
+            n.surplus_since.push(now);
         }
     }
 
@@ -177,7 +177,11 @@ impl Simulation<'_> {
         let i = self.policies[p].pick_release(&self.nodes[node as usize].idle_since);
         let n = self.nodes.touch(node as usize);
         let eni = n.take_idle_at(i);
-        let since = n.surplus_since.pop_front().unwrap_or(now);
+        let since = if n.surplus_since.is_empty() {
+            now
+        } else {
+            n.surplus_since.remove(0)
+        };
         self.metrics
             .release_delay_ms
             .push(now.since(since).as_millis());

@@ -136,7 +136,7 @@ impl Simulation<'_> {
             idle_since: SmallVec::new(),
             arrivals: Vec::new(),
             waiting: VecDeque::new(),
-            surplus_since: VecDeque::new(),
+            surplus_since: SmallVec::new(),
             attached: 0,
             create_failures: 0,
             bind_after: SimTime::ZERO,
