@@ -47,6 +47,11 @@ use std::collections::BinaryHeap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// As the `enisim` binary: big tables on huge pages.
+#[global_allocator]
+static ALLOCATOR: enisim::engine::huge_pages::HugePageAlloc =
+    enisim::engine::huge_pages::HugePageAlloc;
+
 const SIZES: [u32; 6] = [250, 500, 1000, 2000, 10_000, 50_000];
 const CHECKED: RunOptions = RunOptions {
     check: true,

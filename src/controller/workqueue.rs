@@ -9,8 +9,8 @@
 //! The queue owns no clock and no timers: the caller schedules the end of a delay (the time
 //! `add_after` returns) and calls [`WorkQueue::ready`] then.
 
-use crate::engine::{SimTime, Stamp};
 use crate::engine::prefetch::prefetch;
+use crate::engine::{SimTime, Stamp};
 use std::collections::VecDeque;
 
 /// What an add did.

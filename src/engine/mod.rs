@@ -1,7 +1,8 @@
-//! Model-agnostic simulation machinery: integer virtual time, the event queue and the seeded
-//! random streams. Nothing here knows about ENIs, nodes or pods.
+//! Model-agnostic simulation machinery: integer virtual time, the event queue, the seeded
+//! random streams, and where the big tables lie in memory. Nothing here knows about ENIs, nodes or pods.
 
 pub mod dist;
+pub mod huge_pages;
 pub mod prefetch;
 pub mod queue;
 pub mod rng;

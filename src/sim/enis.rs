@@ -339,10 +339,7 @@ impl Simulation<'_> {
             }
             Api::Attach => {
                 self.metrics.enis_attached += 1;
-                self.enis
-                    .touch(eni.0 as usize)
-                    .attached_at
-                    .set_once(now);
+                self.enis.touch(eni.0 as usize).attached_at.set_once(now);
                 if alive {
                     self.attached(eni, node);
                 } else {

@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 use commands::{baseline, compare, import, init, instance_types, run, swarm, sweep, validate};
 use std::process::ExitCode;
 
+/// Big tables on huge pages: a 50,000-node run waits far less on address translation.
+#[global_allocator]
+static ALLOCATOR: enisim::engine::huge_pages::HugePageAlloc =
+    enisim::engine::huge_pages::HugePageAlloc;
+
 /// Deterministic discrete-event simulator of TKE VPC-CNI "Pod with exclusive ENI" allocation.
 #[derive(Parser)]
 #[command(name = "enisim", version, about)]
