@@ -215,11 +215,42 @@ mod tests {
         }
     }
 
+    /// The flags of the mapping holding `addr`, from `/proc/self/smaps`.
+    #[cfg(target_os = "linux")]
+    fn mapping_flags(addr: usize) -> String {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ') {
+                if let Some((start, end)) = range.split_once('-') {
+                    if let (Ok(start), Ok(end)) = (
+                        usize::from_str_radix(start, 16),
+                        usize::from_str_radix(end, 16),
+                    ) {
+                        inside = (start..end).contains(&addr);
+                        continue;
+                    }
+                }
+            }
+            if let Some(flags) = line.strip_prefix("VmFlags:") {
+                if inside {
+                    return flags.trim().to_string();
+                }
+            }
+        }
+        panic!("no mapping holds {addr:#x}");
+    }
+
     #[test]
     #[cfg(target_os = "linux")]
-    fn a_big_block_starts_at_a_huge_page_boundary() {
+    fn a_big_block_starts_at_a_huge_page_boundary_advised_to_use_huge_pages() {
         let block = Block::new(BIG + 12_345);
         assert_eq!(block.ptr as usize % mapping::HUGE, 0);
+        // A kernel built without transparent huge pages refuses the advice, harmlessly.
+        if std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+            let flags = mapping_flags(block.ptr as usize);
+            assert!(flags.split(' ').any(|f| f == "hg"), "flags: {flags}");
+        }
     }
 
     #[test]
