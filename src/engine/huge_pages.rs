@@ -145,25 +145,31 @@ mod mapping {
     }
 }
 
-/// Elsewhere big allocations are the system allocator's too.
+/// Elsewhere big allocations are the system allocator's too, aligned as on Linux (so that
+/// every alignment `is_big` accepts is met).
 #[cfg(not(target_os = "linux"))]
 mod mapping {
     use std::alloc::{GlobalAlloc, Layout, System};
 
-    /// The largest alignment served (as on Linux).
+    /// The alignment of a big allocation, and the largest alignment served.
     pub(super) const HUGE: usize = 2 << 20;
 
-    /// Alignment of a big allocation: enough for any type.
-    const ALIGN: usize = 64;
+    fn layout(size: usize) -> Layout {
+        Layout::from_size_align(size, HUGE).expect("a big allocation's size fits isize")
+    }
 
     pub(super) fn map(size: usize) -> *mut u8 {
         // SAFETY: `size` is at least `BIG`, so non-zero.
-        unsafe { System.alloc_zeroed(Layout::from_size_align_unchecked(size, ALIGN)) }
+        unsafe { System.alloc_zeroed(layout(size)) }
     }
 
+    /// Returns a block made by [`map`] for `size` bytes.
+    ///
+    /// # Safety
+    /// `ptr` must come from `map(size)` and not be used afterwards.
     pub(super) unsafe fn unmap(ptr: *mut u8, size: usize) {
-        // SAFETY: `ptr` came from `map(size)`.
-        unsafe { System.dealloc(ptr, Layout::from_size_align_unchecked(size, ALIGN)) }
+        // SAFETY: `ptr` came from `map(size)`, with this layout.
+        unsafe { System.dealloc(ptr, layout(size)) }
     }
 }
 
