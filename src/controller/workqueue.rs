@@ -9,7 +9,6 @@
 //! The queue owns no clock and no timers: the caller schedules the end of a delay (the time
 //! `add_after` returns) and calls [`WorkQueue::ready`] then.
 
-use crate::engine::prefetch::prefetch;
 use crate::engine::{SimTime, Stamp};
 use std::collections::VecDeque;
 
@@ -140,14 +139,6 @@ impl WorkQueue {
             .get(key as usize)
             .filter(|e| e.dirty)
             .map(|e| e.added_at)
-    }
-
-    /// Starts loading `key`'s state (a hint only): the event loop knows which node an
-    /// event will enqueue before it runs it.
-    pub fn prefetch(&self, key: u32) {
-        if let Some(e) = self.entries.get(key as usize) {
-            prefetch(e);
-        }
     }
 
     /// Items waiting for a worker (client-go's `workqueue_depth`).

@@ -1,5 +1,6 @@
 //! Model-agnostic simulation machinery: integer virtual time, the event queue, the seeded
-//! random streams, and where the big tables lie in memory. Nothing here knows about ENIs, nodes or pods.
+//! random streams, and where the big tables lie in memory. Nothing here knows about ENIs,
+//! nodes or pods.
 
 pub mod dist;
 pub mod huge_pages;

@@ -69,9 +69,14 @@ impl Stamp {
         self != Stamp::NONE
     }
 
+    /// True while the moment has not come.
+    pub fn is_none(self) -> bool {
+        self == Stamp::NONE
+    }
+
     /// Records the moment `t` unless one is recorded already.
     pub fn set_once(&mut self, t: SimTime) {
-        if !self.is_some() {
+        if self.is_none() {
             self.set(t);
         }
     }

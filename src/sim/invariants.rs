@@ -192,7 +192,7 @@ impl Simulation<'_> {
             e.state,
             EniState::Creating | EniState::Attaching | EniState::Attached
         );
-        (held && e.claim.is_none() && !e.released_at.is_some()).then_some(e.node)
+        (held && e.claim.is_none() && e.released_at.is_none()).then_some(e.node)
     }
 
     /// A live node's counts match its ENIs, and it runs no more pods than it may.

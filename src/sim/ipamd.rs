@@ -14,7 +14,6 @@ use crate::controller::limiter::{ItemBackoff, RequeueLimiter, ReservingBucket};
 use crate::controller::phases::Phase;
 use crate::controller::workqueue::{Added, WorkQueue};
 use crate::controller::{ControllerConfig, ControllerModel};
-use crate::engine::prefetch::prefetch;
 use crate::engine::{RngStreams, SimTime, Stream};
 use crate::report::rows::QueueSample;
 use crate::scenario::model::{PolicyMode, Scenario};
@@ -145,15 +144,6 @@ impl Ipamd {
             self.outbox.resize_with(i + 1, Vec::new);
         }
         &mut self.outbox[i]
-    }
-
-    /// Starts loading what enqueuing node `node`'s item reads (a hint only).
-    pub(super) fn prefetch_node(&self, node: u32) {
-        let key = Item::Node(node).key();
-        self.queue.prefetch(key);
-        if let Some(outbox) = self.outbox.get(key as usize) {
-            prefetch(outbox);
-        }
     }
 
     /// True while the controller has work queued, in hand or waiting out a delay.

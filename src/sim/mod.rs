@@ -507,7 +507,7 @@ impl<'a> Simulation<'a> {
     /// record [`PREFETCH_POD`] events ahead, then its node and ENI records [`PREFETCH_PLACE`]
     /// ahead (reading the pod record an earlier step fetched); for a VPC call's answer (the
     /// call table is small and cached), its ENI and node records; and the node's entry in the
-    /// scheduler's index and in the ENI controller's work queue. Most of a big run's time would be spent waiting on these.
+    /// scheduler's index. Most of a big run's time would be spent waiting on these.
     fn prefetch_ahead(&self) {
         if let Some(&Event::PodExpire(pod)) = self.queue.ahead(PREFETCH_POD) {
             if let Some(p) = self.pods.get(pod as usize) {
@@ -530,9 +530,6 @@ impl<'a> Simulation<'a> {
                 prefetch(node);
             }
             self.scheduler.prefetch(id);
-            if let Some(c) = &self.ipamd {
-                c.prefetch_node(id);
-            }
         }
         if let Some(eni) = eni.and_then(|e| self.enis.get(e.0 as usize)) {
             prefetch(eni);

@@ -322,7 +322,7 @@ impl Simulation<'_> {
         }
         let p = self.pods.touch(pod as usize);
         p.state = PodState::Terminated;
-        if !p.deleted_at.is_some() {
+        if p.deleted_at.is_none() {
             p.deleted_at.set(now);
         }
         p.end.get_or_insert(end);
